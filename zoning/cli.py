@@ -1,0 +1,145 @@
+"""The `zoning` command: sub-commands over the library, in the style of fio and rio."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from . import __version__
+from .errors import ZoningError
+
+EXIT_USER_ERROR = 2
+EXIT_FAIL_ON = 1
+LEVELS = ("prohibited", "conditional", "permitted")
+
+
+def user_errors(fn):
+    """Print a user mistake as one line on stderr and exit 2: never a traceback for a user mistake."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ZoningError as exc:
+            click.echo(f"zoning: error: {exc}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+    return wrapper
+
+
+layers_option = click.option("--layers", "layers_path", type=click.Path(dir_okay=False), default=None,
+                             help="Layer manifest (TOML). Default: $ZONING_LAYERS or layers/layers.toml.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zoning")
+def main():
+    """Admission checks for the Chang-Zhu-Tan Ecological Green Heart (长株潭生态绿心), ecological red
+    lines (生态保护红线) and ecological corridors (生态廊道).
+
+    \b
+    zoning check SITE --category CODE    verdict for one site
+    zoning layers                        the layers of the manifest, with hashes and problems
+    zoning rules                         the admission matrix the tool applies
+    """
+
+
+@main.command()
+@click.argument("site", required=False, type=click.Path(dir_okay=True))
+@click.option("--wkt", help="The site as WKT instead of a file (lon/lat CGCS2000 unless --crs).")
+@click.option("--category", "-c", help="Project category: a code, its Chinese name or a synonym (工业, 厂房 ...). "
+                                       "Default: the site file's category column.")
+@click.option("--national-major/--no-national-major", default=None,
+              help="The project is a 国家重大项目 (national major project).")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Application date (default today); picks the rule sets in force.")
+@layers_option
+@click.option("--crs", help="Site CRS when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, xian80, "
+                            "beijing54, cgcs2000-gk3:38.")
+@click.option("--tolerance-m", type=float, default=0.5, show_default=True,
+              help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
+@click.option("--radius", "radius_m", type=float, help="For a point site: check a circle of this radius (m).")
+@click.option("--width", "width_m", type=float, help="For a line site: check a corridor of this width (m).")
+@click.option("--id", "site_id", help="Pick one site of a multi-site file by its id column.")
+@click.option("--name", help="Project name shown in the result.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]),
+              help="Exit 1 when the verdict is this level or worse (or, for 'incomplete', not complete).")
+@user_errors
+def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
+          site_id, name, fmt, fail_on):
+    """Check one SITE (a vector file, or --wkt) against every layer: the verdict with its legal basis.
+
+    Exit codes: 0 verdict produced; 1 --fail-on matched; 2 user error (bad input, unknown category, bad CRS).
+    """
+    from .api import check as run_check
+    from .errors import InputError
+    if site is None and wkt is None:
+        raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
+    result = run_check(site, wkt=wkt, category=category, national_major=national_major, date=date_,
+                       layers=layers_path, crs=crs, tolerance_m=tolerance_m, radius_m=radius_m, width_m=width_m,
+                       site_id=site_id, name=name)
+    if fmt == "json":
+        click.echo(result.to_json(indent=2))
+    else:
+        from .render.text import render_text
+        click.echo(render_text(result))
+    if fail_on == "incomplete":
+        failed = not result.complete
+    elif fail_on:
+        failed = LEVELS.index(result.verdict) <= LEVELS.index(fail_on)
+    else:
+        failed = False
+    sys.exit(EXIT_FAIL_ON if failed else 0)
+
+
+@main.command()
+@layers_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+def layers(layers_path, fmt):
+    """List the manifest's layers: version, features, CRS, content hash, zones, invalid geometries and
+    overlaps between zones that should not overlap."""
+    from .errors import LayerError, RuleSetError
+    from .layers import load_layer, load_manifest
+    from .layers.inspect import inspect_layer
+    from .render.layers_report import layers_text
+    from .rules import load_catalogue
+    catalogue = load_catalogue()
+    manifest = load_manifest(layers_path)
+    entries = []
+    for spec in manifest.layers:
+        try:
+            entries.append(inspect_layer(load_layer(spec, catalogue.rule_set(spec.rule_set))))
+        except (LayerError, RuleSetError) as exc:
+            entries.append({"id": spec.id, "kind": spec.kind, "rule_set": spec.rule_set, "error": str(exc)})
+    if fmt == "json":
+        click.echo(json.dumps({"manifest": str(manifest.path), "title": manifest.title, "demo": manifest.demo,
+                               "notice": manifest.notice, "layers": entries}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(layers_text(manifest, entries))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "markdown"]), default="text", show_default=True)
+@click.option("--rule-set", "rule_sets", multiple=True, help="Only this rule set (repeatable).")
+@click.option("--categories", is_flag=True, help="List the category codes with Chinese names and synonyms.")
+@user_errors
+def rules(fmt, rule_sets, categories):
+    """Print the admission matrix (zone x category) exactly as the engine applies it."""
+    from .render import rules_table
+    from .rules import load_catalogue
+    from .errors import InputError
+    catalogue = load_catalogue()
+    unknown = [r for r in rule_sets if r not in catalogue.rule_sets]
+    if unknown:
+        raise InputError(f"unknown rule set(s) {unknown}", source="--rule-set",
+                         expected=", ".join(catalogue.rule_sets))
+    if categories:
+        click.echo(rules_table.categories_text(catalogue))
+        return
+    render = {"text": rules_table.to_text, "csv": rules_table.to_csv, "markdown": rules_table.to_markdown}[fmt]
+    click.echo(render(catalogue, set(rule_sets) or None), nl=fmt != "csv")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Geometry normalisation: CRS names, the analysis CRS, projection, repair and tolerance."""

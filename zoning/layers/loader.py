@@ -1,0 +1,206 @@
+"""Reading one layer from any GDAL vector source into arrays of geometries, zone codes and names."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from ..errors import LayerError
+from ..geometry.crs import crs_key, crs_label, screening_crs
+from ..geometry.project import reproject
+from ..geometry.repair import POLYGONAL, repair
+from ..rules import RuleSet
+from .manifest import LayerSpec
+
+
+@dataclass
+class LoadedLayer:
+    """One layer read, validated and hashed, in its own CRS. `indexed(epsg)` gives the analysis copy."""
+    spec: LayerSpec
+    rule_set: RuleSet
+    crs: str
+    geoms: np.ndarray            # shapely polygons, repaired
+    zones: np.ndarray            # zone code per feature
+    names: np.ndarray            # feature name per feature
+    widths: np.ndarray | None    # corridor minimum width (m) per feature
+    fids: np.ndarray
+    sha256: str
+    coverage: object             # shapely polygon in layer CRS, or None = unbounded
+    coverage_label: str
+    invalid: list = field(default_factory=list)   # (fid, reason) of repaired features
+    warnings: list = field(default_factory=list)
+    _indexed: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        return self.spec.version or "unversioned"
+
+    def indexed(self, epsg: int):
+        from ..overlay.index import IndexedLayer   # the overlay owns the index; imported late to avoid a cycle
+        if epsg not in self._indexed:
+            self._indexed[epsg] = IndexedLayer.build(self, epsg)
+        return self._indexed[epsg]
+
+
+_CACHE: dict = {}
+
+
+def load_layer(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
+    """Load (once per process and file state) one layer; raises LayerError with what to fix."""
+    src = spec.source
+    try:
+        st = os.stat(src)
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        raise LayerError("layer file not found", source=f"layer '{spec.id}' ({src})",
+                         expected="an existing file; `path` is relative to the manifest") from None
+    key = (spec, stamp, rule_set.id)
+    if key not in _CACHE:
+        _CACHE[key] = _read(spec, rule_set)
+    return _CACHE[key]
+
+
+def _dbf_encoding(src: Path) -> str | None:
+    """For a shapefile with no .cpg: UTF-8 if its attributes decode as such, else GB18030 (a superset of GBK)."""
+    if src.suffix.lower() != ".shp" or src.with_suffix(".cpg").exists() or src.with_suffix(".CPG").exists():
+        return None
+    dbf = next((p for p in (src.with_suffix(".dbf"), src.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    header_len = int.from_bytes(data[8:10], "little") if len(data) > 10 else 0
+    try:
+        data[header_len:].decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
+    where = f"layer '{spec.id}' ({spec.source})"
+    encoding = spec.encoding or _dbf_encoding(spec.source)
+    try:
+        info = pyogrio.read_info(spec.source, layer=spec.table, encoding=encoding)
+    except (DataSourceError, DataLayerError) as exc:
+        raise LayerError(f"cannot read: {exc}", source=where,
+                         expected="a vector file GDAL reads" + (f" with table '{spec.table}'" if spec.table else ""))
+    fields = list(info["fields"])
+    wanted = [f for f in (spec.zone_field, spec.name_field, spec.width_field) if f]
+    missing = [f for f in wanted if f not in fields]
+    if missing:
+        raise LayerError(f"field(s) {missing} not in the layer", source=where, expected="one of " + ", ".join(fields))
+    meta, fids, wkb, columns = pyogrio.raw.read(spec.source, layer=spec.table, encoding=encoding,
+                                                columns=list(dict.fromkeys(wanted)), return_fids=True)
+    crs_text = spec.crs or meta.get("crs")
+    if not crs_text:
+        raise LayerError("the file has no CRS", source=where, expected='declare it in the manifest: crs = "EPSG:4490"')
+    try:
+        crs = screening_crs(crs_key(CRS.from_user_input(crs_text)))
+    except CRSError:
+        raise LayerError(f"unknown CRS '{crs_text}'", source=where, expected="an EPSG code or WKT") from None
+    col = dict(zip(meta["fields"], columns))
+    n = len(wkb)
+    geoms = shapely.from_wkb(wkb)
+    digest = hashlib.sha256(crs.encode())
+    for i in range(n):
+        digest.update(wkb[i] or b"")
+        for f in wanted:
+            digest.update(b"\x1f" + str(col[f][i]).encode("utf-8"))
+    layer_warnings, invalid = [], []
+    keep = np.ones(n, dtype=bool)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            keep[i] = False
+            layer_warnings.append(f"feature {fids[i]}: empty geometry skipped")
+            continue
+        if g.geom_type not in POLYGONAL:
+            keep[i] = False
+            layer_warnings.append(f"feature {fids[i]}: {g.geom_type} skipped (polygons expected)")
+            continue
+        fixed, reason = repair(g)
+        if reason:
+            invalid.append((int(fids[i]), reason))
+            geoms[i] = fixed
+    zones = _zones(spec, rule_set, col, n, where)
+    names = (np.array([("" if v is None else str(v)) for v in col[spec.name_field]], dtype=object)
+             if spec.name_field else np.array([f"{spec.id}#{f}" for f in fids], dtype=object))
+    widths = _widths(spec, rule_set, col, n, layer_warnings, fids)
+    coverage, label = _coverage(spec, crs, geoms[keep], where)
+    sel = keep
+    return LoadedLayer(spec=spec, rule_set=rule_set, crs=crs, geoms=geoms[sel], zones=zones[sel], names=names[sel],
+                       widths=None if widths is None else widths[sel], fids=np.asarray(fids)[sel],
+                       sha256=digest.hexdigest(), coverage=coverage, coverage_label=label,
+                       invalid=invalid, warnings=layer_warnings)
+
+
+def _zones(spec, rule_set, col, n, where) -> np.ndarray:
+    if not spec.zone_field:
+        top = [z for z in rule_set.zones.values() if not z.within]
+        return np.array([top[0].code] * n, dtype=object)
+    out, unknown = np.empty(n, dtype=object), {}
+    for i, raw in enumerate(col[spec.zone_field]):
+        text = "" if raw is None else str(raw).strip()
+        code = spec.zone_values.get(text) or rule_set.zone_for_value(text)
+        if code not in rule_set.zones:
+            unknown[text] = unknown.get(text, 0) + 1
+        out[i] = code
+    if unknown:
+        listed = ", ".join(f"'{k}' ({v} features)" for k, v in unknown.items())
+        raise LayerError(f"zone values {listed} are not zones of rule set {rule_set.id}", source=where,
+                         field=spec.zone_field,
+                         expected="map them in the manifest, e.g. zone_values = { \"禁止开发区\" = \"prohibited\" }; "
+                                  "zones: " + ", ".join(f"{z.code} ({z.name})" for z in rule_set.zones.values()))
+    return out
+
+
+def _widths(spec, rule_set, col, n, layer_warnings, fids):
+    default = rule_set.default_min_width_m
+    if spec.kind != "corridor":
+        return None
+    if not spec.width_field:
+        return np.full(n, float(default or 100.0))
+    out = np.empty(n)
+    for i, raw in enumerate(col[spec.width_field]):
+        try:
+            out[i] = float(raw)
+            if not out[i] > 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            out[i] = float(default or 100.0)
+            layer_warnings.append(f"feature {fids[i]}: width '{raw}' is not a positive number; "
+                                  f"default {out[i]:g} m used")
+    return out
+
+
+def _coverage(spec: LayerSpec, crs: str, geoms, where):
+    cov = spec.coverage
+    if cov == "unbounded":
+        return None, "unbounded"
+    if cov is None:
+        if len(geoms) == 0:
+            return shapely.Polygon(), "empty layer"
+        return shapely.box(*shapely.total_bounds(geoms)), "layer bounding box"
+    if isinstance(cov, list):
+        return shapely.box(*cov), f"bbox {cov}"
+    path = (spec.base / cov).resolve()
+    try:
+        meta, _, wkb, _ = pyogrio.raw.read(path, read_geometry=True, columns=[])
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise LayerError(f"cannot read coverage file {path}: {exc}", source=where,
+                         expected='coverage = "unbounded", a polygon file, or [minx, miny, maxx, maxy]') from None
+    area = shapely.union_all(shapely.from_wkb(wkb))
+    if meta.get("crs") and screening_crs(crs_key(meta["crs"])) != crs:
+        area = reproject(area, screening_crs(crs_key(meta["crs"])), crs)
+    return area, f"polygon file {cov}"
+
+
+def describe_crs(layer: LoadedLayer) -> str:
+    return crs_label(layer.crs)

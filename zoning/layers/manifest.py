@@ -1,0 +1,105 @@
+"""The layer manifest (`layers/layers.toml`): which layers exist, where, and how to read them."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ManifestError
+
+KINDS = ("red_line", "green_heart", "corridor")
+ENV_VAR = "ZONING_LAYERS"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    id: str
+    kind: str
+    rule_set: str
+    path: str                         # as written in the manifest
+    base: Path                        # the manifest's folder, which `path` is relative to
+    table: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    zone_field: str | None = None
+    zone_values: dict = field(default_factory=dict)
+    name_field: str | None = None
+    width_field: str | None = None
+    version: str | None = None
+    coverage: object = None           # None (bbox), "unbounded", a path, or [minx, miny, maxx, maxy]
+
+    @property
+    def source(self) -> Path:
+        return (self.base / self.path).resolve()
+
+    def __hash__(self):
+        return hash((self.id, str(self.source), self.table))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    title: str
+    demo: bool
+    notice: str
+    layers: tuple[LayerSpec, ...]
+
+
+def default_manifest_path() -> Path:
+    """$ZONING_LAYERS, else ./layers/layers.toml, else the checkout's layers/layers.toml."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    here = Path.cwd() / "layers" / "layers.toml"
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parents[2] / "layers" / "layers.toml"
+
+
+_KEYS = {"id", "kind", "rule_set", "path", "table", "crs", "encoding", "zone_field", "zone_values",
+         "name_field", "width_field", "version", "coverage"}
+
+
+def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
+    path = Path(path) if path else default_manifest_path()
+    if not path.is_file():
+        raise ManifestError("layer manifest not found", source=str(path),
+                            expected="a TOML file with [[layers]] tables (see README, 'The layer manifest')")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"not valid UTF-8 TOML: {exc}", source=str(path)) from None
+    entries = data.get("layers")
+    if not isinstance(entries, list) or not entries:
+        raise ManifestError("no [[layers]] tables", source=str(path), expected="at least one [[layers]] table")
+    specs, seen = [], set()
+    for i, entry in enumerate(entries, start=1):
+        where = f"{path} [[layers]] #{i}"
+        unknown = set(entry) - _KEYS
+        if unknown:
+            raise ManifestError(f"unknown keys {sorted(unknown)}", source=where, expected=", ".join(sorted(_KEYS)))
+        for key in ("id", "kind", "rule_set", "path"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ManifestError(f"missing '{key}'", source=where, expected="a non-empty string")
+        if entry["kind"] not in KINDS:
+            raise ManifestError(f"kind '{entry['kind']}'", source=where, expected=" | ".join(KINDS))
+        if entry["id"] in seen:
+            raise ManifestError(f"duplicate layer id '{entry['id']}'", source=where)
+        seen.add(entry["id"])
+        cov = entry.get("coverage")
+        if cov is not None and not (isinstance(cov, str) or (isinstance(cov, list) and len(cov) == 4
+                                                            and all(isinstance(v, (int, float)) for v in cov))):
+            raise ManifestError("bad coverage", source=where,
+                                expected='"unbounded", a polygon file path, or [minx, miny, maxx, maxy]')
+        zv = entry.get("zone_values", {})
+        if not isinstance(zv, dict):
+            raise ManifestError("zone_values must be a table", source=where,
+                                expected='zone_values = { "禁止开发区" = "prohibited" }')
+        specs.append(LayerSpec(
+            id=entry["id"], kind=entry["kind"], rule_set=entry["rule_set"], path=entry["path"], base=path.parent,
+            table=entry.get("table"), crs=entry.get("crs"), encoding=entry.get("encoding"),
+            zone_field=entry.get("zone_field"), zone_values={str(k): str(v) for k, v in zv.items()},
+            name_field=entry.get("name_field"), width_field=entry.get("width_field"),
+            version=None if entry.get("version") is None else str(entry["version"]), coverage=cov))
+    return Manifest(path=path.resolve(), title=str(data.get("title", "")), demo=bool(data.get("demo", False)),
+                    notice=str(data.get("notice", "")), layers=tuple(specs))

@@ -1,0 +1,1 @@
+"""Renderers: turn results, rule sets and layer inventories into text, JSON, CSV and Markdown."""

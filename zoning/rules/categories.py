@@ -1,0 +1,65 @@
+"""The project categories and the exact matching of codes, Chinese names and synonyms."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import CategoryError, RuleSetError
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    name_en: str
+    covers: str = ""
+    covers_zh: str = ""
+    synonyms: tuple[str, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.code}"
+
+
+def _key(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+class Categories:
+    """Lookup of categories by code, Chinese name or synonym; exact after trim and case-fold."""
+
+    def __init__(self, items: list[Category], version: str):
+        self.items = items
+        self.version = version
+        self.by_code = {c.code: c for c in items}
+        self._index: dict[str, Category] = {}
+        for c in items:
+            for word in (c.code, c.name, c.name_en, *c.synonyms):
+                k = _key(word)
+                if not k:
+                    continue
+                other = self._index.get(k)
+                if other is not None and other.code != c.code:
+                    raise RuleSetError(f"category synonym '{word}' is claimed by both "
+                                       f"'{other.code}' and '{c.code}'", source="categories.toml")
+                self._index[k] = c
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Categories":
+        items = [Category(code=d["code"], name=d["name"], name_en=d.get("name_en", d["code"]),
+                          covers=d.get("covers", ""), covers_zh=d.get("covers_zh", ""),
+                          synonyms=tuple(d.get("synonyms", ())))
+                 for d in data["categories"]]
+        return cls(items, str(data.get("version", "")))
+
+    def match(self, text: object, *, source: str | None = None, row: object = None,
+              field: str | None = None) -> Category:
+        """The category named by `text`, or a CategoryError listing the accepted codes."""
+        found = self._index.get(_key(text)) if text is not None else None
+        if found is None:
+            raise CategoryError(f"unknown project category '{text}'", source=source, row=row, field=field,
+                                expected="one of " + ", ".join(self.by_code)
+                                + " (or its Chinese name or a listed synonym; see `zoning rules --categories`)")
+        return found
+
+    def __iter__(self):
+        return iter(self.items)
