@@ -34,15 +34,15 @@ def parse_date(value) -> dt.date:
         raise InputError(f"'{value}' is not a date", source="--date", expected="YYYY-MM-DD") from None
 
 
-def _site_input(site, wkt, crs, site_id) -> SiteInput:
+def _site_input(site, wkt, site_id) -> SiteInput:
     if isinstance(site, SiteInput):
         return site
     if wkt is not None:
-        return site_from_wkt(wkt, crs)
+        return site_from_wkt(wkt)
     if site is None:
         raise InputError("no site given", expected="a site file or --wkt")
     if hasattr(site, "geom_type"):
-        return SiteInput(geometry=site, crs=crs, source="geometry")
+        return SiteInput(geometry=site, crs=None, source="geometry")
     if isinstance(site, (str, os.PathLike)):
         return read_site(site, site_id=site_id)
     raise InputError(f"cannot read a site from {type(site).__name__}", expected="a path, WKT or shapely geometry")
@@ -61,7 +61,7 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
     when = parse_date(date)
     if tolerance_m is None or tolerance_m < 0:
         raise InputError(f"tolerance {tolerance_m} m", source="--tolerance-m", expected="a number >= 0")
-    given = _site_input(site, wkt, crs, site_id)
+    given = _site_input(site, wkt, site_id)
     raw_cat = category if category is not None else given.category
     if raw_cat is None:
         raise InputError("no project category", source=given.source,

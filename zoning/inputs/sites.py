@@ -26,7 +26,7 @@ class SiteInput:
     warnings: list = field(default_factory=list)
 
 
-def site_from_wkt(text: str, crs=None) -> SiteInput:
+def site_from_wkt(text: str) -> SiteInput:
     try:
         geom = shapely.from_wkt(text)
     except (GEOSException, TypeError, ValueError) as exc:
@@ -34,7 +34,7 @@ def site_from_wkt(text: str, crs=None) -> SiteInput:
                          expected="e.g. POLYGON((113.0 27.9, 113.01 27.9, 113.01 27.91, 113.0 27.9))") from None
     if geom is None or geom.is_empty:
         raise InputError("empty geometry", source="--wkt", expected="a non-empty polygon, line or point")
-    return SiteInput(geometry=geom, crs=crs, source="--wkt")
+    return SiteInput(geometry=geom, crs=None, source="--wkt")
 
 
 def read_site(path, *, site_id=None, layer=None, encoding=None) -> SiteInput:

@@ -10,6 +10,27 @@ def _area(m2: float) -> str:
     return f"{a['m2']:,.2f} m² = {a['ha']:,.4f} 公顷 ha = {a['mu']:,.3f} 亩 mu"
 
 
+def _finding_lines(i, f) -> list[str]:
+    out = [f" {i}. [{VERDICT[f.verdict]}] {f.zone_name} {f.zone_name_en} — {TYPE[f.type]}",
+           f"    图层 Layer {f.layer} ({f.rule_set}); 要素 Feature: {f.feature}",
+           f"    重叠 Overlap: {_area(f.overlap_m2)} ({f.overlap_share:.2%} of site 占项目面积)"]
+    for c in f.corridor:
+        state = "切断廊道 severs the corridor" if c["severs"] else (
+            "使廊道窄于最小宽度 narrows it below the minimum width" if c["narrows_below_min_width"]
+            else "不切断、不窄于最小宽度 neither severs nor narrows it")
+        resid = "" if c["residual_width_m"] is None else f"; 剩余宽度 residual width ≈ {c['residual_width_m']:g} m"
+        out.append(f"    廊道 Corridor {c['feature']}: 最小宽度 min width {c['min_width_m']:g} m; {state}{resid}")
+    out.append(f"    规则 Rule {f.rule} · 可信度 Confidence: {CONFIDENCE.get(f.confidence, f.confidence)}")
+    out.append(f"    依据 Basis: {f.basis}")
+    if f.authority:
+        out.append(f"    审批机关 Authority: {f.authority}")
+    if f.conditions:
+        out.append(f"    条件 Conditions: {f.conditions}")
+    if f.conditions_en:
+        out.append(f"                {f.conditions_en}")
+    return out
+
+
 def render_text(result) -> str:
     r = result
     s = r.site
@@ -20,41 +41,29 @@ def render_text(result) -> str:
         out.append(f"⚠ {r.manifest.get('notice') or 'DEMO DATA, not official'}")
     out.append("")
     major = " · 国家重大项目 national major" if s["national_major"] else ""
-    out.append(f"项目 Site: {s['name']} [{s['id']}] · {s['category_name']} {s['category']}{major}")
+    ident = f" [{s['id']}]" if s["id"] else ""
+    out.append(f"项目 Site: {s['name'] or '未命名 unnamed'}{ident} · {s['category_name']} {s['category']}{major}")
     out.append(f"面积 Area: {_area(s['area_m2'])}")
     if s.get("footprint"):
         out.append(f"范围 Footprint: {s['footprint']}")
     out.append(f"日期 Date: {r.date} · 分析坐标系 Analysis CRS: {r.analysis_crs} · 容差 Tolerance {r.tolerance_m:g} m")
     for w in r.warnings:
         out.append(f"⚠ {w}")
-    drive = [f for f in r.findings if f.type in ("overlap", "boundary_contact", "adjacency")]
+    drive = [f for f in r.findings if f.drives_verdict]
+    other = [f for f in r.findings if not f.drives_verdict and f.type != "nearest"]
     out.append("")
-    out.append(f"发现 Findings ({len(drive)}):" if drive else "发现 Findings: 未与任何分区重叠 the site touches no zone")
+    out.append(f"决定结论的发现 Findings that drive the verdict ({len(drive)}):" if drive
+               else "决定结论的发现 Findings that drive the verdict: 无 none (the site overlaps no zone in force)")
     for i, f in enumerate(drive, 1):
-        mark = "" if f.drives_verdict else " (不影响结论 does not drive the verdict)"
-        out.append(f" {i}. [{VERDICT[f.verdict]}] {f.zone_name} {f.zone_name_en} — {TYPE[f.type]}{mark}")
-        out.append(f"    图层 Layer {f.layer} ({f.rule_set}); 要素 Feature: {f.feature}")
-        if f.type == "adjacency":
-            out.append(f"    距离 Distance: {f.distance_m:,.1f} m")
-        else:
-            out.append(f"    重叠 Overlap: {_area(f.overlap_m2)} ({f.overlap_share:.2%} of site 占项目面积)")
-        for c in f.corridor:
-            state = "切断廊道 severs the corridor" if c["severs"] else (
-                "使廊道窄于最小宽度 narrows it below the minimum width" if c["narrows_below_min_width"]
-                else "不切断、不窄于最小宽度 neither severs nor narrows")
-            resid = "" if c["residual_width_m"] is None else f"; 剩余宽度 residual width ≈ {c['residual_width_m']:g} m"
-            out.append(f"    廊道 Corridor {c['feature']}: 最小宽度 min width {c['min_width_m']:g} m; {state}{resid}")
-        if f.rule:
-            out.append(f"    规则 Rule {f.rule} · 可信度 Confidence: {CONFIDENCE.get(f.confidence, f.confidence)}")
-            out.append(f"    依据 Basis: {f.basis}")
-            if f.authority:
-                out.append(f"    审批机关 Authority: {f.authority}")
-            if f.conditions:
-                out.append(f"    条件 Conditions: {f.conditions}")
-            if f.conditions_en:
-                out.append(f"               {f.conditions_en}")
-        if f.note:
-            out.append(f"    注 Note: {f.note}")
+        out += _finding_lines(i, f)
+    if other:
+        out.append("")
+        out.append(f"其他发现（不影响结论）Other findings, not driving the verdict ({len(other)}):")
+        for f in other:
+            size = (f"{f.distance_m:,.1f} m" if f.type == "adjacency"
+                    else f"{_area(f.overlap_m2)} ({f.overlap_share:.2%})")
+            out.append(f" - {TYPE[f.type]}: {f.zone_name} {f.zone_name_en} [{f.layer}] {f.feature}: {size}; "
+                       f"{VERDICT[f.verdict] if f.verdict else ''} {f.rule or ''} — {f.note}".rstrip())
     nearest = [f for f in r.findings if f.type == "nearest"]
     if nearest:
         out.append("")
