@@ -15,10 +15,17 @@ from zoning.geometry.project import reproject
                                        ("cgcs2000-gk3:114", 4547), ("xian80-gk3:38", 2362),
                                        ("beijing54-gk3:114", 2435), ("2000国家大地坐标系", 4490)])
 def test_crs_names(name, epsg):
-    assert parse_crs(name).to_epsg() == epsg
+    assert parse_crs(name) == f"EPSG:{epsg}"
 
 
-@pytest.mark.parametrize("bad", ["cgcs2000-gk3:100", "EPSG:99999", "mars"])
+def test_offset_and_partial_names():
+    from zoning.geometry.crs import GKSpec
+    assert parse_crs("GCJ02") == "gcj02" and parse_crs("高德") == "gcj02" and parse_crs("bd09") == "bd09"
+    assert parse_crs("xian80-gk3") == GKSpec("xian80", 3)
+    assert parse_crs("cgcs2000-gk6:19") == "EPSG:4497" and parse_crs("cgcs2000-gk6:111") == "EPSG:4508"
+
+
+@pytest.mark.parametrize("bad", ["cgcs2000-gk3:100", "cgcs2000-gk6:114", "EPSG:99999", "mars"])
 def test_bad_crs_names(bad):
     with pytest.raises(InputError):
         parse_crs(bad)

@@ -8,7 +8,7 @@ from . import __version__
 from .errors import InputError, LayerError, RuleSetError
 from .geometry.crs import crs_label, screening_crs
 from .geometry.normalise import normalise
-from .inputs import SiteInput, read_site, site_from_wkt
+from .inputs import ReadOptions, SiteInput, read_site, site_from_wkt
 from .inputs.fields import parse_flag
 from .layers import Manifest, load_layer, load_manifest
 from .overlay import overlay_site
@@ -34,7 +34,7 @@ def parse_date(value) -> dt.date:
         raise InputError(f"'{value}' is not a date", source="--date", expected="YYYY-MM-DD") from None
 
 
-def _site_input(site, wkt, site_id) -> SiteInput:
+def _site_input(site, wkt, site_id, read_options) -> SiteInput:
     if isinstance(site, SiteInput):
         return site
     if wkt is not None:
@@ -44,13 +44,13 @@ def _site_input(site, wkt, site_id) -> SiteInput:
     if hasattr(site, "geom_type"):
         return SiteInput(geometry=site, crs=None, source="geometry")
     if isinstance(site, (str, os.PathLike)):
-        return read_site(site, site_id=site_id)
+        return read_site(site, site_id=site_id, opts=read_options or ReadOptions())
     raise InputError(f"cannot read a site from {type(site).__name__}", expected="a path, WKT or shapely geometry")
 
 
 def check(site=None, *, category=None, national_major=None, date=None, layers=None, crs=None,
           tolerance_m: float = 0.5, radius_m=None, width_m=None, wkt=None, site_id=None, name=None,
-          catalogue=None) -> CheckResult:
+          read_options: ReadOptions | None = None, catalogue=None) -> CheckResult:
     """Check one site against every layer of the manifest and return the verdict with its findings.
 
     `site` is a file path, a shapely geometry (lon/lat CGCS2000 unless `crs`) or a SiteInput; or pass `wkt`.
@@ -61,7 +61,7 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
     when = parse_date(date)
     if tolerance_m is None or tolerance_m < 0:
         raise InputError(f"tolerance {tolerance_m} m", source="--tolerance-m", expected="a number >= 0")
-    given = _site_input(site, wkt, site_id)
+    given = _site_input(site, wkt, site_id, read_options)
     raw_cat = category if category is not None else given.category
     if raw_cat is None:
         raise InputError("no project category", source=given.source,
@@ -73,6 +73,9 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
         if given.national_major is not None else False)
     s = normalise(given, crs_option=crs, radius_m=radius_m, width_m=width_m, tolerance_m=tolerance_m)
 
+    if given.declared_area_m2 and abs(s.area_m2 - given.declared_area_m2) > 0.01 * given.declared_area_m2:
+        s.warnings.append(f"{given.source}: the file states {given.declared_area_m2:,.1f} m² but the geometry measures "
+                          f"{s.area_m2:,.1f} m²; check the coordinates and the zone")
     reports, findings, used_sets = [], [], {}
     for spec in manifest.layers:
         report = LayerReport(id=spec.id, kind=spec.kind, rule_set=spec.rule_set, status="failed",
@@ -99,6 +102,10 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
         report.status = layer_status(measured.covered_share, layer_findings, in_force)
         findings.extend(layer_findings)
 
+    bounded = [r for r in reports if r.coverage not in (None, "unbounded") and r.covered_share is not None]
+    if bounded and all(r.covered_share == 0 for r in bounded):
+        s.warnings.append("the site lies outside the coverage of every bounded layer ("
+                          + ", ".join(r.id for r in bounded) + "); check its coordinates and CRS")
     verdict, complete, reasons = overall(findings, reports)
     a = areas(s.area_m2)
     site_dict = {
@@ -119,4 +126,4 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
         tolerance_m=tolerance_m, warnings=given.warnings + s.warnings, incomplete_reasons=reasons,
         manifest={"path": str(manifest.path), "title": manifest.title, "demo": manifest.demo,
                   "notice": manifest.notice, "categories_version": catalogue.categories.version},
-        disclaimer=DISCLAIMER)
+        disclaimer=DISCLAIMER, site_geometry=s.lonlat)

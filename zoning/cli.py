@@ -27,6 +27,37 @@ def user_errors(fn):
     return wrapper
 
 
+def input_options(fn):
+    """The options of the site reader, shared by every command that reads sites; they arrive as `read_options`."""
+    opts = [
+        click.option("--format-in", type=click.Choice(["geojson", "gpkg", "shp", "zip", "kml", "kmz", "parquet",
+                                                       "fgb", "csv", "xlsx", "txt", "dxf"]),
+                     help="Force the input format (default: by extension and content)."),
+        click.option("--encoding", "in_encoding", help="Text encoding of the input (default: UTF-8, then GB18030)."),
+        click.option("--in-layer", help="Table of a GeoPackage, sheet of a workbook, shapefile in a zip, CAD layer."),
+        click.option("--wkt-field", help="CSV/Excel column with WKT (default: wkt, geometry, 坐标 ...)."),
+        click.option("--lon-field", help="CSV/Excel longitude column (default: lon, lng, 经度 ...)."),
+        click.option("--lat-field", help="CSV/Excel latitude column (default: lat, 纬度 ...)."),
+        click.option("--id-field", help="Id column (default: id, 编号, 项目编号 ...)."),
+        click.option("--name-field", help="Name column (default: name, 项目名称, 名称 ...)."),
+        click.option("--category-field", help="Category column (default: category, 类型, 项目类型 ...)."),
+        click.option("--national-major-field", help="National-major flag column (default: national_major, 国家重大项目)."),
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args, format_in, in_encoding, in_layer, wkt_field, lon_field, lat_field, id_field, name_field,
+                category_field, national_major_field, **kwargs):
+        from .inputs import ReadOptions
+        kwargs["read_options"] = ReadOptions(
+            format_in=format_in, encoding=in_encoding, layer=in_layer, wkt_field=wkt_field, lon_field=lon_field,
+            lat_field=lat_field, id_field=id_field, name_field=name_field, category_field=category_field,
+            national_major_field=national_major_field)
+        return fn(*args, **kwargs)
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
 layers_option = click.option("--layers", "layers_path", type=click.Path(dir_okay=False), default=None,
                              help="Layer manifest (TOML). Default: $ZONING_LAYERS or layers/layers.toml.")
 
@@ -53,8 +84,9 @@ def main():
               help="The project is a 国家重大项目 (national major project).")
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Application date (default today); picks the rule sets in force.")
 @layers_option
-@click.option("--crs", help="Site CRS when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, xian80, "
-                            "beijing54, cgcs2000-gk3:38.")
+@click.option("--crs", help="Site CRS when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, gcj02 "
+                            "(AMap/Gaode/Tencent), bd09 (Baidu), xian80, beijing54, cgcs2000-gk3:38 (zone), "
+                            "cgcs2000-gk3:114 (central meridian), cgcs2000-gk3 (zone from the easting prefix).")
 @click.option("--tolerance-m", type=float, default=0.5, show_default=True,
               help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
 @click.option("--radius", "radius_m", type=float, help="For a point site: check a circle of this radius (m).")
@@ -64,10 +96,14 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]),
               help="Exit 1 when the verdict is this level or worse (or, for 'incomplete', not complete).")
+@input_options
 @user_errors
 def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
-          site_id, name, fmt, fail_on):
-    """Check one SITE (a vector file, or --wkt) against every layer: the verdict with its legal basis.
+          site_id, name, fmt, fail_on, read_options):
+    """Check one SITE against every layer: the verdict with its legal basis.
+
+    SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
+    (WKT or lon/lat columns), a 界址点 coordinate TXT, or a CAD DXF; or give --wkt.
 
     Exit codes: 0 verdict produced; 1 --fail-on matched; 2 user error (bad input, unknown category, bad CRS).
     """
@@ -77,7 +113,7 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
         raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
     result = run_check(site, wkt=wkt, category=category, national_major=national_major, date=date_,
                        layers=layers_path, crs=crs, tolerance_m=tolerance_m, radius_m=radius_m, width_m=width_m,
-                       site_id=site_id, name=name)
+                       site_id=site_id, name=name, read_options=read_options)
     if fmt == "json":
         click.echo(result.to_json(indent=2))
     else:

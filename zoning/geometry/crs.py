@@ -1,7 +1,12 @@
-"""CRS names people use, and the projected analysis CRS (CGCS2000 3-degree Gauss-Kruger by longitude)."""
+"""CRS names people use, Gauss-Kruger zones of the three Chinese datums, and the analysis CRS.
+
+A site's CRS is one of: an EPSG/WKT key ("EPSG:4547"), a display offset ("gcj02", "bd09"), or a
+`GKSpec` that still lacks its zone (taken from the eastings' prefix, e.g. 38xxxxxx.xx).
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pyproj import CRS, Transformer
@@ -10,49 +15,105 @@ from pyproj.exceptions import CRSError
 from ..errors import InputError
 
 CGCS2000 = "EPSG:4490"
-# Names approvals staff and surveyors write, mapped to EPSG codes.
+OFFSETS = ("gcj02", "bd09")
+DATUMS = ("cgcs2000", "xian80", "beijing54")
+GEOGRAPHIC = {"cgcs2000": "EPSG:4490", "xian80": "EPSG:4610", "beijing54": "EPSG:4214"}
 NAMES = {
-    "cgcs2000": "EPSG:4490", "cgcs": "EPSG:4490", "2000国家大地坐标系": "EPSG:4490", "国家2000": "EPSG:4490",
-    "wgs84": "EPSG:4326", "wgs-84": "EPSG:4326", "gps": "EPSG:4326",
-    "xian80": "EPSG:4610", "xian1980": "EPSG:4610", "1980西安坐标系": "EPSG:4610", "西安80": "EPSG:4610",
-    "beijing54": "EPSG:4214", "1954北京坐标系": "EPSG:4214", "北京54": "EPSG:4214",
+    "cgcs2000": "cgcs2000", "cgcs": "cgcs2000", "2000国家大地坐标系": "cgcs2000", "国家2000坐标系": "cgcs2000",
+    "国家2000": "cgcs2000", "2000坐标系": "cgcs2000", "cgcs2000坐标系": "cgcs2000",
+    "xian80": "xian80", "xian1980": "xian80", "1980西安坐标系": "xian80", "西安80": "xian80",
+    "西安1980": "xian80", "1980年西安坐标系": "xian80",
+    "beijing54": "beijing54", "beijing1954": "beijing54", "1954北京坐标系": "beijing54", "北京54": "beijing54",
+    "北京1954": "beijing54", "1954年北京坐标系": "beijing54",
+    "wgs84": "EPSG:4326", "wgs-84": "EPSG:4326", "wgs 84": "EPSG:4326", "gps": "EPSG:4326",
+    "gcj02": "gcj02", "gcj-02": "gcj02", "amap": "gcj02", "gaode": "gcj02", "高德": "gcj02", "火星坐标": "gcj02",
+    "tencent": "gcj02", "bd09": "bd09", "bd-09": "bd09", "baidu": "bd09", "百度": "bd09",
 }
-# First EPSG code of each datum's 3-degree GK series "CM nE" (no zone prefix) and "zone n" (prefixed).
-_GK3 = {"cgcs2000": (4534, 4513, 75, 25), "xian80": (2370, 2349, 75, 25), "beijing54": (2422, 2401, 75, 25)}
-_GK_NAME = re.compile(r"^(cgcs2000|xian80|beijing54)-gk3:(\d{1,3})$")
+# EPSG series per datum and zone width: (first "zone n" code, its zone, first "CM" code, its CM)
+_SERIES = {
+    ("cgcs2000", 3): (4513, 25, 4534, 75), ("cgcs2000", 6): (4491, 13, 4502, 75),
+    ("xian80", 3): (2349, 25, 2370, 75), ("xian80", 6): (2327, 13, 2338, 75),
+    ("beijing54", 3): (2401, 25, 2422, 75), ("beijing54", 6): (21413, 13, 21453, 75),
+}
+_ZONES = {3: (25, 45), 6: (13, 23)}
+_GK_NAME = re.compile(r"^(cgcs2000|xian80|beijing54)-gk([36])(?::(\d{1,3}))?$")
 
 
-def parse_crs(text: str | int | None, *, source: str = "--crs") -> CRS:
-    """A CRS from an EPSG code, a common name (cgcs2000, wgs84, xian80 ...) or `cgcs2000-gk3:38`."""
+@dataclass(frozen=True)
+class GKSpec:
+    """A Gauss-Kruger CRS known up to its zone: datum, zone width, and zone number if known."""
+    datum: str
+    width: int = 3
+    zone: int | None = None
+    towgs84: tuple | None = None    # 7 parameters from a TXT header, if given
+
+    def label(self) -> str:
+        return f"{self.datum}-gk{self.width}" + (f":{self.zone}" if self.zone else "")
+
+
+def gk_epsg(datum: str, width: int, zone: int, prefixed: bool) -> int:
+    """EPSG code of a GK zone: `prefixed` picks the 'zone n' CRS (false easting n*1e6+5e5), else 'CM'."""
+    z_first, z0, cm_first, cm0 = _SERIES[(datum, width)]
+    lo, hi = _ZONES[width]
+    if not lo <= zone <= hi:
+        raise InputError(f"no {width}-degree Gauss-Kruger zone {zone}", source="--crs",
+                         expected=f"a zone number {lo}-{hi}")
+    cm = zone * 3 if width == 3 else zone * 6 - 3
+    return z_first + zone - z0 if prefixed else cm_first + (cm - cm0) // width
+
+
+@lru_cache(maxsize=1)
+def _gk_registry() -> dict:
+    """EPSG code -> (datum, width, zone, prefixed) for every Chinese GK CRS we know."""
+    out = {}
+    for (datum, width) in _SERIES:
+        lo, hi = _ZONES[width]
+        for zone in range(lo, hi + 1):
+            for prefixed in (True, False):
+                out[gk_epsg(datum, width, zone, prefixed)] = (datum, width, zone, prefixed)
+    return out
+
+
+def gk_info(key) -> tuple | None:
+    m = re.fullmatch(r"EPSG:(\d+)", str(key))
+    return _gk_registry().get(int(m.group(1))) if m else None
+
+
+def parse_crs(text, *, source: str = "--crs"):
+    """A site CRS from an EPSG code, a name (cgcs2000, wgs84, gcj02, bd09, xian80, beijing54, 2000国家大地坐标系),
+    or a Gauss-Kruger name `cgcs2000-gk3:38` (zone), `cgcs2000-gk3:114` (central meridian) or `cgcs2000-gk3`."""
     if text is None or str(text).strip() == "":
         raise InputError("no CRS given", source=source, expected="an EPSG code or a name such as cgcs2000")
-    key = str(text).strip().lower()
+    raw = str(text).strip()
+    key = raw.lower().replace(" ", "")
     m = _GK_NAME.match(key)
     if m:
-        return gk3_crs(int(m.group(2)), datum=m.group(1))
-    if key in ("gcj02", "bd09"):
-        raise InputError(f"'{text}' is a display offset, not yet accepted as a site CRS", source=source,
-                         expected="cgcs2000, wgs84, xian80, beijing54, cgcs2000-gk3:ZONE or EPSG:nnnn")
-    code = NAMES.get(key, NAMES.get(str(text).strip(), key))
+        datum, width, num = m.group(1), int(m.group(2)), m.group(3)
+        if num is None:
+            return GKSpec(datum, width)
+        num = int(num)
+        lo, hi = _ZONES[width]
+        if lo <= num <= hi:
+            return crs_key(gk_epsg(datum, width, num, True))
+        if 75 <= num <= 135 and num % 3 == 0 and (width == 3 or num % 6 == 3):
+            zone = num // 3 if width == 3 else (num + 3) // 6
+            return crs_key(gk_epsg(datum, width, zone, False))
+        raise InputError(f"no {width}-degree Gauss-Kruger zone or central meridian {num}", source=source,
+                         expected=f"a zone number {lo}-{hi} or a central meridian in 75-135")
+    name = NAMES.get(key) or NAMES.get(raw)
+    if name in OFFSETS:
+        return name
+    if name in DATUMS:
+        return GEOGRAPHIC[name]
+    code = name or raw
     if re.fullmatch(r"\d{4,6}", code):
         code = f"EPSG:{code}"
     try:
-        return CRS.from_user_input(code)
+        return crs_key(code)
     except CRSError:
         raise InputError(f"unknown CRS '{text}'", source=source,
-                         expected="an EPSG code (4490, EPSG:4547) or cgcs2000, wgs84, xian80, beijing54, "
-                                  "cgcs2000-gk3:38") from None
-
-
-def gk3_crs(zone_or_cm: int, *, datum: str = "cgcs2000") -> CRS:
-    """3-degree GK CRS: a zone number (25-45, with zone prefix) or a central meridian (75-135, no prefix)."""
-    cm_first, zone_first, cm0, zone0 = _GK3[datum]
-    if 25 <= zone_or_cm <= 45:
-        return CRS.from_epsg(zone_first + zone_or_cm - zone0)
-    if 75 <= zone_or_cm <= 135 and zone_or_cm % 3 == 0:
-        return CRS.from_epsg(cm_first + (zone_or_cm - cm0) // 3)
-    raise InputError(f"no 3-degree Gauss-Kruger zone {zone_or_cm}", source="--crs",
-                     expected="a zone number 25-45 or a central meridian 75-135 divisible by 3")
+                         expected="an EPSG code (4490, EPSG:4547) or cgcs2000, wgs84, gcj02, bd09, xian80, "
+                                  "beijing54, cgcs2000-gk3:38") from None
 
 
 @lru_cache(maxsize=64)
@@ -77,8 +138,7 @@ def transformer(src: str, dst: str) -> Transformer:
 @lru_cache(maxsize=256)
 def _key(text) -> str:
     crs = CRS.from_user_input(text)
-    auth = crs.to_authority(min_confidence=90)
-    if auth == ("OGC", "CRS84"):
+    if crs.to_authority(min_confidence=90) == ("OGC", "CRS84"):
         return "EPSG:4326"
     code = crs.to_epsg(min_confidence=90)
     return f"EPSG:{code}" if code else crs.to_wkt()
@@ -100,6 +160,22 @@ def screening_crs(key: str) -> str:
 
 
 def crs_label(crs) -> str:
-    crs = CRS.from_user_input(crs)
-    code = crs.to_epsg(min_confidence=90)
-    return f"EPSG:{code} {crs.name}" if code else crs.name
+    if crs in OFFSETS:
+        return {"gcj02": "GCJ-02 (AMap / Gaode / Tencent display offset)", "bd09": "BD-09 (Baidu display offset)"}[crs]
+    if isinstance(crs, GKSpec):
+        return crs.label()
+    c = CRS.from_user_input(crs)
+    code = c.to_epsg(min_confidence=90)
+    return f"EPSG:{code} {c.name}" if code else c.name
+
+
+def is_geographic(key) -> bool:
+    return key not in OFFSETS and not isinstance(key, GKSpec) and CRS.from_user_input(key).is_geographic
+
+
+def datum_of(key) -> str | None:
+    """'xian80' / 'beijing54' for CRSs on those datums (PROJ has no public shift to CGCS2000 for them)."""
+    info = gk_info(key)
+    if info:
+        return info[0]
+    return {v: k for k, v in GEOGRAPHIC.items()}.get(key)

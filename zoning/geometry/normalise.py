@@ -8,7 +8,10 @@ import shapely
 from pyproj import CRS
 
 from ..errors import InputError
-from .crs import CGCS2000, analysis_epsg, crs_key, crs_label, in_china_lonlat, parse_crs, screening_crs
+from . import offsets
+from .axis import fix_lonlat, resolve_gk, suggest_crs
+from .crs import (CGCS2000, OFFSETS, GKSpec, analysis_epsg, crs_key, crs_label, datum_of, gk_info, in_china_lonlat,
+                  is_geographic, parse_crs, screening_crs)
 from .project import reproject
 from .repair import POLYGONAL, polygonal, repair, shell_area
 
@@ -27,31 +30,63 @@ class Site:
     footprint: str | None = None   # how a point or line became the checked polygon
 
 
-def resolve_crs(site_input, crs_option=None) -> tuple[str, list]:
+def resolve_crs(site_input, crs_option=None) -> tuple[object, list]:
     """The site's CRS: --crs, then the file's, then plausible lon/lat taken as CGCS2000 with a warning."""
     warnings = []
     if crs_option:
         crs = parse_crs(crs_option)
-        if site_input.crs and crs_key(site_input.crs) != crs_key(crs):
+        if site_input.crs and site_input.crs != crs:
             warnings.append(f"--crs {crs_option} overrides the file's CRS ({crs_label(site_input.crs)})")
-        return crs_key(crs), warnings
+        return crs, warnings
     if site_input.crs:
-        return crs_key(CRS.from_user_input(site_input.crs)), warnings
-    minx, miny, maxx, maxy = site_input.geometry.bounds
-    if in_china_lonlat(minx, miny) and in_china_lonlat(maxx, maxy):
+        return site_input.crs if isinstance(site_input.crs, GKSpec) or site_input.crs in OFFSETS \
+            else crs_key(site_input.crs), warnings
+    xy = shapely.get_coordinates(site_input.geometry)
+    x, y = xy[:, 0], xy[:, 1]
+    lonlat = ((x >= 73) & (x <= 135.5) & (y >= 3) & (y <= 54)).all()
+    latlon = ((y >= 73) & (y <= 135.5) & (x >= 3) & (x <= 54)).all()
+    if lonlat or latlon:
         warnings.append("no CRS given; coordinates look like longitude/latitude in China and are taken as "
                         "CGCS2000 (EPSG:4490)")
         return CGCS2000, warnings
-    raise InputError(f"no CRS, and coordinates ({minx:.3f}, {miny:.3f}) are not longitude/latitude in China",
-                     source=site_input.source,
-                     expected="--crs, e.g. --crs cgcs2000-gk3:38 for Gauss-Kruger eastings with zone prefix, "
-                              "--crs EPSG:4547 without prefix, or --crs wgs84")
+    raise InputError(f"no CRS, and coordinates ({x.min():.3f}, {y.min():.3f}) are not longitude/latitude in China",
+                     source=site_input.source, row=site_input.row,
+                     expected=suggest_crs(site_input.geometry))
+
+
+def to_computable(geom, declared, source) -> tuple[object, str, list]:
+    """(geometry, PROJ-usable CRS key, warnings): offsets undone, GK zones and axis order settled."""
+    warnings = []
+    if declared in OFFSETS:
+        geom = offsets.to_wgs84(geom, declared)
+        warnings.append(f"{source}: {crs_label(declared)} coordinates converted to WGS84/CGCS2000 "
+                        "(iterative inverse, error < 0.01 m)")
+        return geom, CGCS2000, warnings
+    if isinstance(declared, GKSpec) or gk_info(declared):
+        geom, key, w = resolve_gk(geom, declared, source)
+        warnings += w
+        if isinstance(declared, GKSpec) and declared.towgs84:
+            key = crs_key(CRS.from_proj4(CRS.from_user_input(key).to_proj4() + " +towgs84="
+                                         + ",".join(f"{v:g}" for v in declared.towgs84)))
+            warnings.append(f"{source}: 7-parameter datum transformation from the file header applied")
+            return geom, key, warnings
+    else:
+        key = declared
+        if is_geographic(key):
+            geom, w = fix_lonlat(geom, source)
+            warnings += w
+    if datum_of(key) in ("xian80", "beijing54"):
+        warnings.append(f"{source}: {crs_label(key)} has no public transformation to CGCS2000; converted without "
+                        "a datum shift, so positions may be off by tens of metres. Give the 7 parameters "
+                        "(转换参数) or convert the data to CGCS2000")
+    return geom, key, warnings
 
 
 def normalise(site_input, *, crs_option=None, radius_m=None, width_m=None, tolerance_m=0.5) -> Site:
     declared, warnings = resolve_crs(site_input, crs_option)
+    geom, declared, more = to_computable(site_input.geometry, declared, site_input.source)
+    warnings += more
     src_crs = screening_crs(declared)
-    geom = site_input.geometry
     lonlat = reproject(geom, src_crs, CGCS2000)
     minx, miny, maxx, maxy = lonlat.bounds
     if not (in_china_lonlat(minx, miny) and in_china_lonlat(maxx, maxy)):

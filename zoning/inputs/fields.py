@@ -1,18 +1,23 @@
-"""The usual English and Chinese column headers for site attributes."""
+"""The usual English and Chinese column headers for site attributes and coordinates."""
 from __future__ import annotations
 
-ID = ("id", "编号", "项目编号", "项目代码", "code", "project_id", "fid_")
-NAME = ("name", "项目名称", "名称", "project_name", "project", "项目")
-CATEGORY = ("category", "类型", "项目类型", "类别", "项目类别", "project_type")
+ID = ("id", "编号", "项目编号", "项目代码", "地块编号", "code", "project_id", "序号")
+NAME = ("name", "项目名称", "名称", "地块名称", "project_name", "project", "项目")
+CATEGORY = ("category", "类型", "项目类型", "类别", "项目类别", "project_type", "行业类别")
 NATIONAL_MAJOR = ("national_major", "国家重大项目", "是否国家重大项目", "重大项目")
+WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "坐标", "几何", "范围", "wkt坐标")
+LON = ("lon", "lng", "long", "longitude", "经度", "东经", "x坐标经度")
+LAT = ("lat", "latitude", "纬度", "北纬")
 
-TRUE = {"1", "true", "yes", "y", "是", "t"}
-FALSE = {"0", "false", "no", "n", "否", "f", ""}
+TRUE = {"1", "true", "yes", "y", "是", "t", "1.0"}
+FALSE = {"0", "false", "no", "n", "否", "f", "", "0.0"}
 
 
-def find(columns, candidates) -> str | None:
-    """The first column whose name matches a candidate (case-insensitive, trimmed)."""
+def find(columns, candidates, named: str | None = None) -> str | None:
+    """The column named by an option, else the first whose header matches a candidate (trimmed, case-folded)."""
     lowered = {str(c).strip().casefold(): c for c in columns}
+    if named:
+        return lowered.get(named.strip().casefold())
     for cand in candidates:
         if cand.casefold() in lowered:
             return lowered[cand.casefold()]

@@ -1,22 +1,22 @@
-"""A site as given: a vector file (any format GDAL reads) or WKT text, with its CRS and attributes."""
+"""A site as given, and reading sites from any supported file: one reader per format, one row mapping."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-import pyogrio
 import shapely
-from pyogrio.errors import DataLayerError, DataSourceError
 from shapely.errors import GEOSException
 
-from ..errors import InputError
+from ..errors import InputError, ZoningError
 from . import fields as F
+from .options import ReadOptions
 
 
 @dataclass
 class SiteInput:
-    geometry: object                 # shapely geometry in `crs` (None = not declared)
-    crs: object                      # CRS text or None
+    geometry: object                 # shapely geometry in `crs` (None when the row is bad)
+    crs: object                      # CRS key, "gcj02"/"bd09", a GKSpec, or None (not declared)
     source: str                      # file path or "--wkt"
     id: str | None = None
     name: str | None = None
@@ -24,6 +24,8 @@ class SiteInput:
     national_major: object = None    # raw flag from the file, if any
     row: int | None = None
     warnings: list = field(default_factory=list)
+    error: ZoningError | None = None
+    declared_area_m2: float | None = None   # an area the file states (界址点 TXT), checked against the geometry
 
 
 def site_from_wkt(text: str) -> SiteInput:
@@ -37,50 +39,81 @@ def site_from_wkt(text: str) -> SiteInput:
     return SiteInput(geometry=geom, crs=None, source="--wkt")
 
 
-def read_site(path, *, site_id=None, layer=None, encoding=None) -> SiteInput:
-    """One site from a vector file; a file with several features needs `site_id` (matched on the id column)."""
+def _clean(v):
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    text = str(v).strip()
+    return text or None
+
+
+def make_site(attrs: dict, geometry, crs, source: str, row: int, opts: ReadOptions, *, default_id=None,
+              error: ZoningError | None = None, warnings=None) -> SiteInput:
+    """A SiteInput from one row's attributes, finding id, name, category and flag columns by their headers."""
+    cols = list(attrs)
+
+    def pick(cands, named):
+        col = F.find(cols, cands, named)
+        return None if col is None else _clean(attrs[col])
+
+    if named_missing := [n for n in (opts.id_field, opts.name_field, opts.category_field,
+                                     opts.national_major_field) if n and F.find(cols, (), n) is None]:
+        error = error or InputError(f"column(s) {named_missing} not found", source=source,
+                                    expected="one of " + ", ".join(map(str, cols)))
+    sid = pick(F.ID, opts.id_field)
+    if error is None and (geometry is None or geometry.is_empty):
+        error = InputError("empty or missing geometry", source=source, row=row,
+                           expected="a polygon, a line (with --width) or a point (with --radius)")
+    return SiteInput(geometry=geometry, crs=crs, source=source, row=row,
+                     id=sid if sid is not None else (default_id if default_id is not None else str(row)),
+                     name=pick(F.NAME, opts.name_field), category=pick(F.CATEGORY, opts.category_field),
+                     national_major=pick(F.NATIONAL_MAJOR, opts.national_major_field), error=error,
+                     warnings=list(warnings or []))
+
+
+def iter_sites(path, opts: ReadOptions = ReadOptions()) -> Iterator[SiteInput]:
+    """Every site of a file, in order; a bad row is yielded with its `error` set, never dropped."""
+    from .detect import detect_format
     path = Path(path)
-    src = str(path)
     if not path.exists():
-        raise InputError("file not found", source=src, expected="a path to a site file")
-    try:
-        meta, fids, wkb, cols = pyogrio.raw.read(path, layer=layer, encoding=encoding, return_fids=True)
-    except (DataSourceError, DataLayerError) as exc:
-        raise InputError(f"cannot read as a vector file: {exc}", source=src,
-                         expected="GeoJSON, GeoPackage, Shapefile, KML, FlatGeobuf or another format GDAL reads")
-    names = list(meta["fields"])
-    data = dict(zip(names, cols))
-    n = len(wkb)
-    if n == 0:
-        raise InputError("the file has no features", source=src, expected="at least one site polygon")
-    id_col = F.find(names, F.ID)
-    if n > 1:
-        if site_id is None:
-            ids = [str(v) for v in data[id_col][:20]] if id_col else [str(f) for f in fids[:20]]
-            raise InputError(f"the file holds {n} sites; choose one with --id", source=src,
-                             expected="--id one of " + ", ".join(ids) + (" ..." if n > 20 else ""))
-        keys = [str(v) for v in data[id_col]] if id_col else [str(f) for f in fids]
-        if str(site_id) not in keys:
-            raise InputError(f"no site with id '{site_id}'", source=src, field=id_col or "FID",
-                             expected="one of " + ", ".join(keys[:20]))
-        i = keys.index(str(site_id))
+        raise InputError("file not found", source=str(path), expected="a path to a site file")
+    fmt = detect_format(path, opts.format_in)
+    if fmt == "table":
+        from .table import iter_table
+        return iter_table(path, opts)
+    if fmt == "jzd_txt":
+        from .jzd_txt import iter_jzd
+        return iter_jzd(path, opts)
+    if fmt == "dxf":
+        from .dxf import iter_dxf
+        return iter_dxf(path, opts)
+    if fmt == "parquet":
+        from .parquet import iter_parquet
+        return iter_parquet(path, opts)
+    from .vector import iter_vector
+    return iter_vector(path, opts, zipped=fmt == "zip")
+
+
+def read_site(path, *, site_id=None, opts: ReadOptions = ReadOptions()) -> SiteInput:
+    """One site from a file; a file with several sites needs `site_id` (matched on the id column)."""
+    sites = list(iter_sites(path, opts))
+    src = str(path)
+    if not sites:
+        raise InputError("the file holds no sites", source=src, expected="at least one polygon, line or point")
+    if site_id is None:
+        if len(sites) > 1:
+            ids = [s.id for s in sites[:20]]
+            raise InputError(f"the file holds {len(sites)} sites; choose one with --id", source=src,
+                             expected="--id one of " + ", ".join(map(str, ids)) + (" ..." if len(sites) > 20 else ""))
+        chosen = sites[0]
     else:
-        i = 0
-    row = i + 1
-    geom = shapely.from_wkb(wkb[i]) if wkb[i] is not None else None
-    if geom is None or geom.is_empty:
-        raise InputError("empty or missing geometry", source=src, row=row, expected="a polygon, line or point")
-
-    def attr(candidates):
-        col = F.find(names, candidates)
-        v = None if col is None else data[col][i]
-        return None if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else v
-
-    sid = attr(F.ID)
-    return SiteInput(geometry=geom, crs=meta.get("crs"), source=src, row=row,
-                     id=str(sid) if sid is not None else path.stem, name=_str(attr(F.NAME)) or path.stem,
-                     category=_str(attr(F.CATEGORY)), national_major=attr(F.NATIONAL_MAJOR))
-
-
-def _str(v):
-    return None if v is None else str(v).strip()
+        matches = [s for s in sites if str(s.id) == str(site_id)]
+        if not matches:
+            raise InputError(f"no site with id '{site_id}'", source=src,
+                             expected="one of " + ", ".join(str(s.id) for s in sites[:20]))
+        if len(matches) > 1:
+            raise InputError(f"{len(matches)} sites have id '{site_id}'", source=src,
+                             expected="a unique id (rows " + ", ".join(str(s.row) for s in matches[:10]) + ")")
+        chosen = matches[0]
+    if chosen.error is not None:
+        raise chosen.error
+    return chosen

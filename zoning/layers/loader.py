@@ -17,6 +17,7 @@ from ..errors import LayerError
 from ..geometry.crs import crs_key, crs_label, screening_crs
 from ..geometry.project import reproject
 from ..geometry.repair import POLYGONAL, repair
+from ..inputs.encoding import dbf_encoding
 from ..rules import RuleSet
 from .manifest import LayerSpec
 
@@ -68,25 +69,9 @@ def load_layer(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
     return _CACHE[key]
 
 
-def _dbf_encoding(src: Path) -> str | None:
-    """For a shapefile with no .cpg: UTF-8 if its attributes decode as such, else GB18030 (a superset of GBK)."""
-    if src.suffix.lower() != ".shp" or src.with_suffix(".cpg").exists() or src.with_suffix(".CPG").exists():
-        return None
-    dbf = next((p for p in (src.with_suffix(".dbf"), src.with_suffix(".DBF")) if p.exists()), None)
-    if dbf is None:
-        return None
-    data = dbf.read_bytes()
-    header_len = int.from_bytes(data[8:10], "little") if len(data) > 10 else 0
-    try:
-        data[header_len:].decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        return "GB18030"
-
-
 def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
     where = f"layer '{spec.id}' ({spec.source})"
-    encoding = spec.encoding or _dbf_encoding(spec.source)
+    encoding = spec.encoding or dbf_encoding(spec.source)
     try:
         info = pyogrio.read_info(spec.source, layer=spec.table, encoding=encoding)
     except (DataSourceError, DataLayerError) as exc:

@@ -80,6 +80,7 @@ class CheckResult:
     warnings: list = field(default_factory=list)
     incomplete_reasons: list = field(default_factory=list)
     disclaimer: str = ""
+    site_geometry: object = None     # the checked footprint, CGCS2000 lon/lat (for maps and exports)
 
     @property
     def driving(self) -> list[Finding]:

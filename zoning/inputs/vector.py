@@ -1,0 +1,93 @@
+"""Sites from files GDAL reads: GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, FlatGeobuf."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from ..errors import InputError
+from .encoding import dbf_encoding
+from .options import ReadOptions
+from .sites import SiteInput, make_site
+
+MAX_UNZIPPED = 2 << 30      # bytes: beyond this a zip is refused as a possible zip bomb
+MAX_RATIO = 200             # uncompressed / compressed
+
+
+def _safe_zip_member(path: Path, layer: str | None) -> str:
+    """The shapefile inside a zip, checked for path traversal and zip bombs; nothing is extracted."""
+    src = str(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError("not a valid zip file", source=src, expected="a .zip holding one shapefile") from None
+    infos = zf.infolist()
+    for info in infos:
+        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+            raise InputError(f"the zip entry '{info.filename}' points outside its folder", source=src,
+                             expected="a zip whose entries stay inside it (no absolute paths, no '..')")
+    total = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
+    if total > MAX_UNZIPPED or total / packed > MAX_RATIO:
+        raise InputError(f"the zip would unpack to {total:,} bytes (ratio {total / packed:.0f}:1)", source=src,
+                         expected=f"at most {MAX_UNZIPPED:,} bytes and a ratio under {MAX_RATIO}:1")
+    shps = [i.filename for i in infos if i.filename.lower().endswith(".shp")]
+    if layer:
+        shps = [s for s in shps if PurePosixPath(s).stem == layer or s == layer]
+    if not shps:
+        raise InputError("the zip holds no shapefile" + (f" named '{layer}'" if layer else ""), source=src,
+                         expected="a .zip with a .shp and its .shx, .dbf (and .prj)")
+    if len(shps) > 1:
+        raise InputError(f"the zip holds {len(shps)} shapefiles", source=src,
+                         expected="--layer one of " + ", ".join(PurePosixPath(s).stem for s in shps))
+    return shps[0]
+
+
+def _folder_shapefile(path: Path, layer: str | None) -> Path:
+    shps = sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp")
+    if layer:
+        shps = [p for p in shps if p.stem == layer]
+    if len(shps) != 1:
+        raise InputError(f"the folder holds {len(shps)} shapefiles" + (f" named '{layer}'" if layer else ""),
+                         source=str(path), expected="one .shp, or --layer NAME" +
+                         ("" if not shps else ": " + ", ".join(p.stem for p in shps)))
+    return shps[0]
+
+
+def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Iterator[SiteInput]:
+    src = str(path)
+    target, encoding = str(path), opts.encoding
+    if zipped:
+        target = f"/vsizip/{path.resolve()}/{_safe_zip_member(path, opts.layer)}"
+    elif path.is_dir():
+        shp = _folder_shapefile(path, opts.layer)
+        target, encoding = str(shp), encoding or dbf_encoding(shp)
+    elif path.suffix.lower() == ".shp":
+        encoding = encoding or dbf_encoding(path)
+    try:
+        layers = [opts.layer] if opts.layer and not zipped and not path.is_dir() else \
+            [None] if zipped or path.is_dir() else [name for name, _ in pyogrio.list_layers(target)]
+    except (DataSourceError, DataLayerError) as exc:
+        raise InputError(f"cannot read as a vector file: {exc}", source=src,
+                         expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
+    kml = path.suffix.lower() in (".kml", ".kmz")
+    row = 0
+    for layer in layers:
+        try:
+            meta, fids, wkb, cols = pyogrio.raw.read(target, layer=layer, encoding=encoding, return_fids=True)
+        except (DataSourceError, DataLayerError) as exc:
+            raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {exc}", source=src,
+                             expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else ""))
+        names = list(meta["fields"])
+        note = ["KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
+                "Tencent) they may be GCJ-02: then use --crs gcj02"] if kml else []
+        for i in range(len(wkb)):
+            row += 1
+            geom = shapely.from_wkb(wkb[i]) if wkb[i] is not None else None
+            attrs = {n: cols[j][i] for j, n in enumerate(names)}
+            yield make_site(attrs, geom, meta.get("crs"), src, row, opts, default_id=str(fids[i]), warnings=note)
