@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from fixtures import jzd_txt
 from zoning.errors import InputError
-from zoning.geometry.normalise import normalise
+from zoning.geometry.normalise import normalise_batch
 from zoning.inputs import ReadOptions, iter_sites
 from zoning.inputs.coords import parse_coordinate
 
@@ -21,15 +21,12 @@ def sites_or_error(path, **kw):
         sites = list(iter_sites(path, ReadOptions(**kw)))
     except InputError:
         return
-    for s in sites:
-        if s.error is not None:
-            assert isinstance(s.error, InputError) and str(s.error)
+    batch = normalise_batch(sites)
+    for i in range(len(batch)):
+        if batch.errors[i] is not None:
+            assert isinstance(batch.errors[i], InputError) and str(batch.errors[i])
             continue
-        try:
-            site = normalise(s)
-        except InputError:
-            continue
-        assert shapely.is_valid(site.projected) and site.area_m2 > 0
+        assert shapely.is_valid(batch.projected[i]) and batch.area[i] > 0
 
 
 @SETTINGS

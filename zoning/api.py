@@ -5,18 +5,16 @@ import datetime as dt
 import os
 
 from . import __version__
-from .errors import InputError, LayerError, RuleSetError
+from .engine import Context, run
+from .errors import InputError
 from .geometry.crs import crs_label, screening_crs
-from .geometry.normalise import normalise
+from .geometry.normalise import normalise_batch
 from .inputs import ReadOptions, SiteInput, read_site, site_from_wkt
 from .inputs.fields import parse_flag
-from .layers import Manifest, load_layer, load_manifest
-from .overlay import overlay_site
+from .layers import Manifest, load_manifest
 from .rules import load_catalogue
-from .rules.evaluate import evaluate_layer, near_distance
 from .units import areas
-from .verdict.decide import layer_status, overall
-from .verdict.result import CheckResult, LayerReport
+from .verdict.result import CheckResult
 
 DISCLAIMER = ("本结果为依据所载图层与规则文件的技术性筛查，不构成行政许可、审批意见或法律意见。"
               "A technical screening against the loaded layers and rule files: not an administrative decision, "
@@ -50,80 +48,76 @@ def _site_input(site, wkt, site_id, read_options) -> SiteInput:
 
 def check(site=None, *, category=None, national_major=None, date=None, layers=None, crs=None,
           tolerance_m: float = 0.5, radius_m=None, width_m=None, wkt=None, site_id=None, name=None,
-          read_options: ReadOptions | None = None, catalogue=None) -> CheckResult:
+          read_options: ReadOptions | None = None, catalogue=None, context: Context | None = None) -> CheckResult:
     """Check one site against every layer of the manifest and return the verdict with its findings.
 
     `site` is a file path, a shapely geometry (lon/lat CGCS2000 unless `crs`) or a SiteInput; or pass `wkt`.
     `category` is a code, Chinese name or synonym; when omitted the site file's category column is used.
     """
-    catalogue = catalogue or load_catalogue()
-    manifest = layers if isinstance(layers, Manifest) else load_manifest(layers)
-    when = parse_date(date)
     if tolerance_m is None or tolerance_m < 0:
         raise InputError(f"tolerance {tolerance_m} m", source="--tolerance-m", expected="a number >= 0")
+    ctx = context or make_context(layers=layers, date=date, tolerance_m=tolerance_m, catalogue=catalogue)
     given = _site_input(site, wkt, site_id, read_options)
-    raw_cat = category if category is not None else given.category
-    if raw_cat is None:
-        raise InputError("no project category", source=given.source,
+    cat, major = resolve_category(ctx.catalogue, given, category, national_major)
+    batch = normalise_batch([given], crs_option=crs, radius_m=radius_m, width_m=width_m,
+                            tolerance_m=ctx.tolerance_m)
+    if batch.errors[0] is not None:
+        raise batch.errors[0]
+    if given.declared_area_m2 and abs(batch.area[0] - given.declared_area_m2) > 0.01 * given.declared_area_m2:
+        batch.warnings[0].append(f"{given.source}: the file states {given.declared_area_m2:,.1f} m² but the "
+                                 f"geometry measures {batch.area[0]:,.1f} m²; check the coordinates and the zone")
+    (outcome,) = run(batch, [cat.code], [major], ctx)
+    return build_result(ctx, batch, 0, cat, major, outcome, name=name)
+
+
+def make_context(*, layers=None, date=None, tolerance_m=0.5, catalogue=None) -> Context:
+    catalogue = catalogue or load_catalogue()
+    manifest = layers if isinstance(layers, Manifest) else load_manifest(layers)
+    return Context(manifest=manifest, catalogue=catalogue, date=parse_date(date), tolerance_m=tolerance_m)
+
+
+def resolve_category(catalogue, given: SiteInput, category=None, national_major=None):
+    """(Category, national_major) from the command line, else from the site's own columns."""
+    raw = category if category is not None else given.category
+    if raw is None:
+        raise InputError("no project category", source=given.source, row=given.row,
                          expected="--category CODE, e.g. " + ", ".join(list(catalogue.categories.by_code)[:6]) + " ...")
-    cat = catalogue.categories.match(raw_cat, source="--category" if category is not None else given.source,
-                                     row=None if category is not None else given.row)
-    major = bool(national_major) if national_major is not None else (
-        parse_flag(given.national_major, source=given.source, row=given.row, field="national_major")
-        if given.national_major is not None else False)
-    s = normalise(given, crs_option=crs, radius_m=radius_m, width_m=width_m, tolerance_m=tolerance_m)
+    cat = catalogue.categories.match(raw, source="--category" if category is not None else given.source,
+                                     row=None if category is not None else given.row,
+                                     field=None if category is not None else "category")
+    if national_major is not None:
+        return cat, bool(national_major)
+    if given.national_major is None:
+        return cat, False
+    return cat, parse_flag(given.national_major, source=given.source, row=given.row, field="national_major")
 
-    if given.declared_area_m2 and abs(s.area_m2 - given.declared_area_m2) > 0.01 * given.declared_area_m2:
-        s.warnings.append(f"{given.source}: the file states {given.declared_area_m2:,.1f} m² but the geometry measures "
-                          f"{s.area_m2:,.1f} m²; check the coordinates and the zone")
-    reports, findings, used_sets = [], [], {}
-    for spec in manifest.layers:
-        report = LayerReport(id=spec.id, kind=spec.kind, rule_set=spec.rule_set, status="failed",
-                             version=spec.version)
-        reports.append(report)
-        try:
-            rs = catalogue.rule_set(spec.rule_set)
-            used_sets[rs.id] = rs
-            report.rule_set_status = rs.status_on(when)
-            if rs.kind != spec.kind:
-                raise LayerError(f"rule set {rs.id} judges '{rs.kind}' layers, not '{spec.kind}'",
-                                 source=f"layer '{spec.id}'")
-            layer = load_layer(spec, rs)
-        except (LayerError, RuleSetError) as exc:
-            report.error = str(exc)
-            continue
-        report.sha256, report.coverage, report.warnings = layer.sha256, layer.coverage_label, list(layer.warnings)
-        report.version = layer.version
-        indexed = layer.indexed(s.epsg)
-        measured = overlay_site(s.projected, s.inner, indexed, near_m=near_distance(rs))
-        in_force = report.rule_set_status == "in_force"
-        layer_findings = evaluate_layer(indexed, measured, s, cat.code, major, in_force)
-        report.covered_share = measured.covered_share
-        report.status = layer_status(measured.covered_share, layer_findings, in_force)
-        findings.extend(layer_findings)
 
-    bounded = [r for r in reports if r.coverage not in (None, "unbounded") and r.covered_share is not None]
-    if bounded and all(r.covered_share == 0 for r in bounded):
-        s.warnings.append("the site lies outside the coverage of every bounded layer ("
-                          + ", ".join(r.id for r in bounded) + "); check its coordinates and CRS")
-    verdict, complete, reasons = overall(findings, reports)
-    a = areas(s.area_m2)
-    site_dict = {
+def build_result(ctx: Context, batch, i: int, cat, major: bool, outcome, *, name=None) -> CheckResult:
+    """The CheckResult of row `i` of a batch: what `check` returns and `screen` writes."""
+    given = batch.inputs[i]
+    a = areas(batch.area[i])
+    src = batch.source_crs[i]
+    site = {
         "id": given.id, "name": name or given.name, "category": cat.code, "category_name": cat.name,
         "category_name_en": cat.name_en, "national_major": major, "area_m2": a["m2"], "area_ha": a["ha"],
-        "area_mu": a["mu"], "geometry_sha256": s.sha256, "source": given.source,
-        "source_crs": crs_label(s.source_crs) + (" (taken as CGCS2000: same at screening precision)"
-                                                  if screening_crs(s.source_crs) != s.source_crs else ""),
-        "footprint": s.footprint, "bounds_lonlat": [round(v, 7) for v in s.lonlat.bounds],
+        "area_mu": a["mu"], "geometry_sha256": batch.sha256[i], "source": given.source,
+        "source_crs": crs_label(src) + (" (taken as CGCS2000: same at screening precision)"
+                                        if isinstance(src, str) and screening_crs(src) != src else ""),
+        "footprint": batch.footprint[i], "bounds_lonlat": [round(v, 7) for v in batch.lonlat[i].bounds],
     }
-    rule_sets = [{"id": rs.id, "version": rs.version, "sha256": rs.sha256, "title": rs.title,
-                  "in_force_from": rs.in_force_from.isoformat() if rs.in_force_from else None,
-                  "in_force_to": rs.in_force_to.isoformat() if rs.in_force_to else None,
-                  "status_on_date": rs.status_on(when)} for rs in used_sets.values()]
+    m = ctx.manifest
     return CheckResult(
-        verdict=verdict, complete=complete, date=when.isoformat(), site=site_dict, layers=reports,
-        findings=findings, rule_sets=rule_sets, tool_version=__version__, analysis_crs=crs_label(s.epsg),
-        tolerance_m=tolerance_m, warnings=given.warnings + s.warnings, incomplete_reasons=reasons,
-        manifest={"path": str(manifest.path), "title": manifest.title, "demo": manifest.demo,
-                  "notice": manifest.notice, "categories_version": catalogue.categories.version},
-        disclaimer=DISCLAIMER, site_geometry=s.lonlat)
+        verdict=outcome.verdict, complete=outcome.complete, date=ctx.date.isoformat(), site=site,
+        layers=outcome.layers, findings=outcome.findings, rule_sets=rule_sets_dict(ctx), tool_version=__version__,
+        analysis_crs=crs_label(int(batch.epsg[i])), tolerance_m=batch.tolerance, warnings=outcome.warnings,
+        incomplete_reasons=outcome.reasons,
+        manifest={"path": str(m.path), "title": m.title, "demo": m.demo, "notice": m.notice,
+                  "categories_version": ctx.catalogue.categories.version},
+        disclaimer=DISCLAIMER, site_geometry=batch.lonlat[i])
+
+
+def rule_sets_dict(ctx: Context) -> list[dict]:
+    return [{"id": rs.id, "version": rs.version, "sha256": rs.sha256, "title": rs.title,
+             "in_force_from": rs.in_force_from.isoformat() if rs.in_force_from else None,
+             "in_force_to": rs.in_force_to.isoformat() if rs.in_force_to else None,
+             "status_on_date": rs.status_on(ctx.date)} for rs in ctx.rule_sets()]

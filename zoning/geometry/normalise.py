@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..errors import InputError
+from ..errors import InputError, ZoningError
 from . import offsets
 from .axis import fix_lonlat, resolve_gk, suggest_crs
 from .crs import (CGCS2000, OFFSETS, GKSpec, analysis_epsg, crs_key, crs_label, datum_of, gk_info, in_china_lonlat,
@@ -17,17 +18,30 @@ from .repair import POLYGONAL, polygonal, repair, shell_area
 
 
 @dataclass
-class Site:
-    """A site ready for overlay: lon/lat (CGCS2000) and projected geometry, both polygonal."""
-    lonlat: object
-    projected: object
-    inner: object            # projected, shrunk by the tolerance (boundary contacts vanish from it)
-    epsg: int
-    area_m2: float
-    sha256: str
-    source_crs: str
-    warnings: list = field(default_factory=list)
-    footprint: str | None = None   # how a point or line became the checked polygon
+class SiteBatch:
+    """Sites ready for overlay, as arrays; a row with `errors[i]` set is skipped by the overlay."""
+    inputs: list
+    lonlat: np.ndarray           # CGCS2000 lon/lat polygons
+    projected: np.ndarray        # polygons in the analysis CRS of each row
+    epsg: np.ndarray             # analysis EPSG per row (0 for rows in error)
+    area: np.ndarray             # m²
+    perimeter: np.ndarray        # m
+    sha256: list
+    source_crs: list
+    footprint: list
+    warnings: list               # per row
+    errors: list                 # per row: a ZoningError or None
+    tolerance: float
+
+    def __len__(self):
+        return len(self.inputs)
+
+    def inner(self, i):
+        """Site i shrunk by the tolerance (the site itself when it is too thin to shrink)."""
+        if self.tolerance <= 0:
+            return self.projected[i]
+        shrunk = shapely.buffer(self.projected[i], -self.tolerance)
+        return self.projected[i] if shrunk.is_empty else shrunk
 
 
 def resolve_crs(site_input, crs_option=None) -> tuple[object, list]:
@@ -82,35 +96,106 @@ def to_computable(geom, declared, source) -> tuple[object, str, list]:
     return geom, key, warnings
 
 
-def normalise(site_input, *, crs_option=None, radius_m=None, width_m=None, tolerance_m=0.5) -> Site:
-    declared, warnings = resolve_crs(site_input, crs_option)
-    geom, declared, more = to_computable(site_input.geometry, declared, site_input.source)
-    warnings += more
-    src_crs = screening_crs(declared)
-    lonlat = reproject(geom, src_crs, CGCS2000)
-    minx, miny, maxx, maxy = lonlat.bounds
-    if not (in_china_lonlat(minx, miny) and in_china_lonlat(maxx, maxy)):
-        warnings.append(f"the site ({minx:.4f}, {miny:.4f}) lies outside China; check the CRS")
-    # the bounds' centre, not the centroid: an invalid ring (a bowtie) has a meaningless centroid
-    epsg = analysis_epsg(round((minx + maxx) / 2, 6), round((miny + maxy) / 2, 6))
-    projected = reproject(geom, src_crs, f"EPSG:{epsg}")
-    footprint = None
+def _crs_group_key(crs):
+    return crs if crs is None or isinstance(crs, (str, GKSpec)) else str(crs)
+
+
+def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None, tolerance_m=0.5) -> SiteBatch:
+    """Normalise many sites at once; a site that cannot be normalised gets its error, the others go on."""
+    n = len(site_inputs)
+    geoms = np.empty(n, dtype=object)
+    src = [None] * n
+    declared_of = [None] * n
+    warnings = [list(si.warnings) for si in site_inputs]
+    errors = [si.error for si in site_inputs]
+    if crs_option:
+        parse_crs(crs_option)        # a bad --crs is the user's error for the whole run, not one row's
+    groups: dict = {}
+    for i, si in enumerate(site_inputs):
+        if errors[i] is None:
+            groups.setdefault(_crs_group_key(si.crs), []).append(i)
+    for key, rows in groups.items():
+        for i in rows:
+            si = site_inputs[i]
+            try:
+                declared, w = resolve_crs(si, crs_option)
+                geom, computable, more = to_computable(si.geometry, declared, si.source)
+            except ZoningError as exc:
+                errors[i] = exc
+                continue
+            warnings[i] += w + more
+            geoms[i] = geom
+            declared_of[i] = declared if declared in OFFSETS else computable
+            src[i] = screening_crs(computable)
+    ok = np.array([e is None for e in errors], dtype=bool)
+    lonlat = np.empty(n, dtype=object)
+    for key in {src[i] for i in np.flatnonzero(ok)}:
+        rows = np.array([i for i in np.flatnonzero(ok) if src[i] == key])
+        lonlat[rows] = reproject(geoms[rows], key, CGCS2000)
+    epsg = np.zeros(n, dtype=np.int64)
+    projected = np.empty(n, dtype=object)
+    rows = np.flatnonzero(ok)
+    if len(rows):
+        b = shapely.bounds(lonlat[rows])
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        epsg[rows] = [analysis_epsg(round(float(x), 6), round(float(y), 6)) for x, y in zip(cx, cy)]
+        china = (b[:, 0] >= 73) & (b[:, 2] <= 135.5) & (b[:, 1] >= 3) & (b[:, 3] <= 54)
+        for i, inside, x, y in zip(rows, china, b[:, 0], b[:, 1]):
+            if not inside:
+                warnings[i].append(f"the site ({x:.4f}, {y:.4f}) lies outside China; check the CRS")
+        for key in {(src[i], epsg[i]) for i in rows}:
+            sel = np.array([i for i in rows if (src[i], epsg[i]) == key])
+            projected[sel] = reproject(geoms[sel], key[0], f"EPSG:{key[1]}")
+    footprint = [None] * n
+    for i in rows:
+        projected[i], footprint[i], err, w = _polygon(projected[i], site_inputs[i], radius_m, width_m)
+        if err is not None:
+            errors[i] = err
+        warnings[i] += w
+    ok = np.array([e is None for e in errors], dtype=bool)
+    rows = np.flatnonzero(ok)
+    area = np.zeros(n)
+    perimeter = np.zeros(n)
+    sha = [None] * n
+    if len(rows):
+        area[rows] = shapely.area(projected[rows])
+        perimeter[rows] = shapely.length(projected[rows])
+        for key in {epsg[i] for i in rows}:
+            sel = np.array([i for i in rows if epsg[i] == key])
+            lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)
+        for i, digest in zip(rows, geometry_sha256(lonlat[rows])):
+            sha[i] = digest
+    for i in rows:
+        if tolerance_m > 0 and shapely.buffer(projected[i], -tolerance_m).is_empty:
+            warnings[i].append(f"the site is narrower than twice the tolerance ({tolerance_m:g} m); "
+                               "no boundary tolerance applied")
+    epsg[~ok] = 0
+    return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
+                     perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
+                     warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+def _polygon(projected, si, radius_m, width_m):
+    """(polygon, footprint note, error, warnings) for one projected site geometry."""
     kind = projected.geom_type
+    footprint, warnings = None, []
     if kind in ("Point", "MultiPoint"):
         if not radius_m:
-            raise InputError("the site is a point", source=site_input.source, row=site_input.row,
-                             expected="a polygon, or --radius METRES to check a circle around the point")
+            return None, None, InputError("the site is a point", source=si.source, row=si.row,
+                                          expected="a polygon, or --radius METRES to check a circle around the point"), []
         projected = shapely.buffer(projected, radius_m, quad_segs=16)
         footprint = f"point buffered by {radius_m:g} m"
     elif kind in ("LineString", "MultiLineString", "LinearRing"):
         if not width_m:
-            raise InputError("the site is a line", source=site_input.source, row=site_input.row,
-                             expected="a polygon, or --width METRES for a road or pipeline corridor of that width")
+            return None, None, InputError("the site is a line", source=si.source, row=si.row,
+                                          expected="a polygon, or --width METRES for a road or pipeline corridor "
+                                                   "of that width"), []
         projected = shapely.buffer(projected, width_m / 2, cap_style="flat")
         footprint = f"line buffered to a {width_m:g} m wide corridor"
     elif kind not in POLYGONAL:
-        raise InputError(f"a {kind} is not a site", source=site_input.source, row=site_input.row,
-                         expected="a Polygon or MultiPolygon (or a point with --radius, a line with --width)")
+        return None, None, InputError(f"a {kind} is not a site", source=si.source, row=si.row,
+                                      expected="a Polygon or MultiPolygon (or a point with --radius, a line with "
+                                               "--width)"), []
     else:
         fixed, reason = repair(projected)
         if reason:
@@ -120,20 +205,13 @@ def normalise(site_input, *, crs_option=None, radius_m=None, width_m=None, toler
                             f"drawn {before:,.1f} m² -> {after:,.1f} m² after repair{change}")
             projected = fixed
     projected = polygonal(projected)
-    if projected.is_empty or projected.area <= 0:
-        raise InputError("the site has no area", source=site_input.source, row=site_input.row,
-                         expected="a polygon with a non-zero area")
-    inner = shapely.buffer(projected, -tolerance_m) if tolerance_m > 0 else projected
-    if inner.is_empty:
-        warnings.append(f"the site is narrower than twice the tolerance ({tolerance_m:g} m); "
-                        "no boundary tolerance applied")
-        inner = projected
-    lonlat = reproject(projected, f"EPSG:{epsg}", CGCS2000)
-    return Site(lonlat=lonlat, projected=projected, inner=inner, epsg=epsg, area_m2=float(projected.area),
-                sha256=geometry_sha256(lonlat), source_crs=declared, warnings=warnings, footprint=footprint)
+    if projected is None or projected.is_empty or projected.area <= 0:
+        return None, None, InputError("the site has no area", source=si.source, row=si.row,
+                                      expected="a polygon with a non-zero area"), warnings
+    return projected, footprint, None, warnings
 
 
-def geometry_sha256(geom) -> str:
-    """Hash of the site in CGCS2000 lon/lat, normalised and rounded to 1e-9 degree (about 0.1 mm)."""
-    canon = shapely.normalize(shapely.set_precision(geom, 1e-9))
-    return hashlib.sha256(shapely.to_wkb(canon, output_dimension=2, byte_order=1)).hexdigest()
+def geometry_sha256(geoms) -> list[str]:
+    """Hash of each site in CGCS2000 lon/lat, normalised and rounded to 1e-9 degree (about 0.1 mm)."""
+    canon = shapely.normalize(shapely.set_precision(np.asarray(geoms, dtype=object), 1e-9))
+    return [hashlib.sha256(w).hexdigest() for w in shapely.to_wkb(canon, output_dimension=2, byte_order=1)]

@@ -17,7 +17,7 @@ def inspect_layer(layer) -> dict:
         epsg = analysis_epsg(round(c.x, 6), round(c.y, 6))
     else:
         epsg = 4547
-    geoms = layer.indexed(epsg).geoms
+    geoms = layer.indexed(epsg).features
     zones = {}
     for code in rs.zones:
         sel = layer.zones == code

@@ -1,4 +1,4 @@
-"""Overlay: a normalised site against indexed layers; measures only, judges nothing."""
-from .intersect import LayerOverlay, ZoneHit, overlay_site
+"""Overlay: normalised sites against indexed layers; measures only, judges nothing."""
+from .measure import LayerMeasure, measure
 
-__all__ = ["LayerOverlay", "ZoneHit", "overlay_site"]
+__all__ = ["LayerMeasure", "measure"]

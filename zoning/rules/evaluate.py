@@ -1,69 +1,76 @@
-"""Judging measured overlaps with the rule files: one Finding per zone hit, contact, adjacency or nearest zone."""
+"""Judging measured overlaps with the rule files: Findings per site for zone hits, contacts, adjacency and
+the nearest zone. Works on a whole batch; a single check is a batch of one."""
 from __future__ import annotations
+
+from collections import defaultdict
 
 from ..overlay.corridor import assess
 from ..verdict.result import Finding
-from .ruleset import RuleSet
 
 
-def _finding(layer_id: str, rs: RuleSet, zone_code: str, kind: str, feature: str, **kw) -> Finding:
-    zone = rs.zones[zone_code]
-    return Finding(layer=layer_id, rule_set=rs.id, type=kind, zone=zone_code, zone_name=zone.name,
-                   zone_name_en=zone.name_en, feature=feature, **kw)
+def near_distance(rs) -> float:
+    """How far around the site the overlay must look for this rule set's adjacency findings."""
+    return rs.adjacency.distance_m if rs.adjacency else 0.0
 
 
-def _rule_fields(rule) -> dict:
-    return dict(verdict=rule.verdict, rule=rule.id, basis=rule.basis, authority=rule.authority,
-                conditions=rule.conditions, conditions_en=rule.conditions_en, confidence=rule.confidence)
-
-
-def evaluate_layer(indexed, measured, site, category: str, national_major: bool, in_force: bool) -> list[Finding]:
-    """Findings of one layer for one site. `measured` is the overlay's LayerOverlay."""
+def evaluate_layer(indexed, m, batch, categories, majors, in_force: bool) -> dict[int, list[Finding]]:
+    """Findings of one layer for every site of the batch, keyed by row index."""
     layer = indexed.layer
     rs, lid = layer.rule_set, layer.spec.id
-    findings = []
-    for hit in measured.hits:
-        rule = rs.rule_for(hit.zone, category, national_major)
-        fields = _rule_fields(rule)
-        names = [f.name for f in hit.features if f.overlap_m2 > 0] or [f.name for f in hit.features]
-        effects = []
-        if rule.geometry_checks and not hit.boundary_contact:
-            effects = [assess(indexed.geoms[f.index], site.projected, float(layer.widths[f.index]), f.name)
-                       for f in hit.features if f.overlap_m2 > 0]
+    zone_order = {z: k for k, z in enumerate(rs.zones)}
+    names = layer.names
+    out: dict[int, list[Finding]] = defaultdict(list)
+    groups: dict = defaultdict(list)
+    for site, feat, zone, area in zip(m.hit_site.tolist(), m.hit_feature.tolist(), m.hit_zone.tolist(),
+                                      m.hit_area.tolist()):
+        groups[(site, zone)].append((feat, area))
+    rules: dict = {}
+    for (site, zone) in sorted(groups, key=lambda k: (k[0], zone_order[k[1]])):
+        feats = sorted(groups[(site, zone)], key=lambda fa: (-fa[1], str(names[fa[0]])))
+        key = (zone, categories[site], majors[site])
+        rule = rules.get(key) or rules.setdefault(key, rs.rule_for(*key))
+        overlap = sum(a for _, a in feats)
+        contact = m.zone_contact.get((site, zone), False)
+        verdict, cond, cond_en, effects = rule.verdict, rule.conditions, rule.conditions_en, []
+        if rule.geometry_checks and not contact:
+            effects = [assess(indexed.features[f], batch.projected[site], float(layer.widths[f]), str(names[f]))
+                       for f, a in feats if a > 0]
             failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
                       or ("residual_width" in rule.geometry_checks and e.narrows)]
             if failed and rule.on_geometry_fail:
-                fields.update(verdict=rule.on_geometry_fail,
-                              conditions=" ".join(filter(None, [rule.conditions, rule.geometry_fail_conditions])),
-                              conditions_en=" ".join(filter(None, [rule.conditions_en,
-                                                                   rule.geometry_fail_conditions_en])))
-        kind = "boundary_contact" if hit.boundary_contact else "overlap"
+                verdict = rule.on_geometry_fail
+                cond = " ".join(filter(None, [rule.conditions, rule.geometry_fail_conditions]))
+                cond_en = " ".join(filter(None, [rule.conditions_en, rule.geometry_fail_conditions_en]))
         note = []
-        if hit.boundary_contact:
+        if contact:
             note.append("boundary contact within the tolerance: reported, does not drive the verdict")
         if not in_force:
             note.append(f"rule set {rs.id} not in force on the application date ({rs.period()})")
-        findings.append(_finding(
-            lid, rs, hit.zone, kind, "、".join(dict.fromkeys(names)), overlap_m2=hit.overlap_m2,
-            overlap_share=hit.overlap_m2 / site.area_m2, distance_m=0.0,
-            drives_verdict=in_force and not hit.boundary_contact,
-            features=[{"name": f.name, "overlap_m2": round(f.overlap_m2, 2)} for f in hit.features],
-            corridor=[e.to_dict() for e in effects], note="; ".join(note), **fields))
-    if rs.adjacency:
-        for near in measured.near:
-            adj = rs.adjacency
-            findings.append(_finding(
-                lid, rs, near.zone, "adjacency", near.name, distance_m=near.distance_m, verdict=None,
-                rule=adj.rule, basis=adj.basis, conditions=adj.conditions, conditions_en=adj.conditions_en,
+        z = rs.zones[zone]
+        shown = [str(names[f]) for f, a in feats if a > 0] or [str(names[f]) for f, _ in feats]
+        out[site].append(Finding(
+            layer=lid, rule_set=rs.id, type="boundary_contact" if contact else "overlap", zone=zone,
+            zone_name=z.name, zone_name_en=z.name_en, feature="、".join(dict.fromkeys(shown)), overlap_m2=overlap,
+            overlap_share=overlap / batch.area[site], distance_m=0.0, verdict=verdict,
+            drives_verdict=in_force and not contact, rule=rule.id, basis=rule.basis, authority=rule.authority,
+            conditions=cond, conditions_en=cond_en, confidence=rule.confidence,
+            features=[{"name": str(names[f]), "overlap_m2": round(a, 2)} for f, a in feats],
+            corridor=[e.to_dict() for e in effects], note="; ".join(note)))
+    if rs.adjacency and len(m.near_site):
+        adj = rs.adjacency
+        order = sorted(range(len(m.near_site)), key=lambda k: (int(m.near_site[k]), float(m.near_distance[k])))
+        for k in order:
+            site, f = int(m.near_site[k]), int(m.near_feature[k])
+            z = rs.zones[layer.zones[f]]
+            out[site].append(Finding(
+                layer=lid, rule_set=rs.id, type="adjacency", zone=z.code, zone_name=z.name, zone_name_en=z.name_en,
+                feature=str(names[f]), distance_m=float(m.near_distance[k]), verdict=None, rule=adj.rule,
+                basis=adj.basis, conditions=adj.conditions, conditions_en=adj.conditions_en,
                 confidence=adj.confidence,
                 note=f"within {adj.distance_m:g} m of the zone without overlapping it: informational"))
-    if measured.nearest is not None:
-        n = measured.nearest
-        findings.append(_finding(lid, rs, n.zone, "nearest", n.name, distance_m=n.distance_m,
+    for site, f, d in zip(m.nearest_site.tolist(), m.nearest_feature.tolist(), m.nearest_distance.tolist()):
+        z = rs.zones[layer.zones[f]]
+        out[site].append(Finding(layer=lid, rule_set=rs.id, type="nearest", zone=z.code, zone_name=z.name,
+                                 zone_name_en=z.name_en, feature=str(names[f]), distance_m=float(d),
                                  note="nearest zone of this layer; the site does not touch it"))
-    return findings
-
-
-def near_distance(rs: RuleSet) -> float:
-    """How far around the site the overlay must look for this rule set's adjacency findings."""
-    return rs.adjacency.distance_m if rs.adjacency else 0.0
+    return out
