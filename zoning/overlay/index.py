@@ -7,7 +7,9 @@ most sites fall inside one part, which is the cheap case.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -33,14 +35,14 @@ class IndexedLayer:
     def build(cls, layer, epsg: int) -> "IndexedLayer":
         dst = f"EPSG:{epsg}"
         features = reproject(layer.geoms, layer.crs, dst)
-        disjoint = _disjoint_per_zone(features, layer.zones)
-        parts, owner = [], []
-        for i, g in enumerate(disjoint):
-            for p in _subdivide(g):
-                parts.append(p)
-                owner.append(i)
-        parts = np.array(parts, dtype=object)
-        owner = np.array(owner, dtype=np.int64)
+        cached = _cache_path(layer, epsg)
+        try:
+            with np.load(cached, allow_pickle=False) as z:
+                blob, ends, owner = z["blob"].tobytes(), z["ends"], z["owner"]
+            parts = shapely.from_wkb(np.array([blob[a:b] for a, b in zip(np.r_[0, ends[:-1]], ends)], dtype=object))
+        except (OSError, KeyError, ValueError):
+            parts, owner = _parts(features, layer.zones)
+            _save(cached, parts, owner)
         shapely.prepare(parts)
         shapely.prepare(features)
         coverage = None
@@ -52,17 +54,48 @@ class IndexedLayer:
                    tree=shapely.STRtree(parts), coverage=coverage)
 
 
+CACHE_VERSION = 1
+
+
+def _cache_path(layer, epsg: int) -> Path:
+    root = Path(os.environ.get("ZONING_CACHE") or Path.home() / ".cache" / "zoning")
+    return root / f"parts-v{CACHE_VERSION}-{layer.sha256[:32]}-{epsg}-{MAX_VERTICES}.npz"
+
+
+def _save(path: Path, parts, owner) -> None:
+    """Keep the parts for the next process; a cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        wkb = shapely.to_wkb(parts)
+        np.savez(tmp, blob=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+                 ends=np.cumsum([len(w) for w in wkb]), owner=owner)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _parts(features, zones):
+    disjoint = _disjoint_per_zone(features, zones)
+    parts, owner = [], []
+    for i, g in enumerate(disjoint):
+        for p in _subdivide(g):
+            parts.append(p)
+            owner.append(i)
+    return np.array(parts, dtype=object), np.array(owner, dtype=np.int64)
+
+
 def _disjoint_per_zone(features, zones) -> np.ndarray:
-    """Each feature minus the earlier features of the same zone that it overlaps."""
+    """Each feature minus the earlier features of the same zone whose interior it shares."""
     out = features.copy()
-    tree = shapely.STRtree(features)
-    left, right = tree.query(features, predicate="intersects")
+    left, right = shapely.STRtree(features).query(features, predicate="intersects")
     earlier = (right < left) & (zones[left] == zones[right])
-    for i in np.unique(left[earlier]):
-        others = right[earlier & (left == i)]
-        overlap = shapely.area(shapely.intersection(features[i], features[others]))
-        if np.any(overlap > 0):
-            out[i] = polygonal(shapely.difference(features[i], shapely.union_all(features[others])))
+    left, right = left[earlier], right[earlier]
+    inner = shapely.relate_pattern(features[left], features[right], "T********")   # not merely touching
+    left, right = left[inner], right[inner]
+    for i in np.unique(left):
+        others = right[left == i]
+        out[i] = polygonal(shapely.difference(features[i], shapely.union_all(features[others])))
     return out
 
 
