@@ -42,10 +42,11 @@ def test_attributes_come_from_the_file(formats):
     assert r.site["id"] == "XM-2026-001" and r.site["name"] == "昭山生态停车场"
 
 
-def test_gbk_attributes_of_shapefile_without_cpg(formats):
-    path, kw, _ = formats["shp_file"]
+@pytest.mark.parametrize("name", ["shp_file", "shp_folder", "shp_zip"])
+def test_gbk_attributes_of_shapefile_without_cpg(formats, name):
+    path, kw, _ = formats[name]
     r = zoning.check(path, date=DATE)
-    assert r.site["name"] == "昭山生态停车场"
+    assert r.site["name"] == "昭山生态停车场" and r.site["category"] == "public_facility"
 
 
 def test_swaps_and_offsets_are_reported(formats):

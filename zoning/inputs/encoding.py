@@ -41,7 +41,11 @@ def dbf_encoding(shp: Path) -> str | None:
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
         return None
-    data = dbf.read_bytes()
+    return dbf_bytes_encoding(dbf.read_bytes())
+
+
+def dbf_bytes_encoding(data: bytes) -> str:
+    """UTF-8 if the attribute records of a .dbf decode as such, else GB18030."""
     header_len = int.from_bytes(data[8:10], "little") if len(data) > 10 else 0
     try:
         data[header_len:].decode("utf-8")

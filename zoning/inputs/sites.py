@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -46,27 +47,34 @@ def _clean(v):
     return text or None
 
 
+@lru_cache(maxsize=64)
+def _columns(cols: tuple, opts: ReadOptions):
+    """The id, name, category and flag columns of a header (resolved once per header, not per row)."""
+    named = (opts.id_field, opts.name_field, opts.category_field, opts.national_major_field)
+    missing = [n for n in named if n and F.find(cols, (), n) is None]
+    return (F.find(cols, F.ID, opts.id_field), F.find(cols, F.NAME, opts.name_field),
+            F.find(cols, F.CATEGORY, opts.category_field), F.find(cols, F.NATIONAL_MAJOR, opts.national_major_field),
+            missing)
+
+
 def make_site(attrs: dict, geometry, crs, source: str, row: int, opts: ReadOptions, *, default_id=None,
               error: ZoningError | None = None, warnings=None) -> SiteInput:
     """A SiteInput from one row's attributes, finding id, name, category and flag columns by their headers."""
-    cols = list(attrs)
+    id_col, name_col, cat_col, flag_col, missing = _columns(tuple(attrs), opts)
 
-    def pick(cands, named):
-        col = F.find(cols, cands, named)
+    def pick(col):
         return None if col is None else _clean(attrs[col])
 
-    if named_missing := [n for n in (opts.id_field, opts.name_field, opts.category_field,
-                                     opts.national_major_field) if n and F.find(cols, (), n) is None]:
-        error = error or InputError(f"column(s) {named_missing} not found", source=source,
-                                    expected="one of " + ", ".join(map(str, cols)))
-    sid = pick(F.ID, opts.id_field)
+    if missing:
+        error = error or InputError(f"column(s) {missing} not found", source=source,
+                                    expected="one of " + ", ".join(map(str, attrs)))
+    sid = pick(id_col)
     if error is None and (geometry is None or geometry.is_empty):
         error = InputError("empty or missing geometry", source=source, row=row,
                            expected="a polygon, a line (with --width) or a point (with --radius)")
     return SiteInput(geometry=geometry, crs=crs, source=source, row=row,
                      id=sid if sid is not None else (default_id if default_id is not None else str(row)),
-                     name=pick(F.NAME, opts.name_field), category=pick(F.CATEGORY, opts.category_field),
-                     national_major=pick(F.NATIONAL_MAJOR, opts.national_major_field), error=error,
+                     name=pick(name_col), category=pick(cat_col), national_major=pick(flag_col), error=error,
                      warnings=list(warnings or []))
 
 

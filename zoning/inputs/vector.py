@@ -10,12 +10,13 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..errors import InputError
-from .encoding import dbf_encoding
+from .encoding import dbf_bytes_encoding, dbf_encoding
 from .options import ReadOptions
 from .sites import SiteInput, make_site
 
 MAX_UNZIPPED = 2 << 30      # bytes: beyond this a zip is refused as a possible zip bomb
 MAX_RATIO = 200             # uncompressed / compressed
+BATCH = 20_000
 
 
 def _safe_zip_member(path: Path, layer: str | None) -> str:
@@ -44,8 +45,13 @@ def _safe_zip_member(path: Path, layer: str | None) -> str:
                          expected="a .zip with a .shp and its .shx, .dbf (and .prj)")
     if len(shps) > 1:
         raise InputError(f"the zip holds {len(shps)} shapefiles", source=src,
-                         expected="--layer one of " + ", ".join(PurePosixPath(s).stem for s in shps))
-    return shps[0]
+                         expected="--in-layer one of " + ", ".join(PurePosixPath(s).stem for s in shps))
+    stem = shps[0][:-4]
+    names = {i.filename.lower(): i.filename for i in infos}
+    encoding = None
+    if (stem + ".cpg").lower() not in names and (stem + ".dbf").lower() in names:
+        encoding = dbf_bytes_encoding(zf.read(names[(stem + ".dbf").lower()]))
+    return shps[0], encoding
 
 
 def _folder_shapefile(path: Path, layer: str | None) -> Path:
@@ -54,7 +60,7 @@ def _folder_shapefile(path: Path, layer: str | None) -> Path:
         shps = [p for p in shps if p.stem == layer]
     if len(shps) != 1:
         raise InputError(f"the folder holds {len(shps)} shapefiles" + (f" named '{layer}'" if layer else ""),
-                         source=str(path), expected="one .shp, or --layer NAME" +
+                         source=str(path), expected="one .shp, or --in-layer NAME" +
                          ("" if not shps else ": " + ", ".join(p.stem for p in shps)))
     return shps[0]
 
@@ -63,7 +69,8 @@ def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Itera
     src = str(path)
     target, encoding = str(path), opts.encoding
     if zipped:
-        target = f"/vsizip/{path.resolve()}/{_safe_zip_member(path, opts.layer)}"
+        member, found = _safe_zip_member(path, opts.layer)
+        target, encoding = f"/vsizip/{path.resolve()}/{member}", encoding or found
     elif path.is_dir():
         shp = _folder_shapefile(path, opts.layer)
         target, encoding = str(shp), encoding or dbf_encoding(shp)
@@ -76,18 +83,25 @@ def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Itera
         raise InputError(f"cannot read as a vector file: {exc}", source=src,
                          expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
     kml = path.suffix.lower() in (".kml", ".kmz")
+    note = ["KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
+            "Tencent) they may be GCJ-02: then use --crs gcj02"] if kml else []
     row = 0
     for layer in layers:
         try:
-            meta, fids, wkb, cols = pyogrio.raw.read(target, layer=layer, encoding=encoding, return_fids=True)
+            with pyogrio.raw.open_arrow(target, layer=layer, encoding=encoding, return_fids=True,
+                                        use_pyarrow=True, batch_size=BATCH) as (meta, reader):
+                geom_col, fid_col = meta["geometry_name"] or "wkb_geometry", meta["fid_column"] or "OGC_FID"
+                names = [str(n) for n in meta["fields"]]
+                for batch in reader:
+                    wkb = batch.column(geom_col).to_pylist()
+                    fids = batch.column(fid_col).to_pylist() if fid_col in batch.schema.names else [None] * len(wkb)
+                    cols = [batch.column(n).to_pylist() for n in names]
+                    geoms = shapely.from_wkb(wkb)
+                    for i in range(len(wkb)):
+                        row += 1
+                        attrs = {n: c[i] for n, c in zip(names, cols)}
+                        yield make_site(attrs, geoms[i], meta.get("crs"), src, row, opts,
+                                        default_id=str(fids[i] if fids[i] is not None else row), warnings=note)
         except (DataSourceError, DataLayerError) as exc:
             raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {exc}", source=src,
                              expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else ""))
-        names = list(meta["fields"])
-        note = ["KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
-                "Tencent) they may be GCJ-02: then use --crs gcj02"] if kml else []
-        for i in range(len(wkb)):
-            row += 1
-            geom = shapely.from_wkb(wkb[i]) if wkb[i] is not None else None
-            attrs = {n: cols[j][i] for j, n in enumerate(names)}
-            yield make_site(attrs, geom, meta.get("crs"), src, row, opts, default_id=str(fids[i]), warnings=note)
