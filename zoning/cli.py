@@ -42,16 +42,17 @@ def input_options(fn):
         click.option("--name-field", help="Name column (default: name, 项目名称, 名称 ...)."),
         click.option("--category-field", help="Category column (default: category, 类型, 项目类型 ...)."),
         click.option("--national-major-field", help="National-major flag column (default: national_major, 国家重大项目)."),
+        click.option("--date-field", help="Application-date column of a list (default: date, 申请日期 ...)."),
     ]
 
     @functools.wraps(fn)
     def wrapper(*args, format_in, in_encoding, in_layer, wkt_field, lon_field, lat_field, id_field, name_field,
-                category_field, national_major_field, **kwargs):
+                category_field, national_major_field, date_field, **kwargs):
         from .inputs import ReadOptions
         kwargs["read_options"] = ReadOptions(
             format_in=format_in, encoding=in_encoding, layer=in_layer, wkt_field=wkt_field, lon_field=lon_field,
             lat_field=lat_field, id_field=id_field, name_field=name_field, category_field=category_field,
-            national_major_field=national_major_field)
+            national_major_field=national_major_field, date_field=date_field)
         return fn(*args, **kwargs)
     for opt in reversed(opts):
         wrapper = opt(wrapper)
@@ -70,6 +71,7 @@ def main():
 
     \b
     zoning check SITE --category CODE    verdict for one site
+    zoning screen LIST --out OUT.gpkg    a verdict per row of a project list
     zoning layers                        the layers of the manifest, with hashes and problems
     zoning rules                         the admission matrix the tool applies
     """
@@ -126,6 +128,61 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
     else:
         failed = False
     sys.exit(EXIT_FAIL_ON if failed else 0)
+
+
+@main.command()
+@click.argument("list_path", metavar="LIST", type=click.Path(exists=False))
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Output: .csv, .xlsx, .gpkg (with geometries and a findings table) or .parquet.")
+@layers_option
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Application date for rows without their own.")
+@click.option("--default-category", help="Category for rows without one (code, Chinese name or synonym).")
+@click.option("--national-major/--no-national-major", default=None, help="Set the flag for every row.")
+@click.option("--crs", help="CRS of the list's coordinates when it has none (as for check).")
+@click.option("--tolerance-m", type=float, default=0.5, show_default=True)
+@click.option("--radius", "radius_m", type=float, help="Radius (m) for point rows.")
+@click.option("--width", "width_m", type=float, help="Width (m) for line rows.")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write an overview map of all sites (HTML).")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), help="Write each row's check report here.")
+@click.option("--reports-for", help="Only these verdicts get reports, e.g. prohibited,conditional.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--workers", type=int, help="Threads (local) or dask workers (default: all cores).")
+@click.option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786.")
+@click.option("--chunk-size", type=int, default=5000, show_default=True, help="Rows per chunk.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")
+@input_options
+@user_errors
+def screen(list_path, out, layers_path, date_, default_category, national_major, crs, tolerance_m, radius_m, width_m,
+           map_path, reports_dir, reports_for, engine, workers, scheduler, chunk_size, resume, quiet, read_options):
+    """Screen a project LIST (CSV, Excel, GeoPackage, Shapefile, GeoJSON, GeoParquet, FlatGeobuf, 界址点 TXT ...):
+    one verdict per row, in input order, streamed in chunks, resumable with --resume.
+
+    Exit codes: 0 every row screened; 1 some rows in error (each says why in its `error` column);
+    2 a user error that stops the run (unreadable list, bad option).
+    """
+    from .screen import ScreenOptions
+    from .screen import screen as run_screen
+    from .errors import InputError
+    levels = None
+    if reports_for:
+        levels = tuple(v.strip() for v in reports_for.split(",") if v.strip())
+        bad = [v for v in levels if v not in LEVELS]
+        if bad:
+            raise InputError(f"unknown verdicts {bad}", source="--reports-for", expected=", ".join(LEVELS))
+    if chunk_size < 1:
+        raise InputError(f"chunk size {chunk_size}", source="--chunk-size", expected="a positive number of rows")
+    summary = run_screen(list_path, out, ScreenOptions(
+        layers=layers_path, date=date_, tolerance_m=tolerance_m, read=read_options, default_category=default_category,
+        national_major=national_major, crs=crs, radius_m=radius_m, width_m=width_m, chunk_size=chunk_size,
+        workers=workers, engine=engine, scheduler=scheduler, resume=resume, quiet=quiet, map_path=map_path,
+        reports_dir=reports_dir, reports_for=levels))
+    if not quiet:
+        click.echo(f"{summary['rows']} rows in {summary['seconds']:.1f} s ({summary['rows_per_second']:,.0f} rows/s); "
+                   f"verdicts {summary['verdicts']}; rows in error {summary['rows_in_error']}; "
+                   f"incomplete {summary['incomplete']}", err=True)
+        click.echo("wrote " + ", ".join(summary["outputs"]), err=True)
+    sys.exit(EXIT_FAIL_ON if summary["rows_in_error"] else 0)
 
 
 @main.command()

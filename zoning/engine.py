@@ -44,6 +44,12 @@ class Context:
                 self._loaded[spec.id] = (None, rs, str(exc))
         return self._loaded[spec.id]
 
+    def on_date(self, date: dt.date) -> "Context":
+        """The same run on another application date, sharing the loaded layers."""
+        if date == self.date:
+            return self
+        return Context(self.manifest, self.catalogue, date, self.tolerance_m, self._loaded)
+
     def rule_sets(self) -> list:
         sets = {}
         for spec in self.manifest.layers:

@@ -160,6 +160,13 @@ def screening_crs(key: str) -> str:
 
 
 def crs_label(crs) -> str:
+    if isinstance(crs, (str, int)):
+        return _label(crs)
+    return _label(crs) if isinstance(crs, GKSpec) else _label(crs_key(crs))
+
+
+@lru_cache(maxsize=256)
+def _label(crs) -> str:
     if crs in OFFSETS:
         return {"gcj02": "GCJ-02 (AMap / Gaode / Tencent display offset)", "bd09": "BD-09 (Baidu display offset)"}[crs]
     if isinstance(crs, GKSpec):

@@ -36,12 +36,26 @@ class SiteBatch:
     def __len__(self):
         return len(self.inputs)
 
+    def subset(self, rows) -> "SiteBatch":
+        rows = np.asarray(rows, dtype=np.int64)
+        pick = lambda seq: [seq[i] for i in rows]   # noqa: E731
+        return SiteBatch(inputs=pick(self.inputs), lonlat=self.lonlat[rows], projected=self.projected[rows],
+                         epsg=self.epsg[rows], area=self.area[rows], perimeter=self.perimeter[rows],
+                         sha256=pick(self.sha256), source_crs=pick(self.source_crs), footprint=pick(self.footprint),
+                         warnings=pick(self.warnings), errors=pick(self.errors), tolerance=self.tolerance)
+
     def inner(self, i):
         """Site i shrunk by the tolerance (the site itself when it is too thin to shrink)."""
         if self.tolerance <= 0:
             return self.projected[i]
         shrunk = shapely.buffer(self.projected[i], -self.tolerance)
-        return self.projected[i] if shrunk.is_empty else shrunk
+        if shrunk.is_empty:
+            note = (f"the site is narrower than twice the tolerance ({self.tolerance:g} m); "
+                    "no boundary tolerance applied")
+            if note not in self.warnings[i]:
+                self.warnings[i].append(note)
+            return self.projected[i]
+        return shrunk
 
 
 def resolve_crs(site_input, crs_option=None) -> tuple[object, list]:
@@ -165,10 +179,6 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
             lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)
         for i, digest in zip(rows, geometry_sha256(lonlat[rows])):
             sha[i] = digest
-    for i in rows:
-        if tolerance_m > 0 and shapely.buffer(projected[i], -tolerance_m).is_empty:
-            warnings[i].append(f"the site is narrower than twice the tolerance ({tolerance_m:g} m); "
-                               "no boundary tolerance applied")
     epsg[~ok] = 0
     return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
                      perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,

@@ -5,6 +5,7 @@ ID = ("id", "编号", "项目编号", "项目代码", "地块编号", "code", "p
 NAME = ("name", "项目名称", "名称", "地块名称", "project_name", "project", "项目")
 CATEGORY = ("category", "类型", "项目类型", "类别", "项目类别", "project_type", "行业类别")
 NATIONAL_MAJOR = ("national_major", "国家重大项目", "是否国家重大项目", "重大项目")
+DATE = ("date", "application_date", "申请日期", "受理日期", "日期")
 WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "坐标", "几何", "范围", "wkt坐标")
 LON = ("lon", "lng", "long", "longitude", "经度", "东经", "x坐标经度")
 LAT = ("lat", "latitude", "纬度", "北纬")

@@ -16,3 +16,4 @@ class ReadOptions:
     name_field: str | None = None
     category_field: str | None = None
     national_major_field: str | None = None
+    date_field: str | None = None

@@ -27,6 +27,7 @@ class SiteInput:
     warnings: list = field(default_factory=list)
     error: ZoningError | None = None
     declared_area_m2: float | None = None   # an area the file states (界址点 TXT), checked against the geometry
+    date: object = None              # the row's application date, if the list carries one
 
 
 def site_from_wkt(text: str) -> SiteInput:
@@ -50,17 +51,17 @@ def _clean(v):
 @lru_cache(maxsize=64)
 def _columns(cols: tuple, opts: ReadOptions):
     """The id, name, category and flag columns of a header (resolved once per header, not per row)."""
-    named = (opts.id_field, opts.name_field, opts.category_field, opts.national_major_field)
+    named = (opts.id_field, opts.name_field, opts.category_field, opts.national_major_field, opts.date_field)
     missing = [n for n in named if n and F.find(cols, (), n) is None]
     return (F.find(cols, F.ID, opts.id_field), F.find(cols, F.NAME, opts.name_field),
             F.find(cols, F.CATEGORY, opts.category_field), F.find(cols, F.NATIONAL_MAJOR, opts.national_major_field),
-            missing)
+            F.find(cols, F.DATE, opts.date_field), missing)
 
 
 def make_site(attrs: dict, geometry, crs, source: str, row: int, opts: ReadOptions, *, default_id=None,
               error: ZoningError | None = None, warnings=None) -> SiteInput:
     """A SiteInput from one row's attributes, finding id, name, category and flag columns by their headers."""
-    id_col, name_col, cat_col, flag_col, missing = _columns(tuple(attrs), opts)
+    id_col, name_col, cat_col, flag_col, date_col, missing = _columns(tuple(attrs), opts)
 
     def pick(col):
         return None if col is None else _clean(attrs[col])
@@ -74,7 +75,8 @@ def make_site(attrs: dict, geometry, crs, source: str, row: int, opts: ReadOptio
                            expected="a polygon, a line (with --width) or a point (with --radius)")
     return SiteInput(geometry=geometry, crs=crs, source=source, row=row,
                      id=sid if sid is not None else (default_id if default_id is not None else str(row)),
-                     name=pick(name_col), category=pick(cat_col), national_major=pick(flag_col), error=error,
+                     name=pick(name_col), category=pick(cat_col), national_major=pick(flag_col), date=pick(date_col),
+                     error=error,
                      warnings=list(warnings or []))
 
 

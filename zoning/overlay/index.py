@@ -99,8 +99,9 @@ def _disjoint_per_zone(features, zones) -> np.ndarray:
     return out
 
 
-def _subdivide(geom, max_vertices: int = MAX_VERTICES) -> list:
+def _subdivide(geom, max_vertices: int | None = None) -> list:
     """Split a polygon by halving its bounding box until every piece has few vertices."""
+    max_vertices = max_vertices or MAX_VERTICES
     if geom is None or geom.is_empty:
         return []
     if shapely.get_num_coordinates(geom) <= max_vertices:

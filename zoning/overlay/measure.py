@@ -92,23 +92,76 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
 
     ns = nf = nd = np.array([], dtype=np.int64)
     if near_m > 0:
-        a, b = indexed.tree.query(sites, predicate="dwithin", distance=near_m)
-        keep = active[a]
-        a, b = a[keep], b[keep]
+        a, b, dist = _within(indexed.tree, parts, sites, np.flatnonzero(active), near_m)
         if len(a):
             feat = part_feature[b]
             touched = set(zip(hs.tolist(), hf.tolist()))
             free = np.array([(i, f) not in touched for i, f in zip(a.tolist(), feat.tolist())], dtype=bool)
-            a, feat, b = a[free], feat[free], b[free]
-            dist = shapely.distance(sites[a], parts[b])
-            ns, nf, nd = _group_min(a, feat, dist)
+            ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
     untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs))
-    ms = mf = md = np.array([], dtype=np.int64)
-    if len(untouched) and len(parts):
-        (qi, tj), dist = indexed.tree.query_nearest(sites[untouched], return_distance=True, all_matches=False)
-        ms, mf, md = untouched[qi], part_feature[tj], dist
-    return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, mf, md)
+    ms, mp, md = _nearest(indexed.tree, parts, sites, untouched)
+    return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, part_feature[mp], md)
+
+
+def _within(tree, parts, sites, rows, radius):
+    """(site, part, distance) for parts within `radius` of each site in `rows`: bounding-box candidates, then
+    exact distances (much faster here than the tree's own distance predicate)."""
+    if len(rows) == 0 or len(parts) == 0:
+        e = np.array([], dtype=np.int64)
+        return e, e, np.array([])
+    b = shapely.bounds(sites[rows])
+    boxes = shapely.box(b[:, 0] - radius, b[:, 1] - radius, b[:, 2] + radius, b[:, 3] + radius)
+    k, p = tree.query(boxes)
+    s = rows[k]
+    dist = shapely.distance(sites[s], parts[p])
+    keep = dist <= radius
+    return s[keep], p[keep], dist[keep]
+
+
+def _nearest(tree, parts, sites, rows, radius=1000.0):
+    """(site, part, distance) of the nearest part of each site in `rows`.
+
+    Branch and bound over bounding-box candidates within a radius that grows until it holds the answer:
+    a part's representative point bounds the distance from above, bounding boxes bound it from below, and
+    only parts whose lower bound beats the best upper bound get an exact distance.
+    """
+    e = np.array([], dtype=np.int64)
+    if len(parts) == 0 or len(rows) == 0:
+        return e, e, np.array([])
+    pb = shapely.bounds(parts)
+    reps = shapely.points(shapely.get_coordinates(shapely.get_exterior_ring(parts))[
+        np.r_[0, np.cumsum(shapely.get_num_coordinates(shapely.get_exterior_ring(parts)))[:-1]]])
+    out_s, out_p, out_d = [], [], []
+    todo = rows
+    while len(todo):
+        sb = shapely.bounds(sites[todo])
+        boxes = shapely.box(sb[:, 0] - radius, sb[:, 1] - radius, sb[:, 2] + radius, sb[:, 3] + radius)
+        k, p = tree.query(boxes)
+        done = np.zeros(len(todo), dtype=bool)
+        if len(k):
+            s_b, p_b = sb[k], pb[p]
+            gap_x = np.maximum(0, np.maximum(p_b[:, 0] - s_b[:, 2], s_b[:, 0] - p_b[:, 2]))
+            gap_y = np.maximum(0, np.maximum(p_b[:, 1] - s_b[:, 3], s_b[:, 1] - p_b[:, 3]))
+            lower = np.hypot(gap_x, gap_y)
+            upper = shapely.distance(sites[todo[k]], reps[p])
+            best_upper = np.full(len(todo), np.inf)
+            np.minimum.at(best_upper, k, upper)
+            keep = lower <= best_upper[k]
+            k, p = k[keep], p[keep]
+            dist = shapely.distance(sites[todo[k]], parts[p])
+            k, p, dist = _group_min(k, np.zeros_like(k), dist, payload=p)
+            # exact only when the best found lies inside the searched radius
+            done[k] = dist <= radius
+            sel = done[k]
+            out_s.append(todo[k[sel]]), out_p.append(p[sel]), out_d.append(dist[sel])
+        todo = todo[~done]
+        radius *= 2
+        if radius > 4e7:   # beyond any distance on Earth: nothing to find
+            break
+    s, p, d = np.concatenate(out_s), np.concatenate(out_p), np.concatenate(out_d)
+    order = np.argsort(s, kind="stable")
+    return s[order], p[order], d[order]
 
 
 def _zone_sums(hs, hz, ha):
@@ -119,10 +172,13 @@ def _zone_sums(hs, hz, ha):
     return a, codes[b], v
 
 
-def _group_min(a, b, v):
+def _group_min(a, b, v, payload=None):
+    """Minimum of `v` per (a, b) pair; with `payload`, returns (a, payload at the minimum, v)."""
     if len(a) == 0:
-        return a, b, v
+        return (a, b, v) if payload is None else (a, payload, v)
     order = np.lexsort((v, b, a))
     a, b, v = a[order], b[order], v[order]
     first = np.r_[0, np.flatnonzero((a[1:] != a[:-1]) | (b[1:] != b[:-1])) + 1]
+    if payload is not None:
+        return a[first], payload[order][first], v[first]
     return a[first], b[first], v[first]

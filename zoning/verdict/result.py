@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..units import areas
 
@@ -33,14 +33,16 @@ class Finding:
 
     def to_dict(self) -> dict:
         a = areas(self.overlap_m2)
-        d = asdict(self)
-        d.update(overlap_m2=a["m2"], overlap_ha=a["ha"], overlap_mu=a["mu"],
-                 overlap_share=round(self.overlap_share, 6),
-                 distance_m=None if self.distance_m is None else round(self.distance_m, 2))
-        order = ["layer", "rule_set", "type", "zone", "zone_name", "zone_name_en", "feature", "overlap_m2",
-                 "overlap_ha", "overlap_mu", "overlap_share", "distance_m", "verdict", "drives_verdict", "rule",
-                 "basis", "authority", "conditions", "conditions_en", "confidence", "features", "corridor", "note"]
-        return {k: d[k] for k in order}
+        return {"layer": self.layer, "rule_set": self.rule_set, "type": self.type, "zone": self.zone,
+                "zone_name": self.zone_name, "zone_name_en": self.zone_name_en, "feature": self.feature,
+                "overlap_m2": a["m2"], "overlap_ha": a["ha"], "overlap_mu": a["mu"],
+                "overlap_share": round(self.overlap_share, 6),
+                "distance_m": None if self.distance_m is None else round(self.distance_m, 2),
+                "verdict": self.verdict, "drives_verdict": self.drives_verdict, "rule": self.rule,
+                "basis": self.basis, "authority": self.authority, "conditions": self.conditions,
+                "conditions_en": self.conditions_en, "confidence": self.confidence,
+                "features": [dict(x) for x in self.features], "corridor": [dict(x) for x in self.corridor],
+                "note": self.note}
 
 
 @dataclass
@@ -58,10 +60,10 @@ class LayerReport:
     warnings: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        if self.covered_share is not None:
-            d["covered_share"] = round(self.covered_share, 6)
-        return d
+        return {"id": self.id, "kind": self.kind, "rule_set": self.rule_set, "status": self.status,
+                "version": self.version, "sha256": self.sha256, "rule_set_status": self.rule_set_status,
+                "covered_share": None if self.covered_share is None else round(self.covered_share, 6),
+                "coverage": self.coverage, "error": self.error, "warnings": list(self.warnings)}
 
 
 @dataclass

@@ -1,0 +1,198 @@
+"""`zoning screen`: a project list through the engine in chunks, on a thread pool or a dask cluster."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import sys
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..api import make_context
+from ..errors import InputError
+from ..inputs import ReadOptions, iter_sites
+from ..render import screen_out
+from .chunk import ChunkSettings, finding_schema, process_chunk, row_schema
+from .state import RunState, fingerprint
+
+
+@dataclass
+class ScreenOptions:
+    layers: object = None
+    date: object = None
+    tolerance_m: float = 0.5
+    read: ReadOptions = field(default_factory=ReadOptions)
+    default_category: str | None = None
+    national_major: bool | None = None
+    crs: str | None = None
+    radius_m: float | None = None
+    width_m: float | None = None
+    chunk_size: int = 5000
+    workers: int | None = None
+    engine: str = "local"
+    scheduler: str | None = None
+    resume: bool = False
+    quiet: bool = False
+    map_path: str | None = None
+    reports_dir: str | None = None
+    reports_for: tuple | None = None
+
+
+def _chunks(sites, size):
+    it = iter(sites)
+    for index in itertools.count():
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield index, chunk
+
+
+def _estimate_rows(path: Path) -> int | None:
+    """A row count for the progress bar's ETA, without reading the list twice when that is costly."""
+    try:
+        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+            with open(path, "rb") as fh:
+                return max(sum(buf.count(b"\n") for buf in iter(lambda: fh.read(1 << 20), b"")) - 1, 0)
+        if path.suffix.lower() in (".gpkg", ".fgb", ".shp", ".geojson", ".json"):
+            import pyogrio
+            return int(pyogrio.read_info(path)["features"])
+    except Exception:   # the estimate is a nicety; the run itself reports real errors
+        return None
+    return None
+
+
+class _Progress:
+    def __init__(self, total, quiet):
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, unit="rows", unit_scale=True, dynamic_ncols=True, file=sys.stderr)
+
+    def update(self, n):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
+    """Screen every row of `list_path` and write `out`; returns the run summary."""
+    t0 = time.perf_counter()
+    list_path, out = Path(list_path), Path(out)
+    if out.suffix.lower() not in screen_out.FORMATS:
+        raise InputError(f"cannot write '{out.suffix}'", source=str(out), expected=" | ".join(screen_out.FORMATS))
+    if not out.parent.exists():
+        raise InputError("the output folder does not exist", source=str(out.parent), expected="an existing folder")
+    ctx = make_context(layers=opts.layers, date=opts.date, tolerance_m=opts.tolerance_m)
+    if opts.default_category is not None:
+        ctx.catalogue.categories.match(opts.default_category, source="--default-category")
+    hashes = {}
+    for spec in ctx.manifest.layers:
+        layer, _, error = ctx.layer(spec)
+        hashes[spec.id] = layer.sha256 if layer else f"failed: {error}"
+    settings = ChunkSettings(crs=opts.crs, radius_m=opts.radius_m, width_m=opts.width_m,
+                             default_category=opts.default_category, national_major=opts.national_major)
+    run_opts = {k: v for k, v in asdict(opts).items() if k not in ("resume", "quiet", "workers", "engine",
+                                                                      "scheduler", "map_path")}
+    run_opts["date"] = ctx.date.isoformat()
+    run_opts["manifest"] = str(ctx.manifest.path)
+    say = (lambda *a: None) if opts.quiet else (lambda *a: print(*a, file=sys.stderr))
+    state = RunState(out, say)
+    done = state.start(fingerprint(list_path, run_opts, hashes, __version__), opts.resume)
+    layer_ids = [s.id for s in ctx.manifest.layers]
+    rschema, fschema = row_schema(layer_ids), finding_schema()
+    levels = None
+    if opts.reports_dir:
+        levels = set(opts.reports_for or ("prohibited", "conditional", "permitted"))
+        Path(opts.reports_dir).mkdir(parents=True, exist_ok=True)
+    progress = _Progress(_estimate_rows(list_path), opts.quiet)
+
+    def finish_chunk(result):
+        if levels is not None:
+            _write_reports(Path(opts.reports_dir), result.reports)
+        state.save(result, rschema, fschema)
+        progress.update(len(result.rows))
+
+    chunks = _chunks(iter_sites(list_path, opts.read), opts.chunk_size)
+    try:
+        if opts.engine == "dask":
+            from .dask_engine import run_dask
+            run_dask(chunks, done, ctx, settings, levels, finish_chunk, opts.scheduler, opts.workers, progress)
+        else:
+            _run_local(chunks, done, ctx, settings, levels, finish_chunk, opts.workers or os.cpu_count() or 1,
+                       progress)
+    finally:
+        progress.close()
+    indices = state.chunks()
+    written = screen_out.write(out, state, indices)
+    summary = _summary(state, indices, ctx, list_path, out, written, time.perf_counter() - t0)
+    side = out.with_suffix(".summary.json")
+    side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    summary["outputs"].append(str(side))
+    if opts.map_path:
+        from ..render.overview_map import overview_map
+        overview_map(state, indices, ctx, Path(opts.map_path))
+        summary["outputs"].append(str(opts.map_path))
+    state.finish()
+    return summary
+
+
+def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress):
+    """Chunks on a thread pool: shapely releases the GIL in its vectorised calls."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = set()
+        for index, sites in chunks:
+            if index in done:
+                progress.update(len(sites))
+                continue
+            pending.add(pool.submit(process_chunk, index, sites, ctx, settings, report_levels=levels))
+            if len(pending) >= 2 * workers:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    finish(f.result())
+        for f in pending:
+            finish(f.result())
+
+
+def _write_reports(folder: Path, reports):
+    from ..render.text import render_text
+    for row, result in reports:
+        stem = _safe(f"{row['row']:07d}_{row['id']}")
+        (folder / f"{stem}.txt").write_text(render_text(result) + "\n", encoding="utf-8")
+        (folder / f"{stem}.json").write_text(result.to_json(indent=2), encoding="utf-8")
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:120]
+
+
+def _summary(state, indices, ctx, list_path, out, written, seconds) -> dict:
+    verdicts, categories, errors, incomplete = Counter(), Counter(), 0, 0
+    layers = {spec.id: Counter() for spec in ctx.manifest.layers}
+    rows = 0
+    for i in indices:
+        t = state.rows(i).select(["verdict", "category", "error", "complete"]
+                                 + [f"{lid}_status" for lid in layers]).to_pydict()
+        rows += len(t["verdict"])
+        for k in range(len(t["verdict"])):
+            if t["error"][k]:
+                errors += 1
+                continue
+            verdicts[t["verdict"][k]] += 1
+            categories[t["category"][k]] += 1
+            incomplete += not t["complete"][k]
+            for lid in layers:
+                layers[lid][t[f"{lid}_status"][k]] += 1
+    return {"input": str(list_path), "output": str(out), "outputs": [str(p) for p in written], "rows": rows,
+            "rows_in_error": errors, "incomplete": incomplete, "verdicts": dict(verdicts),
+            "categories": dict(categories), "layers": {k: dict(v) for k, v in layers.items()},
+            "date": ctx.date.isoformat(), "seconds": round(seconds, 3),
+            "rows_per_second": round(rows / seconds, 1) if seconds > 0 else None, "tool_version": __version__,
+            "finished": dt.datetime.now().isoformat(timespec="seconds")}
