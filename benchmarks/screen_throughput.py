@@ -1,0 +1,94 @@
+"""Throughput of `zoning screen` against naive geopandas baselines measured in the same run.
+
+Generates N random polygon sites (about 30 vertices, 1-20 ha) over the demo area, then times:
+  - baseline A: geopandas sjoin + intersection of whole zone polygons (areas per site x zone);
+  - baseline B: geopandas.overlay(sites, zones, how="intersection");
+  - zoning screen with 1 thread and with all cores (local engine), and the dask engine on a 2-worker LocalCluster.
+Prints sites per second and the ratio to baseline A. `--end-to-end` also runs `zoning screen LIST --out OUT.gpkg` as
+a separate process and reports its wall time and peak memory (read, screen, write).
+Targets (issue #4): >= 20,000 sites/s with all cores; 1,000,000 sites end to end < 2 min and < 4 GB.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "seeds"))
+from random_sites import write_list  # noqa: E402
+
+
+def zones_gdf():
+    from zoning.api import make_context
+    ctx = make_context()
+    frames = []
+    for spec in ctx.manifest.layers:
+        layer, _, _ = ctx.layer(spec)
+        frames.append(gpd.GeoDataFrame({"layer": spec.id, "zone": layer.zones}, geometry=list(layer.geoms),
+                                       crs=layer.crs))
+    return pd.concat(frames, ignore_index=True).to_crs(4547)
+
+
+def timed(label, fn, n, base=None):
+    t = time.perf_counter()
+    fn()
+    dt = time.perf_counter() - t
+    ratio = f"   {(n / dt) / base:6.2f}x baseline A" if base else ""
+    print(f"{label:48s} {dt:8.2f} s  {n / dt:10,.0f} sites/s{ratio}", flush=True)
+    return n / dt
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=20_000)
+    ap.add_argument("--end-to-end", type=int, default=0, metavar="N", help="also run N sites end to end")
+    ap.add_argument("--no-dask", action="store_true")
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="zoning-bench-"))
+    lst = write_list(work / "sites.gpkg", args.n, seed=42)
+    print(f"{args.n:,} random sites, {cores} cores, list {lst}")
+    sites = gpd.read_file(lst).to_crs(4547)
+    zones = zones_gdf()
+
+    def sjoin_baseline():
+        import shapely
+        j = gpd.sjoin(sites, zones, predicate="intersects")
+        area = shapely.area(shapely.intersection(j.geometry.values, zones.geometry.values[j["index_right"].to_numpy()]))
+        pd.Series(area, index=j.index).groupby([j.index, j["layer"], j["zone"]]).sum()
+
+    base = timed("baseline A: geopandas sjoin + intersection", sjoin_baseline, args.n)
+    timed("baseline B: geopandas.overlay", lambda: gpd.overlay(sites, zones, how="intersection", keep_geom_type=True),
+          args.n, base)
+
+    from zoning.screen import ScreenOptions, screen
+    for workers in sorted({1, cores}):
+        timed(f"zoning screen, local engine, {workers} thread(s)",
+              lambda: screen(lst, work / f"out{workers}.gpkg", ScreenOptions(quiet=True, workers=workers)),
+              args.n, base)
+    if not args.no_dask:
+        timed("zoning screen, dask engine, 2-worker LocalCluster",
+              lambda: screen(lst, work / "out_dask.gpkg", ScreenOptions(quiet=True, engine="dask", workers=2)),
+              args.n, base)
+    if args.end_to_end:
+        big = write_list(work / "big.gpkg", args.end_to_end, seed=7)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "zoning", "screen", str(big), "--out", str(work / "big_out.gpkg"),
+                        "--quiet"], check=False)
+        dt = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"end to end: {args.end_to_end:,} sites read, screened and written to GPKG in {dt:.1f} s "
+              f"({args.end_to_end / dt:,.0f} sites/s), peak memory {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
