@@ -185,13 +185,16 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
     sys.exit(EXIT_FAIL_ON if summary["rows_in_error"] else 0)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @layers_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
 @user_errors
-def layers(layers_path, fmt):
+def layers(ctx, layers_path, fmt):
     """List the manifest's layers: version, features, CRS, content hash, zones, invalid geometries and
-    overlaps between zones that should not overlap."""
+    overlaps between zones that should not overlap. `zoning layers push` copies them into PostGIS."""
+    if ctx.invoked_subcommand is not None:
+        return
     from .errors import LayerError, RuleSetError
     from .layers import load_layer, load_manifest
     from .layers.inspect import inspect_layer
@@ -210,6 +213,32 @@ def layers(layers_path, fmt):
                                "notice": manifest.notice, "layers": entries}, ensure_ascii=False, indent=2))
     else:
         click.echo(layers_text(manifest, entries))
+
+
+@layers.command("push")
+@click.option("--to", "url", required=True, help="postgresql://user@host:port/db (password from PGPASSWORD, "
+                                                 "~/.pgpass or a service file, never in the URL).")
+@layers_option
+@click.option("--schema", default="public", show_default=True)
+@click.option("--manifest-out", type=click.Path(dir_okay=False),
+              help="Write a manifest that reads the pushed tables (default: print it).")
+@user_errors
+def layers_push(url, layers_path, schema, manifest_out):
+    """Load the manifest's layers (the demo layers by default) into PostGIS tables with spatial indexes."""
+    from .errors import LayerError
+    from .layers import load_manifest
+    from .layers.postgis import push_layers
+    try:
+        text = push_layers(load_manifest(layers_path), url, schema=schema, say=lambda m: click.echo(m, err=True))
+    except LayerError as exc:
+        click.echo(f"zoning: error: {exc}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    if manifest_out:
+        from pathlib import Path
+        Path(manifest_out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {manifest_out}", err=True)
+    else:
+        click.echo(text)
 
 
 @main.command()

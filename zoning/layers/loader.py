@@ -38,11 +38,12 @@ class LoadedLayer:
     coverage_label: str
     invalid: list = field(default_factory=list)   # (fid, reason) of repaired features
     warnings: list = field(default_factory=list)
+    fetched_version: str | None = None   # from the database when the manifest says how to read it
     _indexed: dict = field(default_factory=dict, repr=False)
 
     @property
     def version(self) -> str:
-        return self.spec.version or "unversioned"
+        return self.fetched_version or self.spec.version or "unversioned"
 
     def indexed(self, epsg: int):
         from ..overlay.index import IndexedLayer   # the overlay owns the index; imported late to avoid a cycle
@@ -56,21 +57,24 @@ _CACHE: dict = {}
 
 def load_layer(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
     """Load (once per process and file state) one layer; raises LayerError with what to fix."""
-    src = spec.source
-    try:
-        st = os.stat(src)
-        stamp = (st.st_mtime_ns, st.st_size)
-    except OSError:
-        raise LayerError("layer file not found", source=f"layer '{spec.id}' ({src})",
-                         expected="an existing file; `path` is relative to the manifest") from None
+    if spec.is_database:
+        stamp = None     # a database table is read once per process
+    else:
+        src = spec.source
+        try:
+            st = os.stat(src)
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            raise LayerError("layer file not found", source=f"layer '{spec.id}' ({src})",
+                             expected="an existing file; `path` is relative to the manifest") from None
     key = (spec, stamp, rule_set.id)
     if key not in _CACHE:
         _CACHE[key] = _read(spec, rule_set)
     return _CACHE[key]
 
 
-def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
-    where = f"layer '{spec.id}' ({spec.source})"
+def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):
+    """(CRS text or None, fids, WKB list, {field: values}, version) of a layer file GDAL reads."""
     encoding = spec.encoding or dbf_encoding(spec.source)
     try:
         info = pyogrio.read_info(spec.source, layer=spec.table, encoding=encoding)
@@ -78,25 +82,35 @@ def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
         raise LayerError(f"cannot read: {exc}", source=where,
                          expected="a vector file GDAL reads" + (f" with table '{spec.table}'" if spec.table else ""))
     fields = list(info["fields"])
-    wanted = [f for f in (spec.zone_field, spec.name_field, spec.width_field) if f]
     missing = [f for f in wanted if f not in fields]
     if missing:
         raise LayerError(f"field(s) {missing} not in the layer", source=where, expected="one of " + ", ".join(fields))
     meta, fids, wkb, columns = pyogrio.raw.read(spec.source, layer=spec.table, encoding=encoding,
-                                                columns=list(dict.fromkeys(wanted)), return_fids=True)
-    crs_text = spec.crs or meta.get("crs")
+                                                columns=wanted, return_fids=True)
+    return meta.get("crs"), fids, wkb, dict(zip(meta["fields"], columns)), spec.version
+
+
+def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
+    where = f"layer '{spec.id}' ({spec.source})"
+    wanted = list(dict.fromkeys(f for f in (spec.zone_field, spec.name_field, spec.width_field) if f))
+    if spec.is_database:
+        from .postgis import fetch_table
+        crs_text, fids, wkb, col, version = fetch_table(spec, wanted, where)
+    else:
+        crs_text, fids, wkb, col, version = _fetch_file(spec, wanted, where)
+    crs_text = spec.crs or crs_text
     if not crs_text:
-        raise LayerError("the file has no CRS", source=where, expected='declare it in the manifest: crs = "EPSG:4490"')
+        raise LayerError("the layer has no CRS", source=where,
+                         expected='declare it in the manifest: crs = "EPSG:4490"')
     try:
         crs = screening_crs(crs_key(CRS.from_user_input(crs_text)))
     except CRSError:
         raise LayerError(f"unknown CRS '{crs_text}'", source=where, expected="an EPSG code or WKT") from None
-    col = dict(zip(meta["fields"], columns))
     n = len(wkb)
     geoms = shapely.from_wkb(wkb)
     digest = hashlib.sha256(crs.encode())
     for i in range(n):
-        digest.update(wkb[i] or b"")
+        digest.update(bytes(wkb[i] or b""))
         for f in wanted:
             digest.update(b"\x1f" + str(col[f][i]).encode("utf-8"))
     layer_warnings, invalid = [], []
@@ -123,7 +137,7 @@ def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
     return LoadedLayer(spec=spec, rule_set=rule_set, crs=crs, geoms=geoms[sel], zones=zones[sel], names=names[sel],
                        widths=None if widths is None else widths[sel], fids=np.asarray(fids)[sel],
                        sha256=digest.hexdigest(), coverage=coverage, coverage_label=label,
-                       invalid=invalid, warnings=layer_warnings)
+                       invalid=invalid, warnings=layer_warnings, fetched_version=version)
 
 
 def _zones(spec, rule_set, col, n, where) -> np.ndarray:

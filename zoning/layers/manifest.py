@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import ManifestError
 
 KINDS = ("red_line", "green_heart", "corridor")
+DB_SCHEMES = ("postgresql://", "postgres://")
 ENV_VAR = "ZONING_LAYERS"
 
 
@@ -28,10 +29,17 @@ class LayerSpec:
     width_field: str | None = None
     version: str | None = None
     coverage: object = None           # None (bbox), "unbounded", a path, or [minx, miny, maxx, maxy]
+    where: str | None = None          # database layers: an SQL filter on the table
+    version_query: str | None = None  # database layers: SQL returning the layer's version
+    version_column: str | None = None  # database layers: the version is max(column)
 
     @property
-    def source(self) -> Path:
-        return (self.base / self.path).resolve()
+    def is_database(self) -> bool:
+        return self.path.startswith(DB_SCHEMES)
+
+    @property
+    def source(self):
+        return self.path if self.is_database else (self.base / self.path).resolve()
 
     def __hash__(self):
         return hash((self.id, str(self.source), self.table))
@@ -57,7 +65,7 @@ def default_manifest_path() -> Path:
 
 
 _KEYS = {"id", "kind", "rule_set", "path", "table", "crs", "encoding", "zone_field", "zone_values",
-         "name_field", "width_field", "version", "coverage"}
+         "name_field", "width_field", "version", "coverage", "where", "version_query", "version_column"}
 
 
 def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
@@ -91,6 +99,12 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
                                                             and all(isinstance(v, (int, float)) for v in cov))):
             raise ManifestError("bad coverage", source=where,
                                 expected='"unbounded", a polygon file path, or [minx, miny, maxx, maxy]')
+        if entry["path"].startswith(DB_SCHEMES):
+            from .postgis import check_url
+            check_url(entry["path"], where)
+            if not entry.get("table"):
+                raise ManifestError("a database layer needs `table`", source=where,
+                                    expected='table = "schema.table"')
         zv = entry.get("zone_values", {})
         if not isinstance(zv, dict):
             raise ManifestError("zone_values must be a table", source=where,
@@ -100,6 +114,8 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
             table=entry.get("table"), crs=entry.get("crs"), encoding=entry.get("encoding"),
             zone_field=entry.get("zone_field"), zone_values={str(k): str(v) for k, v in zv.items()},
             name_field=entry.get("name_field"), width_field=entry.get("width_field"),
-            version=None if entry.get("version") is None else str(entry["version"]), coverage=cov))
+            version=None if entry.get("version") is None else str(entry["version"]), coverage=cov,
+            where=entry.get("where"), version_query=entry.get("version_query"),
+            version_column=entry.get("version_column")))
     return Manifest(path=path.resolve(), title=str(data.get("title", "")), demo=bool(data.get("demo", False)),
                     notice=str(data.get("notice", "")), layers=tuple(specs))
