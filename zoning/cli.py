@@ -59,6 +59,33 @@ def input_options(fn):
     return wrapper
 
 
+def basemap_options(fn):
+    fn = click.option("--tianditu-key", help="Tianditu (天地图) key for its vector and imagery basemaps "
+                                             "(default: $TIANDITU_KEY).")(fn)
+    return click.option("--basemap", type=click.Choice(["osm", "amap"]), default="osm", show_default=True,
+                        help="osm: OpenStreetMap + imagery (+ Tianditu with a key); amap: AMap tiles with every "
+                             "overlay shifted to GCJ-02 for display only.")(fn)
+
+
+def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key):
+    from .render.basemaps import tianditu_key as key_of
+    from .render.report import write_report
+    from .render.site_map import build_site_map, map_html, write_site_map
+    key = key_of(tianditu_key)
+    html_text = None
+    if map_path:
+        write_site_map(result, ctx, map_path, basemap=basemap, tianditu_key=key)
+        click.echo(f"wrote {map_path}", err=True)
+    for path in report_paths:
+        if not path.lower().endswith((".html", ".htm", ".pdf")):
+            from .errors import InputError
+            raise InputError("unknown report format", source=path, expected="report.html or report.pdf")
+        if path.lower().endswith((".html", ".htm")) and html_text is None:
+            html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key))
+        write_report(result, ctx, path, map_html=html_text)
+        click.echo(f"wrote {path}", err=True)
+
+
 layers_option = click.option("--layers", "layers_path", type=click.Path(dir_okay=False), default=None,
                              help="Layer manifest (TOML). Default: $ZONING_LAYERS or layers/layers.toml.")
 
@@ -72,6 +99,7 @@ def main():
     \b
     zoning check SITE --category CODE    verdict for one site
     zoning screen LIST --out OUT.gpkg    a verdict per row of a project list
+    zoning atlas --out maps/atlas.html   the layers as one web map
     zoning layers                        the layers of the manifest, with hashes and problems
     zoning rules                         the admission matrix the tool applies
     """
@@ -98,10 +126,14 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]),
               help="Exit 1 when the verdict is this level or worse (or, for 'incomplete', not complete).")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write the interactive site map (HTML).")
+@click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Write the report: report.html (with the interactive map) and/or report.pdf (repeatable).")
+@basemap_options
 @input_options
 @user_errors
 def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
-          site_id, name, fmt, fail_on, read_options):
+          site_id, name, fmt, fail_on, map_path, report_paths, basemap, tianditu_key, read_options):
     """Check one SITE against every layer: the verdict with its legal basis.
 
     SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
@@ -113,9 +145,13 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
     from .errors import InputError
     if site is None and wkt is None:
         raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
-    result = run_check(site, wkt=wkt, category=category, national_major=national_major, date=date_,
-                       layers=layers_path, crs=crs, tolerance_m=tolerance_m, radius_m=radius_m, width_m=width_m,
-                       site_id=site_id, name=name, read_options=read_options)
+    from .api import make_context
+    ctx = make_context(layers=layers_path, date=date_, tolerance_m=tolerance_m)
+    result = run_check(site, wkt=wkt, category=category, national_major=national_major, crs=crs,
+                       radius_m=radius_m, width_m=width_m, site_id=site_id, name=name, read_options=read_options,
+                       context=ctx)
+    if map_path or report_paths:
+        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key)
     if fmt == "json":
         click.echo(result.to_json(indent=2))
     else:
@@ -183,6 +219,25 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
                    f"incomplete {summary['incomplete']}", err=True)
         click.echo("wrote " + ", ".join(summary["outputs"]), err=True)
     sys.exit(EXIT_FAIL_ON if summary["rows_in_error"] else 0)
+
+
+@main.command()
+@layers_option
+@click.option("--results", type=click.Path(exists=True, dir_okay=False),
+              help="A zoning screen result (.gpkg or .parquet) to show as verdict-coloured sites.")
+@click.option("--out", "-o", default="maps/atlas.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Which rule sets are in force (shown switched on).")
+@basemap_options
+@user_errors
+def atlas(layers_path, results, out, date_, basemap, tianditu_key):
+    """Publish the layers as one self-contained web map: styled, toggleable, searchable, with a table of
+    area per zone, and optionally the sites of a screening result."""
+    from .api import make_context
+    from .render.atlas import write_atlas
+    from .render.basemaps import tianditu_key as key_of
+    ctx = make_context(layers=layers_path, date=date_)
+    path = write_atlas(ctx, out, results=results, basemap=basemap, tianditu_key=key_of(tianditu_key))
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
 
 
 @main.group(invoke_without_command=True)

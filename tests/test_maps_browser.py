@@ -1,0 +1,107 @@
+"""The generated map, report and atlas in headless Chromium: no console errors, legend and every layer toggle
+present, clicking a zone opens its popup, an injected script does not run; screenshots in tests/artifacts/."""
+from __future__ import annotations
+
+import pytest
+
+import zoning
+from browser import page_opener, pdf_to_png_nonblank  # noqa: F401
+from conftest import REPO
+from zoning.api import make_context
+from zoning.render.atlas import write_atlas
+from zoning.render.report import write_report
+from zoning.render.site_map import build_site_map, map_html, write_site_map
+
+DATE = "2026-11-21"
+ROAD = REPO / "seeds" / "sites" / "tiaoma_baijia_road.geojson"
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return make_context(date=DATE)
+
+
+@pytest.fixture(scope="module")
+def road(ctx):
+    return zoning.check(ROAD, context=ctx)
+
+
+def _layer_labels(page):
+    return page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+
+
+def _click_zone_opens_popup(page, selector="path.zoning-zone"):
+    page.locator(selector).first.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    popup.first.wait_for(state="visible", timeout=5000)
+    return popup.first.inner_text()
+
+
+def test_site_map_in_browser(page_opener, ctx, road, tmp_path):
+    path = write_site_map(road, ctx, tmp_path / "site.html")
+    with page_opener(path) as opened:
+        page = opened.page
+        assert page.locator("#zoning-legend").is_visible()
+        labels = " ".join(_layer_labels(page))
+        for spec in ctx.manifest.layers:
+            assert spec.id in labels, spec.id
+        assert "Overlaps" in labels and "Site" in labels
+        for control in (".leaflet-control-measure", ".leaflet-control-zoom-fullscreen", ".leaflet-control-minimap",
+                        ".leaflet-control-scale", ".leaflet-control-mouseposition"):
+            assert page.locator(control).count() >= 1, control
+        text = _click_zone_opens_popup(page)
+        assert "要素 Feature" in text and ("m²" in text)
+        opened.screenshot("site_map")
+        opened.assert_clean()
+
+
+def test_report_in_browser_and_pdf(page_opener, ctx, road, tmp_path):
+    html_path = write_report(road, ctx, tmp_path / "report.html", map_html=map_html(build_site_map(road, ctx)))
+    with page_opener(html_path) as opened:
+        banner = opened.page.locator("#verdict-banner")
+        assert banner.is_visible() and "CONDITIONAL" in banner.inner_text()
+        assert opened.page.locator("iframe#interactive-map").count() == 1
+        assert opened.page.locator("img.static").evaluate("img => img.naturalWidth") > 500
+        opened.screenshot("report", full_page=True)
+        opened.assert_clean()
+    pdf = write_report(road, ctx, tmp_path / "report.pdf")
+    png, fraction = pdf_to_png_nonblank(pdf)
+    assert fraction > 0.02, fraction
+
+
+def test_atlas_in_browser(page_opener, ctx, tmp_path):
+    from zoning.screen import ScreenOptions, screen
+    results = tmp_path / "s.gpkg"
+    screen(REPO / "seeds" / "sample_projects.gpkg", results, ScreenOptions(date=DATE, quiet=True))
+    path = write_atlas(ctx, tmp_path / "atlas.html", results=str(results))
+    assert path.stat().st_size < 5_000_000
+    with page_opener(path) as opened:
+        page = opened.page
+        assert page.locator("#zoning-legend").is_visible() and page.locator("#zoning-area-table").is_visible()
+        labels = " ".join(_layer_labels(page))
+        for spec in ctx.manifest.layers:
+            assert spec.id in labels
+        assert "Screening results (22)" in labels
+        assert page.locator(".leaflet-control-search input").count() == 1
+        text = _click_zone_opens_popup(page)
+        assert "要素 Feature" in text
+        opened.screenshot("atlas")
+        opened.assert_clean()
+
+
+def test_injected_script_does_not_run(page_opener, ctx, tmp_path):
+    site = tmp_path / "evil.geojson"
+    site.write_text('{"type":"Feature","properties":{"name":"%s","id":"%s"},"geometry":{"type":"Polygon",'
+                    '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}'
+                    % (EVIL.replace("/", "\\/"), EVIL.replace("/", "\\/")), encoding="utf-8")
+    r = zoning.check(site, category="industrial", context=ctx)
+    m = write_site_map(r, ctx, tmp_path / "evil_map.html")
+    rep = write_report(r, ctx, tmp_path / "evil_report.html", map_html=map_html(build_site_map(r, ctx)))
+    for path in (m, rep):
+        with page_opener(path) as opened:
+            opened.page.locator("path.zoning-site").first.dispatch_event("click") if path == m else None
+            opened.settle()
+            assert opened.dialogs == []
+            assert EVIL in opened.page.content().replace("&lt;", "<").replace("&gt;", ">")
+            opened.assert_clean()

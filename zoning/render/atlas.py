@@ -1,0 +1,159 @@
+"""The planners' atlas: every layer styled and toggleable, a search box over feature names, a table of area per
+zone and layer, and optionally a screening result as verdict-coloured, clustered sites. Display geometry is
+simplified (never the analysis geometry) so that the page stays small."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from ..geometry.project import reproject
+from ..geometry.repair import polygonal
+from ..units import areas
+from .basemaps import AMAP_NOTE, add_basemaps
+from .site_map import legend_html, map_html, notice_html
+from .style import load_style, verdict_style, zone_style
+
+SIMPLIFY_M = 15.0
+ANALYSIS_EPSG = 4547
+
+
+def _e(v) -> str:
+    return html.escape("" if v is None else str(v))
+
+
+def _display(geom, epsg):
+    g = polygonal(shapely.make_valid(shapely.simplify(geom, SIMPLIFY_M, preserve_topology=True)))
+    return shapely.set_precision(reproject(g, f"EPSG:{epsg}", "EPSG:4490"), 1e-6)
+
+
+def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tianditu_key=None, style_path=None):
+    import folium
+    from folium.plugins import FastMarkerCluster, Fullscreen, MeasureControl, MiniMap, MousePosition, Search
+    style = load_style(style_path)
+    m = folium.Map(location=[27.95, 113.05], zoom_start=10, tiles=None, control_scale=True)
+    shift = add_basemaps(m, basemap, tianditu_key)
+    from ..geometry.offsets import from_wgs84
+    search_features, table_rows, codes = [], [], []
+    for spec in ctx.manifest.layers:
+        layer, rs, error = ctx.layer(spec)
+        if layer is None:
+            table_rows.append((spec.id, "—", f"加载失败 failed: {error}", "", ""))
+            continue
+        epsg = ANALYSIS_EPSG
+        indexed = layer.indexed(epsg)
+        in_force = rs.status_on(ctx.date) == "in_force"
+        group = folium.FeatureGroup(name=_e(f"{spec.id} · {rs.title}" + ("" if in_force else " [未生效/已废止 not in force]")),
+                                    show=in_force)
+        features = []
+        for f in range(len(indexed.features)):
+            zone = str(layer.zones[f])
+            codes.append(zone)
+            geom = _display(indexed.features[f], epsg)
+            if shift:
+                geom = from_wgs84(geom, shift)
+            z = rs.zones[zone]
+            a = areas(float(indexed.features[f].area))
+            props = {"name": str(layer.names[f]), "zone": zone,
+                     "popup": (f"<b>{_e(z.name)} {_e(z.name_en)}</b><br>要素 Feature: {_e(layer.names[f])}<br>"
+                               f"图层 Layer: {_e(spec.id)} · {_e(rs.id)} · {_e(layer.version)}<br>"
+                               f"面积 Area: {a['m2'] / 1e6:,.3f} km² · {a['ha']:,.1f} 公顷 · {a['mu']:,.0f} 亩")}
+            features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
+        fc = {"type": "FeatureCollection", "features": features}
+        gj = folium.GeoJson(fc, style_function=lambda feat: _zone_css(style, feat["properties"]["zone"]),
+                            popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+                            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False))
+        gj.add_to(group)
+        group.add_to(m)
+        search_features += features
+        for code, zone in rs.zones.items():
+            sel = layer.zones == code
+            total = float(shapely.area(shapely.union_all(indexed.features[sel]))) if sel.any() else 0.0
+            a = areas(total)
+            table_rows.append((spec.id, zone.name + " " + zone.name_en, f"{a['m2'] / 1e6:,.3f}", f"{a['ha']:,.1f}",
+                               f"{int(sel.sum())}"))
+    # one invisible layer of all features for the search box (searching needs a single GeoJSON layer)
+    searchable = folium.GeoJson({"type": "FeatureCollection", "features": search_features}, name="搜索 search",
+                                style_function=lambda _: {"opacity": 0, "fillOpacity": 0}, show=True,
+                                control=False)
+    searchable.add_to(m)
+    Search(layer=searchable, search_label="name", placeholder="搜索要素名称 Search feature names", collapsed=False,
+           search_zoom=13).add_to(m)
+    if results:
+        _add_results(m, results, style, shift)
+    MeasureControl(primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
+    Fullscreen().add_to(m)
+    MiniMap(toggle_display=True).add_to(m)
+    MousePosition(prefix="lon/lat").add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    root = m.get_root()
+    root.html.add_child(folium.Element(legend_html(style, dict.fromkeys(codes))))
+    rows = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in table_rows)
+    root.html.add_child(folium.Element(
+        '<details id="zoning-area-table" style="position:fixed;top:130px;left:10px;z-index:9998;background:#fff;'
+        'border:1px solid #888;padding:4px 8px;font:12px sans-serif;max-height:60vh;overflow:auto">'
+        '<summary><b>分区面积 Area per zone</b></summary><table style="border-collapse:collapse">'
+        '<tr><th>图层 Layer</th><th>分区 Zone</th><th>km²</th><th>公顷 ha</th><th>要素 features</th></tr>'
+        f'{rows}</table></details>'))
+    notes = [ctx.manifest.notice] if ctx.manifest.demo else []
+    if shift:
+        notes.append(AMAP_NOTE)
+    if notes:
+        root.html.add_child(folium.Element(notice_html(" ".join(notes))))
+    root.header.add_child(folium.Element(f"<title>{_e(ctx.manifest.title or 'zoning atlas')}</title>"))
+    return m
+
+
+def _zone_css(style, zone):
+    z = zone_style(style, zone)
+    return {"color": z.get("colour"), "fillColor": z.get("fill"), "fillOpacity": z.get("fill_opacity", 0.4),
+            "weight": z.get("weight", 1), "className": f"zoning-zone zone-{zone}"}
+
+
+def _add_results(m, path, style, shift):
+    """Sites of a `zoning screen` result (.gpkg layer 'screen' or .parquet) as verdict-coloured points."""
+    import folium
+    from folium.plugins import FastMarkerCluster
+    import pyogrio
+    from ..errors import InputError
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".parquet":
+            import geopandas as gpd
+            df = gpd.read_parquet(p)
+        else:
+            df = pyogrio.read_dataframe(p, layer="screen")
+    except Exception as exc:   # any reader error is the user's file, reported as such
+        raise InputError(f"cannot read the screening result: {exc}", source=str(p),
+                         expected="the .gpkg or .parquet written by zoning screen") from None
+    data = []
+    for geom, row in zip(df.geometry.values, df.to_dict("records")):
+        if geom is None or geom.is_empty:
+            continue
+        pt = geom.representative_point()
+        if shift:
+            from ..geometry.offsets import from_wgs84
+            pt = from_wgs84(pt, shift)
+        v = verdict_style(style, row.get("verdict") or None)
+        popup = (f"<b>{_e(row.get('name'))}</b> [{_e(row.get('id'))}]<br>{_e(row.get('category_name'))} "
+                 f"{_e(row.get('category'))}<br>结论 Verdict: {_e(row.get('verdict') or row.get('error'))}")
+        data.append([round(pt.y, 6), round(pt.x, 6), v.get("fill", "#555"), popup])
+    callback = """function (row) {
+        var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
+            {radius: 6, color: row[2], fillColor: row[2], fillOpacity: 0.85, weight: 1, className: 'zoning-result'});
+        marker.bindPopup(row[3]);
+        return marker;
+    }"""
+    FastMarkerCluster(data, callback=callback, name=f"筛查结果 Screening results ({len(data)})").add_to(m)
+
+
+def write_atlas(ctx, path, **kw) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = map_html(build_atlas(ctx, **kw))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,166 @@
+"""The interactive map of one checked site (folium): the site, each overlap in its verdict's colour, every layer
+as a toggle, a categorical legend, popups, and the measure, fullscreen, minimap, scale and mouse-position controls."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import shapely
+
+from ..geometry.offsets import from_wgs84
+from ..geometry.project import reproject
+from ..overlay.display import features_in, overlap_piece
+from ..units import areas
+from .basemaps import AMAP_NOTE, add_basemaps
+from .labels import STATUS, VERDICT
+from .style import load_style, verdict_style, zone_style
+
+WINDOW_M = 3000.0     # how far around the site the layers are drawn
+SIMPLIFY_M = 2.0      # display only
+
+
+def _e(v) -> str:
+    return html.escape("" if v is None else str(v))
+
+
+def _area_html(m2: float) -> str:
+    a = areas(m2)
+    return f"{a['m2']:,.2f} m² · {a['ha']:,.4f} 公顷 · {a['mu']:,.3f} 亩"
+
+
+def _geojson(geom, epsg: int, shift: str | None) -> dict:
+    ll = reproject(geom, f"EPSG:{epsg}", "EPSG:4490")
+    if shift:
+        ll = from_wgs84(ll, shift)
+    ll = shapely.set_precision(ll, 1e-7)
+    return shapely.geometry.mapping(ll)
+
+
+def legend_html(style: dict, zone_codes, title="图例 Legend") -> str:
+    rows = []
+    for code in zone_codes:
+        z = zone_style(style, code)
+        rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:{_e(z.get("fill"))};'
+                    f'border:2px solid {_e(z.get("colour"))}"></span>{_e(z.get("label", code))}</div>')
+    for v in ("prohibited", "conditional", "permitted"):
+        s = verdict_style(style, v)
+        rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:{_e(s.get("fill"))}"></span>'
+                    f'{_e(s.get("label", v))}</div>')
+    site = style.get("site", {})
+    rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:transparent;border:2px dashed '
+                f'{_e(site.get("colour", "#111"))}"></span>{_e(site.get("label", "site"))}</div>')
+    return ('<div id="zoning-legend" style="position:fixed;bottom:28px;right:10px;z-index:9999;background:#fff;'
+            'padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px/1.5 sans-serif;max-width:330px">'
+            f'<b>{_e(title)}</b>{"".join(rows)}</div>'
+            '<style>.zl-swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;'
+            'opacity:.85}</style>')
+
+
+def notice_html(text: str) -> str:
+    return ('<div id="zoning-notice" style="position:fixed;bottom:62px;left:10px;z-index:9999;background:#fff8e1;'
+            'border:1px solid #e0a800;padding:6px 10px;font:12px sans-serif;max-width:420px">'
+            f'{_e(text)}</div>')
+
+
+def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | None = None, style_path=None):
+    """A folium.Map of one CheckResult, using the run's context (the same loaded layers as the check)."""
+    import folium
+    from folium.plugins import Fullscreen, MeasureControl, MiniMap, MousePosition
+    style = load_style(style_path)
+    epsg = int(result.analysis_crs.split()[0].split(":")[1])
+    site = reproject(result.site_geometry, "EPSG:4490", f"EPSG:{epsg}")
+    b = result.site_geometry.bounds
+    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=14, tiles=None, control_scale=True)
+    shift = add_basemaps(m, basemap, tianditu_key)
+    window = shapely.box(*site.bounds).buffer(WINDOW_M)
+    status = {l.id: l for l in result.layers}
+    codes = []
+    for spec in ctx.manifest.layers:
+        layer, rs, error = ctx.layer(spec)
+        report = status.get(spec.id)
+        in_force = report is not None and report.rule_set_status == "in_force"
+        label = f"{spec.id} · {rs.title if rs else spec.rule_set}"
+        if report is not None and report.status != "hit":
+            label += f" [{STATUS.get(report.status, report.status)}]"
+        group = folium.FeatureGroup(name=_e(label), show=in_force)
+        if layer is not None:
+            indexed = layer.indexed(epsg)
+            for f, zone, geom in features_in(indexed, window, SIMPLIFY_M):
+                z = zone_style(style, zone)
+                codes.append(zone)
+                zone_obj = rs.zones[zone]
+                rule = rs.rule_for(zone, result.site["category"], result.site["national_major"])
+                popup = (f"<b>{_e(zone_obj.name)} {_e(zone_obj.name_en)}</b><br>要素 Feature: "
+                         f"{_e(layer.names[f])}<br>图层 Layer: {_e(spec.id)} ({_e(rs.id)})<br>"
+                         f"面积 Area: {_area_html(float(indexed.features[f].area))}<br>"
+                         f"本类项目 This category: {_e(VERDICT[rule.verdict])} · {_e(rule.id)}")
+                folium.GeoJson(_geojson(geom, epsg, shift), name=_e(zone_obj.name),
+                               style_function=lambda _, z=z, zone=zone: {
+                                   "color": z.get("colour"), "fillColor": z.get("fill"),
+                                   "fillOpacity": z.get("fill_opacity", 0.4), "weight": z.get("weight", 1),
+                                   "className": f"zoning-zone zone-{zone}"},
+                               popup=folium.Popup(popup, max_width=360),
+                               tooltip=folium.Tooltip(_e(f"{zone_obj.name} {layer.names[f]}"))).add_to(group)
+        group.add_to(m)
+    pieces = folium.FeatureGroup(name="重叠部分 Overlaps (verdict colour)", show=True)
+    for finding in result.findings:
+        if finding.type not in ("overlap", "boundary_contact"):
+            continue
+        layer, rs, _ = ctx.layer(next(s for s in ctx.manifest.layers if s.id == finding.layer))
+        geom = overlap_piece(layer.indexed(epsg), site, finding.zone)
+        if geom.is_empty:
+            continue
+        v = verdict_style(style, finding.verdict)
+        popup = (f"<b>{_e(finding.zone_name)} {_e(finding.zone_name_en)}</b> · {_e(finding.layer)}<br>"
+                 f"要素 Feature: {_e(finding.feature)}<br>重叠 Overlap: {_area_html(finding.overlap_m2)} "
+                 f"({finding.overlap_share:.2%})<br>结论 Verdict: {_e(VERDICT[finding.verdict])}"
+                 f"{'' if finding.drives_verdict else ' (不影响结论 not driving)'}<br>规则 Rule: {_e(finding.rule)}")
+        folium.GeoJson(_geojson(geom, epsg, shift), style_function=lambda _, v=v: {
+            "color": v.get("colour"), "fillColor": v.get("fill"), "fillOpacity": 0.7, "weight": 2,
+            "className": "zoning-overlap"}, popup=folium.Popup(popup, max_width=360)).add_to(pieces)
+    pieces.add_to(m)
+    s_style = style.get("site", {})
+    site_popup = (f"<b>{_e(result.site['name'])}</b> [{_e(result.site['id'])}]<br>{_e(result.site['category_name'])} "
+                  f"{_e(result.site['category'])}<br>{_area_html(result.site['area_m2'])}<br>"
+                  f"结论 Verdict: {_e(VERDICT[result.verdict])}")
+    site_group = folium.FeatureGroup(name="项目 Site", show=True)
+    folium.GeoJson(_geojson(site, epsg, shift), style_function=lambda _: {
+        "color": s_style.get("colour", "#111"), "weight": s_style.get("weight", 3), "fill": False,
+        "dashArray": s_style.get("dash", "6 4"), "className": "zoning-site"},
+        popup=folium.Popup(site_popup, max_width=360)).add_to(site_group)
+    site_group.add_to(m)
+    sb = result.site_geometry.bounds
+    pad = max(sb[2] - sb[0], sb[3] - sb[1]) * 0.6 + 0.002
+    m.fit_bounds([[sb[1] - pad, sb[0] - pad], [sb[3] + pad, sb[2] + pad]])
+    MeasureControl(primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
+    Fullscreen().add_to(m)
+    MiniMap(toggle_display=True).add_to(m)
+    MousePosition(prefix="lon/lat").add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    root = m.get_root()
+    root.html.add_child(folium.Element(legend_html(style, dict.fromkeys(codes))))
+    notes = []
+    if result.manifest.get("demo"):
+        notes.append(result.manifest.get("notice", ""))
+    if shift:
+        notes.append(AMAP_NOTE)
+    if notes:
+        root.html.add_child(folium.Element(notice_html(" ".join(notes))))
+    title = f"{result.site['name'] or ''} — {VERDICT[result.verdict]}"
+    root.header.add_child(folium.Element(f"<title>{_e(title)}</title>"))
+    return m
+
+
+def map_html(m) -> str:
+    """Self-contained HTML of a folium map: every script and stylesheet inlined."""
+    from .selfcontained import inline_assets
+    return inline_assets(m.get_root().render())
+
+
+def write_site_map(result, ctx, path, **kw) -> Path:
+    path = Path(path)
+    text = map_html(build_site_map(result, ctx, **kw))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
