@@ -134,6 +134,11 @@ PACKAGES: dict[str, Package] = _keyed(
     Package("leaflet-search", "2.9.7",
             "sha512-v7CxEbXyQXqLFjSkTpvM5i1cvmrcPOos57UmTnR94qqvVZykXyz/0SKEs3cbkFHjyrmMQ3Yk2Q5W6PvyuiSuPg==",
             "MIT", "license.txt", "https://github.com/stefanocudini/leaflet-search"),
+    Package("leaflet-draw", "1.0.4",
+            "sha512-rsQ6saQO5ST5Aj6XRFylr5zvarWgzWnrg46zQ1MEOEIHsppdC/8hnN8qMoFvACsPvTioAuysya/TVtog15tyAQ==",
+            "MIT", "", "https://github.com/Leaflet/Leaflet.draw",
+            "Served by `zoning serve` for drawing a site (not inlined into maps). The tarball carries no license "
+            "file; its package.json says MIT."),
 )
 
 
@@ -176,6 +181,8 @@ FILES: list[File] = [
          "dist/MarkerCluster.Default.css", "css"),
     File("leaflet-search/leaflet-search.min.js", "leaflet-search", "dist/leaflet-search.min.js", "js"),
     File("leaflet-search/leaflet-search.min.css", "leaflet-search", "dist/leaflet-search.min.css", "css"),
+    File("leaflet-draw/leaflet.draw.js", "leaflet-draw", "dist/leaflet.draw.js", "js"),
+    File("leaflet-draw/leaflet.draw.css", "leaflet-draw", "dist/leaflet.draw.css", "css"),
 ]
 
 # PACKAGES key whose license text stands for a package whose tarball has none

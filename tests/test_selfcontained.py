@@ -139,10 +139,10 @@ def test_vendored_files_exist_and_versions_recorded():
 
 
 def test_unknown_cdn_url_raises():
-    m = folium.Map(tiles=None)
-    m.add_js_link("d3", "https://cdn.jsdelivr.net/npm/d3@7/dist/d3.min.js")
+    # a plain page, not folium's add_js_link: that mutates folium's class-level list for every later map
+    page = '<html><head><script src="https://cdn.jsdelivr.net/npm/d3@7/dist/d3.min.js"></script></head></html>'
     with pytest.raises(ValueError, match=re.escape("https://cdn.jsdelivr.net/npm/d3@7/dist/d3.min.js")):
-        inline_assets(m.get_root().render())
+        inline_assets(page)
     css = '<html><head><link rel="stylesheet" href="//unpkg.com/x@1/x.css"/></head></html>'
     with pytest.raises(ValueError, match=re.escape("//unpkg.com/x@1/x.css")):
         inline_assets(css)

@@ -100,6 +100,7 @@ def main():
     zoning check SITE --category CODE    verdict for one site
     zoning screen LIST --out OUT.gpkg    a verdict per row of a project list
     zoning atlas --out maps/atlas.html   the layers as one web map
+    zoning serve                         the web app for approvals staff
     zoning layers                        the layers of the manifest, with hashes and problems
     zoning rules                         the admission matrix the tool applies
     """
@@ -238,6 +239,48 @@ def atlas(layers_path, results, out, date_, basemap, tianditu_key):
     ctx = make_context(layers=layers_path, date=date_)
     path = write_atlas(ctx, out, results=results, basemap=basemap, tianditu_key=key_of(tianditu_key))
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
+
+
+@main.command()
+@layers_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (localhost by default).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--db", type=click.Path(dir_okay=False), help="Register database (default: ~/.local/share/zoning/register.sqlite).")
+@click.option("--max-upload-mb", default=20.0, show_default=True, type=float)
+@user_errors
+def serve(layers_path, host, port, db, max_upload_mb):
+    """Start the web app for approvals staff: check a site in the browser, file the report, keep a register."""
+    import uvicorn
+
+    from .web.app import create_app
+    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb)
+    click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.group()
+def register():
+    """The register of checks kept by `zoning serve`."""
+
+
+@register.command("export")
+@click.option("--db", type=click.Path(dir_okay=False), help="Register database (default as for serve).")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="register.csv or register.xlsx")
+@user_errors
+def register_export(db, out):
+    """Write every check of the register (with overrides) to CSV or Excel for the archive."""
+    from pathlib import Path
+
+    from .errors import InputError
+    from .web.register import Register, default_db
+    path = Path(db) if db else default_db()
+    if not path.exists():
+        raise InputError("no register database", source=str(path), expected="--db PATH of a register")
+    if Path(out).suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError("unknown export format", source=out, expected="a .csv or .xlsx path")
+    reg = Register(path)
+    reg.export(Path(out))
+    click.echo(f"wrote {out} ({reg.count()} checks)", err=True)
 
 
 @main.group(invoke_without_command=True)

@@ -48,13 +48,10 @@ def _draw(ax, geom, **kw):
 
 
 def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dpi: int = 150) -> bytes:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
     family = cjk_font()
-    if family:
-        plt.rcParams["font.family"] = [family]
     style = load_style(style_path)
     epsg = int(result.analysis_crs.split()[0].split(":")[1])
     site = reproject(result.site_geometry, "EPSG:4490", f"EPSG:{epsg}")
@@ -62,7 +59,11 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     half = max(maxx - minx, maxy - miny) / 2 + window_m * 0.4
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     window = shapely.box(cx - half, cy - half, cx + half, cy + half)
-    fig, ax = plt.subplots(figsize=(8, 7.2), dpi=dpi)
+    # the object API, not pyplot: reports are drawn concurrently by the web app's worker threads
+    fig = Figure(figsize=(8, 7.2), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    font = {"family": family} if family else {}
     handles, seen = [], set()
     for spec in ctx.manifest.layers:
         layer, rs, _ = ctx.layer(spec)
@@ -97,21 +98,20 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     bar = _nice(half / 2.5)
     x0, y0 = cx - half * 0.92, cy - half * 0.9
     ax.plot([x0, x0 + bar], [y0, y0], color="black", linewidth=3)
-    ax.text(x0 + bar / 2, y0 + half * 0.03, f"{bar:g} m", ha="center", fontsize=8)
+    ax.text(x0 + bar / 2, y0 + half * 0.03, f"{bar:g} m", ha="center", fontsize=8, **font)
     ax.annotate("N", xy=(cx + half * 0.9, cy + half * 0.88), xytext=(cx + half * 0.9, cy + half * 0.7),
                 arrowprops=dict(arrowstyle="-|>", color="black"), ha="center", fontsize=11, fontweight="bold")
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
-    ax.set_title(f"{result.site['name'] or ''}  {VERDICT[result.verdict]}", fontsize=11)
+    ax.legend(handles=handles, loc="upper left", framealpha=0.9, prop={"size": 7, **font})
+    ax.set_title(f"{result.site['name'] or ''}  {VERDICT[result.verdict]}", fontsize=11, **font)
     foot = f"{result.analysis_crs} · {result.date}"
     if result.manifest.get("demo"):
         foot += " · 演示数据 illustrative demo data, not official"
     if not family:
         foot += " · (no CJK font installed: install fonts-noto-cjk)"
-    fig.text(0.01, 0.005, foot, fontsize=6.5, color="#444")
+    fig.text(0.01, 0.005, foot, fontsize=6.5, color="#444", **font)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return buf.getvalue()
 
 

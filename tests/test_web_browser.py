@@ -1,0 +1,61 @@
+"""The web app in headless Chromium against a real uvicorn server on loopback: upload a sample site, pick a
+category, submit, see the verdict banner and the map, download the PDF, re-open the check from the register."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from browser import page_opener  # noqa: F401
+from conftest import REPO
+from zoning.web.app import create_app
+
+HOTEL = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    app = create_app(db=tmp_path_factory.mktemp("web") / "register.sqlite")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_upload_check_download_reopen(page_opener, server, tmp_path):
+    with page_opener(server + "/") as opened:
+        page = opened.page
+        page.set_input_files("#file", str(HOTEL))
+        page.select_option("#category", "commercial")
+        page.fill("#case_ref", "湘绿准〔2026〕88号")
+        opened.screenshot("web_form")
+        page.click("#submit")
+        page.wait_for_selector("#verdict-banner", timeout=60_000)
+        assert "PROHIBITED" in page.locator("#verdict-banner").inner_text()
+        frame = page.frame_locator("iframe#interactive-map")
+        frame.locator(".folium-map").wait_for(timeout=20_000)
+        assert frame.locator("path.zoning-zone").count() > 0
+        opened.screenshot("web_result", full_page=False)
+        with page.expect_download(timeout=60_000) as dl:
+            page.click("#dl-pdf")
+        pdf = tmp_path / "report.pdf"
+        dl.value.save_as(pdf)
+        assert pdf.read_bytes().startswith(b"%PDF")
+        page.goto(server + "/checks?q=湘绿准")
+        page.locator("a.open-check").first.click()
+        page.wait_for_selector("#verdict-banner")
+        assert "湘绿准〔2026〕88号" in page.locator("#zoning-toolbar").inner_text()
+        opened.screenshot("web_reopened")
+        assert opened.page_errors == [] and opened.dialogs == [] and opened.external_requests == []
+        assert [e for e in opened.console_errors if "favicon" not in e] == []

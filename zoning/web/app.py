@@ -1,0 +1,368 @@
+"""`zoning serve`: the check, its report and a register of every check, as pages and as a JSON API (FastAPI).
+
+Every verdict comes from `zoning.check` / `zoning.screen` on one shared context: the web app never judges.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from .. import __version__
+from ..api import check as run_check
+from ..api import make_context, parse_date
+from ..errors import InputError, ZoningError
+from ..render.report import html_to_pdf, report_html
+from ..render.site_map import build_site_map, map_html
+from . import pages
+from .register import Register
+from .uploads import (TooLarge, check_vertices, list_from_upload, new_workdir, site_from_drawn, site_from_text,
+                      site_from_upload)
+
+log = logging.getLogger("zoning.web")
+CRS_OPTIONS = [("cgcs2000", "CGCS2000 经纬度 lon/lat"), ("wgs84", "WGS84 经纬度 (GPS)"),
+               ("gcj02", "GCJ-02 高德/腾讯 AMap/Tencent"), ("bd09", "BD-09 百度 Baidu"),
+               ("cgcs2000-gk3", "CGCS2000 3度带 (带号取自Y坐标 zone from the easting prefix)"),
+               ("cgcs2000-gk3:38", "CGCS2000 3度带 38带 (带带号)"), ("cgcs2000-gk3:114", "CGCS2000 3度带 中央经线114°"),
+               ("xian80-gk3", "西安80 3度带 Xian 1980"), ("beijing54-gk3", "北京54 3度带 Beijing 1954")]
+
+
+class NotFound(InputError):
+    """A check id that the register does not hold."""
+
+
+def _float(v):
+    if v in (None, ""):
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        raise InputError(f"'{v}' is not a number", source="form", expected="metres, e.g. 50") from None
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"the upload is larger than {limit / 1e6:.0f} MB", source=upload.filename or "upload",
+                       expected=f"at most {limit / 1e6:.0f} MB")
+    return data
+
+
+def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices: int = 200_000,
+               max_list_rows: int = 10_000) -> FastAPI:
+    ctx = make_context(layers=layers)
+    for spec in ctx.manifest.layers:     # load once at start-up, not on the first request
+        ctx.layer(spec)
+    register = Register(db)
+    limit = int(max_upload_mb * 1e6)
+    app = FastAPI(title="zoning", version=__version__,
+                  description="长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites.")
+    app.state.register, app.state.ctx = register, ctx
+    assets = Path(str(resources.files("zoning.render") / "assets"))
+    app.mount("/static", StaticFiles(directory=assets), name="static")
+    screens: dict[str, Path] = {}
+    categories = list(ctx.catalogue.categories)
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    def error_response(request: Request, status: int, heading: str, message: str):
+        if wants_json(request):
+            return JSONResponse({"error": message}, status_code=status)
+        return HTMLResponse(pages.render(pages.ERROR, title=heading, heading=heading, message=message),
+                            status_code=status)
+
+    @app.middleware("http")
+    async def size_limit(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit + 1_000_000:
+            return error_response(request, 413, "文件过大 Upload too large",
+                                  f"the request is {int(length) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB")
+        return await call_next(request)
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge):
+        return error_response(request, 413, "文件过大 Too large", str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return error_response(request, 404, "未找到 Not found", str(exc))
+
+    @app.exception_handler(ZoningError)
+    async def user_error(request: Request, exc: ZoningError):
+        return error_response(request, 400, "输入有误 Input error", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        fields = ", ".join(".".join(str(p) for p in e.get("loc", [])) + ": " + e.get("msg", "") for e in exc.errors())
+        return error_response(request, 422, "请求不完整 Incomplete request", fields)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception):
+        log.exception("internal error on %s", request.url.path)
+        return error_response(request, 500, "内部错误 Internal error",
+                              "the server could not complete this request; it has been logged")
+
+    def do_check(site, *, category, national_major, date, crs, radius, width, name, case_ref, input_name,
+                 input_bytes, with_report: bool):
+        check_vertices(site, max_vertices)
+        run_ctx = ctx.on_date(parse_date(date or None))
+        result = run_check(site, category=category or None, national_major=national_major, crs=crs or None,
+                           radius_m=radius, width_m=width, name=name or None, context=run_ctx)
+        html = None
+        if with_report:
+            html = report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
+        check_id = register.add(result, case_ref=case_ref, input_name=input_name, input_bytes=input_bytes,
+                                report_html=html)
+        return check_id, result
+
+    async def site_from_form(file, coords, drawn, site_id, tmp):
+        if file is not None and file.filename:
+            data = await _read_limited(file, limit)
+            return site_from_upload(data, file.filename, tmp, site_id=site_id or None), file.filename, data
+        if drawn:
+            return site_from_drawn(drawn), "drawn.geojson", drawn.encode("utf-8")
+        if coords and coords.strip():
+            if len(coords.encode("utf-8")) > limit:
+                raise TooLarge("the pasted text is too large", source="pasted coordinates",
+                               expected=f"at most {limit / 1e6:.0f} MB")
+            return site_from_text(coords, tmp, site_id=site_id or None), "pasted.txt", coords.encode("utf-8")
+        raise InputError("no site given", source="form", expected="a file, pasted coordinates or a drawn polygon")
+
+    @app.get("/", response_class=HTMLResponse)
+    def index():
+        return pages.render(pages.INDEX, title="核查 Check", categories=categories, crs_options=CRS_OPTIONS,
+                            today=dt.date.today().isoformat(), demo=ctx.manifest.demo, notice=ctx.manifest.notice)
+
+    @app.post("/check")
+    async def check_form(category: str = Form(...), file: UploadFile | None = None, coords: str = Form(""),
+                         drawn: str = Form(""), crs: str = Form(""), site_id: str = Form(""),
+                         national_major: str = Form(""), date: str = Form(""), case_ref: str = Form(""),
+                         name: str = Form(""), radius: str = Form(""), width: str = Form("")):
+        with new_workdir() as tmp:
+            site, input_name, data = await site_from_form(file, coords, drawn, site_id, Path(tmp))
+            check_id, _ = await run_in_threadpool(
+                do_check, site, category=category, national_major=bool(national_major), date=date, crs=crs,
+                radius=_float(radius), width=_float(width), name=name, case_ref=case_ref, input_name=input_name,
+                input_bytes=data, with_report=True)
+        return RedirectResponse(f"/checks/{check_id}", status_code=303)
+
+    def _record(check_id: int) -> dict:
+        rec = register.get(check_id)
+        if rec is None:
+            raise NotFound(f"no check #{check_id} in the register", source="/checks",
+                           expected="an id listed at /checks")
+        return rec
+
+    def _report(rec) -> str:
+        """The report as first shown; a check made through the API gets its report rendered once, then kept."""
+        if rec["report_html"] is None:
+            result = _result_from_record(rec)
+            run_ctx = ctx.on_date(parse_date(rec["app_date"]))
+            html = report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
+            register.set_report(rec["id"], html)
+            rec = register.get(rec["id"])
+        return rec["report_html"]
+
+    @app.get("/checks", response_class=HTMLResponse)
+    def checks(q: str = "", verdict: str = "", date_from: str = "", date_to: str = ""):
+        rows = register.search(q=q or None, verdict=verdict or None, date_from=date_from or None,
+                               date_to=date_to or None)
+        return pages.render(pages.CHECKS, title="登记册 Register", rows=rows, q=q, verdict=verdict,
+                            date_from=date_from, date_to=date_to)
+
+    @app.get("/checks/{check_id}", response_class=HTMLResponse)
+    async def show_check(check_id: int):
+        rec = _record(check_id)
+        html = await run_in_threadpool(_report, rec)
+        findings = [(i, f"{f['layer']} {f['zone_name']} {f['type']} {f['verdict'] or ''}")
+                    for i, f in enumerate(rec["result"]["findings"]) if f["type"] != "nearest"]
+        labels = dict(findings)
+        bar = pages.render(pages.RESULT_BAR, rec=rec, findings=findings,
+                           finding_label=lambda i: labels.get(i, ""))
+        return html.replace("<body>", "<body>" + bar, 1)
+
+    @app.post("/checks/{check_id}/override")
+    def override(check_id: int, finding: int = Form(...), reviewer: str = Form(...), reason: str = Form(...),
+                 decision: str = Form(...)):
+        rec = _record(check_id)
+        if not 0 <= finding < len(rec["result"]["findings"]):
+            raise InputError(f"no finding {finding}", source=f"check #{check_id}",
+                             expected=f"0-{len(rec['result']['findings']) - 1}")
+        if decision not in ("no_conflict", "conflict_confirmed", "other") or not reviewer.strip() or not reason.strip():
+            raise InputError("an override needs a decision, a reviewer and a reason", source="override form")
+        register.override(check_id, finding, reviewer.strip(), reason.strip(), decision)
+        return RedirectResponse(f"/checks/{check_id}", status_code=303)
+
+    @app.get("/checks/{check_id}/report.html")
+    async def report_download(check_id: int):
+        html = await run_in_threadpool(_report, _record(check_id))
+        return Response(html, media_type="text/html; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="check-{check_id}.html"'})
+
+    @app.get("/checks/{check_id}/report.pdf")
+    async def report_pdf(check_id: int):
+        html = await run_in_threadpool(_report, _record(check_id))
+        tmp = Path(tempfile.mkdtemp(prefix="zoning-pdf-")) / f"check-{check_id}.pdf"
+        await run_in_threadpool(html_to_pdf, html, tmp)
+        return FileResponse(tmp, media_type="application/pdf", filename=f"check-{check_id}.pdf")
+
+    @app.get("/checks/{check_id}/result.json")
+    def result_json(check_id: int):
+        return JSONResponse(_record(check_id)["result"])
+
+    @app.get("/checks/{check_id}/site.geojson")
+    def site_geojson(check_id: int):
+        rec = _record(check_id)
+        feature = {"type": "Feature", "properties": {"check": check_id, "name": rec["project_name"],
+                                                     "verdict": rec["verdict"]},
+                   "geometry": json.loads(rec["site_geojson"])}
+        return Response(json.dumps(feature, ensure_ascii=False), media_type="application/geo+json",
+                        headers={"Content-Disposition": f'attachment; filename="check-{check_id}.geojson"'})
+
+    @app.get("/screen", response_class=HTMLResponse)
+    def screen_page():
+        return pages.render(pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
+                            today=dt.date.today().isoformat(), summary=None)
+
+    def do_screen(path: Path, out_dir: Path, category, date):
+        from ..screen import ScreenOptions, screen
+        out = out_dir / "result.csv"
+        summary = screen(path, out, ScreenOptions(layers=ctx.manifest, date=date or None, quiet=True,
+                                                  default_category=category or None))
+        _csv_to_xlsx(out, out_dir / "result.xlsx")
+        return summary, out
+
+    async def _screen_upload(file, category, date):
+        data = await _read_limited(file, limit)
+        out_dir = Path(tempfile.mkdtemp(prefix="zoning-screen-"))
+        path = list_from_upload(data, file.filename or "list", out_dir, max_list_rows)
+        summary, out = await run_in_threadpool(do_screen, path, out_dir, category, date)
+        token = secrets.token_urlsafe(12)
+        screens[token] = out_dir
+        return token, summary, out
+
+    @app.post("/screen", response_class=HTMLResponse)
+    async def screen_form(file: UploadFile, category: str = Form(""), date: str = Form("")):
+        import csv
+        token, summary, out = await _screen_upload(file, category, date)
+        with open(out, encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))[:500]
+        columns = ["row", "id", "name", "category", "verdict", "complete", "site_area_mu", "rules", "error"]
+        return pages.render(pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
+                            today=dt.date.today().isoformat(), summary=summary, rows=rows, columns=columns,
+                            token=token)
+
+    @app.get("/screen/{token}/{name}")
+    def screen_download(token: str, name: str):
+        folder = screens.get(token)
+        if folder is None or name not in ("result.csv", "result.xlsx"):
+            raise InputError("no such screening result", source="/screen", expected="a link from the result page")
+        return FileResponse(folder / name, filename=name)
+
+    @app.post("/api/check")
+    async def api_check(request: Request):
+        """Check one site. Send JSON {"site": GeoJSON, "category": ..., "date", "national_major", "crs", "case_ref",
+        "name", "radius_m", "width_m"} or multipart/form-data with `file` and the same fields. Returns the JSON
+        result of `zoning check --format json`, with `check_id`, the register's id."""
+        kind = request.headers.get("content-type", "")
+        with new_workdir() as tmp:
+            if kind.startswith("application/json"):
+                body = await request.body()
+                if len(body) > limit:
+                    raise TooLarge("the request body is too large", source="/api/check",
+                                   expected=f"at most {limit / 1e6:.0f} MB")
+                try:
+                    payload = json.loads(body)
+                    if not isinstance(payload.get("site"), dict):
+                        raise TypeError
+                    site_json = json.dumps(payload["site"])
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    raise InputError("the body is not JSON with a `site`", source="/api/check",
+                                     expected='{"site": {GeoJSON}, "category": "industrial"}') from None
+                site = site_from_text(site_json, Path(tmp))
+                input_name, data, fields = "api.geojson", site_json.encode("utf-8"), payload
+            elif kind.startswith("multipart/form-data"):
+                form = await request.form()
+                fields = {k: v for k, v in form.items() if isinstance(v, str)}
+                upload = form.get("file")
+                if upload is None or isinstance(upload, str):
+                    raise InputError("no `file` in the form", source="/api/check", expected="a multipart file field")
+                data = await _read_limited(upload, limit)
+                site = site_from_upload(data, upload.filename or "upload", Path(tmp), site_id=fields.get("site_id"))
+                input_name = upload.filename
+            else:
+                raise InputError(f"content type '{kind}'", source="/api/check",
+                                 expected="application/json or multipart/form-data")
+            major = fields.get("national_major")
+            check_id, result = await run_in_threadpool(
+                do_check, site, category=fields.get("category"),
+                national_major=None if major in (None, "") else str(major).lower() in ("1", "true", "yes", "是"),
+                date=fields.get("date"), crs=fields.get("crs"), radius=_float(fields.get("radius_m")),
+                width=_float(fields.get("width_m")), name=fields.get("name"), case_ref=fields.get("case_ref"),
+                input_name=input_name, input_bytes=data, with_report=False)
+        return {"check_id": check_id, **result.to_dict()}
+
+    @app.post("/api/screen")
+    async def api_screen(file: UploadFile, category: str = Form(""), date: str = Form("")):
+        """Screen a list (at most max_list_rows rows): the summary and one JSON row per input row."""
+        import csv
+        token, summary, out = await _screen_upload(file, category, date)
+        with open(out, encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        return {"summary": summary | {"outputs": [f"/screen/{token}/result.csv", f"/screen/{token}/result.xlsx"]},
+                "rows": rows}
+
+    @app.get("/api/checks/{check_id}")
+    def api_get(check_id: int):
+        rec = _record(check_id)
+        rec.pop("input_bytes", None)
+        rec.pop("report_html", None)
+        rec["site"] = json.loads(rec.pop("site_geojson"))
+        for k in ("layer_versions", "rule_versions"):
+            rec[k] = json.loads(rec[k])
+        return rec
+
+    return app
+
+
+def _csv_to_xlsx(csv_path: Path, xlsx_path: Path) -> None:
+    import csv
+
+    import openpyxl
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("screen")
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        for row in csv.reader(fh):
+            ws.append(row)
+    wb.save(xlsx_path)
+
+
+def _result_from_record(rec):
+    """A CheckResult rebuilt from the register (the stored JSON is the result; nothing is recomputed)."""
+    import shapely
+
+    from ..verdict.result import CheckResult, Finding, LayerReport
+    d = rec["result"]
+    findings = []
+    for f in d["findings"]:
+        f = dict(f)
+        for k in ("overlap_ha", "overlap_mu"):
+            f.pop(k)
+        findings.append(Finding(**f))
+    layers = [LayerReport(**l) for l in d["layers"]]
+    return CheckResult(verdict=d["verdict"], complete=d["complete"], date=d["date"], site=d["site"], layers=layers,
+                       findings=findings, rule_sets=d["rule_sets"], tool_version=d["tool_version"],
+                       analysis_crs=d["analysis_crs"], tolerance_m=d["tolerance_m"], manifest=d["manifest"],
+                       warnings=d["warnings"], incomplete_reasons=d["incomplete_reasons"], disclaimer=d["disclaimer"],
+                       site_geometry=shapely.geometry.shape(json.loads(rec["site_geojson"])))

@@ -1,0 +1,122 @@
+"""The app's HTML pages (Chinese with English beside); every value is escaped by Jinja2's autoescape."""
+from __future__ import annotations
+
+from jinja2 import Environment
+
+ENV = Environment(autoescape=True)
+
+BASE = r"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }} — zoning</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{% block head %}{% endblock %}
+<style>
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:0;color:#222;font-size:14px}
+nav{background:#1b5e20;color:#fff;padding:8px 16px} nav a{color:#fff;margin-right:18px;text-decoration:none;font-weight:bold}
+main{padding:16px 20px;max-width:1200px} label{display:block;margin-top:10px;font-weight:bold}
+input[type=text],input[type=date],select,textarea{width:100%;max-width:560px;padding:5px;box-sizing:border-box}
+textarea{height:110px;font-family:monospace} button{margin-top:14px;padding:8px 22px;font-size:15px;background:#1b5e20;color:#fff;border:0;border-radius:3px;cursor:pointer}
+table{border-collapse:collapse;width:100%} td,th{border:1px solid #ccc;padding:4px 6px;text-align:left} th{background:#f3f3f3}
+.err{background:#fdecea;border:1px solid #c62828;padding:10px 14px;color:#8b0000} .demo{background:#fff8e1;border:1px solid #e0a800;padding:6px 10px;margin:8px 0}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px} #draw-map{height:420px;border:1px solid #aaa}
+.v-prohibited{color:#b2182b;font-weight:bold} .v-conditional{color:#d66b00;font-weight:bold} .v-permitted{color:#1a7837;font-weight:bold}
+</style></head><body>
+<nav><a href="/">核查 Check</a><a href="/screen">批量 Lists</a><a href="/checks">登记册 Register</a><a href="/docs">API</a></nav>
+<main>{% block body %}{% endblock %}</main></body></html>"""
+
+INDEX = BASE.replace("{% block head %}{% endblock %}", r"""
+<link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/leaflet-draw/leaflet.draw.css">
+<script src="/static/leaflet/leaflet.js"></script><script src="/static/leaflet-draw/leaflet.draw.js"></script>""").replace(
+    "{% block body %}{% endblock %}", r"""
+<h1>生态绿心与生态红线准入核查 Admission check</h1>
+{% if demo %}<div class="demo">{{ notice }}</div>{% endif %}
+<form id="check-form" method="post" action="/check" enctype="multipart/form-data">
+<div class="grid"><div>
+<label>项目文件 Site file <small>(GeoJSON, GeoPackage, 压缩 Shapefile .zip, KML/KMZ, CSV/Excel, 界址点 TXT, DXF …)</small></label>
+<input type="file" name="file" id="file">
+<label>或粘贴坐标 Or paste coordinates <small>(每行 x,y；WKT；GeoJSON；界址点 TXT)</small></label>
+<textarea name="coords" id="coords" placeholder="113.050,27.950&#10;113.060,27.950&#10;113.060,27.960"></textarea>
+<label>坐标系 CRS of the file or coordinates</label>
+<select name="crs" id="crs"><option value="">自动 auto (from the file; lon/lat → CGCS2000)</option>
+{% for v, t in crs_options %}<option value="{{ v }}">{{ t }}</option>{% endfor %}</select>
+<label>多地块文件的编号 Id in a multi-site file <small>(可选 optional)</small></label><input type="text" name="site_id">
+</div><div>
+<label>或在地图上绘制 Or draw the site on the map</label><div id="draw-map"></div>
+<input type="hidden" name="drawn" id="drawn">
+</div></div>
+<div class="grid"><div>
+<label>项目类型 Project category</label>
+<select name="category" id="category" required><option value="">— 请选择 choose —</option>
+{% for c in categories %}<option value="{{ c.code }}">{{ c.name }} {{ c.name_en }}</option>{% endfor %}</select>
+<label><input type="checkbox" name="national_major" value="1"> 国家重大项目 National major project</label>
+<label>申请日期 Application date</label><input type="date" name="date" value="{{ today }}">
+</div><div>
+<label>案卷号 Case reference <small>(可选 optional)</small></label><input type="text" name="case_ref" id="case_ref">
+<label>项目名称 Project name <small>(可选 optional)</small></label><input type="text" name="name" id="name">
+<label>点位半径 Radius for a point (m) / 线宽 width for a line (m)</label>
+<input type="text" name="radius" placeholder="radius"> <input type="text" name="width" placeholder="width">
+</div></div>
+<button type="submit" id="submit">核查 Check</button>
+</form>
+<script>
+var map = L.map('draw-map').setView([27.96, 113.05], 11);
+L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {attribution: '&copy; OpenStreetMap'}).addTo(map);
+var drawn = new L.FeatureGroup().addTo(map);
+map.addControl(new L.Control.Draw({edit: {featureGroup: drawn}, draw: {polyline: false, circle: false, marker: false,
+  circlemarker: false, rectangle: true, polygon: true}}));
+map.on(L.Draw.Event.CREATED, function (e) { drawn.clearLayers(); drawn.addLayer(e.layer);
+  document.getElementById('drawn').value = JSON.stringify(e.layer.toGeoJSON()); });
+</script>""")
+
+RESULT_BAR = r"""<div id="zoning-toolbar" style="font-family:sans-serif;background:#f5f5f5;border-bottom:1px solid #bbb;padding:8px 16px">
+<a href="/">← 新的核查 New check</a> · <a href="/checks">登记册 Register</a> · 登记号 Check #{{ rec.id }} · {{ rec.created }}
+{% if rec.case_ref %} · 案卷号 Case {{ rec.case_ref }}{% endif %}<br>下载 Download:
+<a id="dl-html" href="/checks/{{ rec.id }}/report.html">报告 report.html</a> ·
+<a id="dl-pdf" href="/checks/{{ rec.id }}/report.pdf">报告 report.pdf</a> ·
+<a id="dl-json" href="/checks/{{ rec.id }}/result.json">结果 result.json</a> ·
+<a id="dl-geojson" href="/checks/{{ rec.id }}/site.geojson">项目范围 site.geojson</a>
+{% if rec.overrides %}<div id="overrides" style="background:#e8f4fd;border:1px solid #4a90d9;padding:6px 10px;margin-top:6px">
+<b>复核意见 Reviewer overrides</b> (原结论保持不变 the original result below is unchanged):
+<ul>{% for o in rec.overrides %}<li>发现 finding {{ o.finding }} ({{ finding_label(o.finding) }}): <b>{{ o.decision }}</b> —
+{{ o.reviewer }}, {{ o.created }}: {{ o.reason }}</li>{% endfor %}</ul></div>{% endif %}
+<details style="margin-top:6px"><summary>复核某项发现 Override one finding</summary>
+<form method="post" action="/checks/{{ rec.id }}/override">
+<select name="finding">{% for i, label in findings %}<option value="{{ i }}">{{ i }}: {{ label }}</option>{% endfor %}</select>
+<select name="decision"><option value="no_conflict">确认无冲突 confirmed: no conflict</option>
+<option value="conflict_confirmed">确认冲突 confirmed: conflict</option><option value="other">其他 other</option></select>
+<input type="text" name="reviewer" placeholder="复核人 reviewer" required>
+<input type="text" name="reason" placeholder="理由 reason" required style="width:40%"> <button type="submit">提交 Save</button>
+</form></details></div>"""
+
+CHECKS = BASE.replace("{% block body %}{% endblock %}", r"""
+<h1>登记册 Register of checks</h1>
+<form method="get" action="/checks"><div class="grid"><div>
+<label>案卷号或项目名称 Case number or project name</label><input type="text" name="q" value="{{ q or '' }}">
+<label>结论 Verdict</label><select name="verdict"><option value="">全部 all</option>
+{% for v in ['prohibited','conditional','permitted'] %}<option value="{{ v }}" {% if v == verdict %}selected{% endif %}>{{ v }}</option>{% endfor %}</select>
+</div><div><label>自 From</label><input type="date" name="date_from" value="{{ date_from or '' }}">
+<label>至 To</label><input type="date" name="date_to" value="{{ date_to or '' }}"></div></div>
+<button type="submit">查询 Search</button></form>
+<p>{{ rows|length }} 条 checks</p>
+<table id="checks"><tr><th>#</th><th>时间 Time</th><th>案卷号 Case</th><th>项目 Project</th><th>类别 Category</th><th>结论 Verdict</th><th>完整 Complete</th><th>申请日期 Date</th></tr>
+{% for r in rows %}<tr><td><a class="open-check" href="/checks/{{ r.id }}">{{ r.id }}</a></td><td>{{ r.created }}</td><td>{{ r.case_ref or '' }}</td>
+<td>{{ r.project_name or '' }}</td><td>{{ r.category }}</td><td class="v-{{ r.verdict }}">{{ r.verdict }}</td><td>{{ 'yes' if r.complete else 'NO' }}</td><td>{{ r.app_date }}</td></tr>{% endfor %}
+</table>""")
+
+SCREEN = BASE.replace("{% block body %}{% endblock %}", r"""
+<h1>批量核查 Screen a list (≤ {{ max_rows }} projects)</h1>
+<form method="post" action="/screen" enctype="multipart/form-data">
+<label>项目清单 Project list (CSV / Excel / GeoPackage / 压缩 Shapefile …)</label><input type="file" name="file" required>
+<label>缺省项目类型 Default category for rows without one</label><select name="category"><option value="">—</option>
+{% for c in categories %}<option value="{{ c.code }}">{{ c.name }} {{ c.name_en }}</option>{% endfor %}</select>
+<label>申请日期 Application date</label><input type="date" name="date" value="{{ today }}">
+<button type="submit">核查 Screen</button></form>
+{% if summary %}<h2>结果 Result</h2><p id="screen-summary">{{ summary.rows }} 行 rows · {{ summary.verdicts }} · 错误 rows in error {{ summary.rows_in_error }}</p>
+<p>下载 Download: <a href="/screen/{{ token }}/result.csv">result.csv</a> · <a href="/screen/{{ token }}/result.xlsx">result.xlsx</a></p>
+<table id="screen-table"><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for r in rows %}<tr>{% for c in columns %}<td>{{ r[c] }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}""")
+
+ERROR = BASE.replace("{% block body %}{% endblock %}", r"""
+<h1>{{ heading }}</h1><div class="err" id="error">{{ message }}</div><p><a href="javascript:history.back()">← 返回 Back</a></p>""")
+
+
+def render(template: str, **kw) -> str:
+    return ENV.from_string(template).render(**kw)

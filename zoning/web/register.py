@@ -1,0 +1,162 @@
+"""The register of every check: one SQLite file in WAL mode, safe under concurrent requests.
+
+A check is stored with its input as received, the normalised site, the full JSON result, and the layer and rule
+versions; a reviewer's override of one finding is stored beside it and never changes the original.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import zlib
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    case_ref TEXT,
+    project_name TEXT,
+    category TEXT,
+    verdict TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    app_date TEXT NOT NULL,
+    input_name TEXT,
+    input_bytes BLOB,
+    site_geojson TEXT NOT NULL,
+    result_json TEXT NOT NULL,
+    layer_versions TEXT NOT NULL,
+    rule_versions TEXT NOT NULL,
+    report_html BLOB
+);
+CREATE INDEX IF NOT EXISTS checks_case ON checks(case_ref);
+CREATE INDEX IF NOT EXISTS checks_created ON checks(created);
+CREATE TABLE IF NOT EXISTS overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    check_id INTEGER NOT NULL REFERENCES checks(id),
+    finding INTEGER NOT NULL,
+    reviewer TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+"""
+COLUMNS = ["id", "created", "case_ref", "project_name", "category", "verdict", "complete", "app_date", "input_name",
+           "layer_versions", "rule_versions"]
+
+
+def default_db() -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "zoning" / "register.sqlite"
+
+
+class Register:
+    def __init__(self, path=None):
+        self.path = Path(path) if path else default_db()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._conn() as c:
+            c.execute("PRAGMA journal_mode=WAL")
+            c.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        c = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        c.execute("PRAGMA busy_timeout = 60000")
+        c.row_factory = sqlite3.Row
+        return c
+
+    def add(self, result, *, case_ref=None, input_name=None, input_bytes=None, report_html=None) -> int:
+        d = result.to_dict()
+        import shapely
+        site = json.dumps(shapely.geometry.mapping(result.site_geometry))
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        with self._conn() as c:
+            cur = c.execute(
+                "INSERT INTO checks (created, case_ref, project_name, category, verdict, complete, app_date, "
+                "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"], int(d["complete"]),
+                 d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
+                 json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
+                 json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
+                 zlib.compress(report_html.encode("utf-8")) if report_html else None))
+            return int(cur.lastrowid)
+
+    def get(self, check_id: int) -> dict | None:
+        with self._conn() as c:
+            row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
+            if row is None:
+                return None
+            out = dict(row)
+            out["overrides"] = [dict(r) for r in c.execute(
+                "SELECT * FROM overrides WHERE check_id = ? ORDER BY id", (check_id,))]
+        out["result"] = json.loads(out.pop("result_json"))
+        html = out.pop("report_html")
+        out["report_html"] = zlib.decompress(html).decode("utf-8") if html else None
+        return out
+
+    def set_report(self, check_id: int, report_html: str) -> None:
+        """Keep the report as first rendered, so that re-opening shows exactly that page."""
+        with self._conn() as c:
+            c.execute("UPDATE checks SET report_html = ? WHERE id = ? AND report_html IS NULL",
+                      (zlib.compress(report_html.encode("utf-8")), check_id))
+
+    def override(self, check_id: int, finding: int, reviewer: str, reason: str, decision: str) -> int:
+        with self._conn() as c:
+            cur = c.execute("INSERT INTO overrides (check_id, finding, reviewer, reason, decision, created) "
+                            "VALUES (?,?,?,?,?,?)", (check_id, finding, reviewer, reason, decision,
+                                                     dt.datetime.now().isoformat(timespec="seconds")))
+            return int(cur.lastrowid)
+
+    def search(self, *, q=None, verdict=None, date_from=None, date_to=None, limit=200) -> list[dict]:
+        sql, args = "SELECT " + ", ".join(COLUMNS) + " FROM checks WHERE 1=1", []
+        if q:
+            sql += " AND (case_ref LIKE ? OR project_name LIKE ?)"
+            args += [f"%{q}%", f"%{q}%"]
+        if verdict:
+            sql += " AND verdict = ?"
+            args.append(verdict)
+        if date_from:
+            sql += " AND created >= ?"
+            args.append(date_from)
+        if date_to:
+            sql += " AND created < ?"
+            args.append(date_to + "T99")
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(int(limit))
+        with self._conn() as c:
+            return [dict(r) for r in c.execute(sql, args)]
+
+    def count(self) -> int:
+        with self._conn() as c:
+            return int(c.execute("SELECT count(*) FROM checks").fetchone()[0])
+
+    def export(self, out: Path) -> Path:
+        """The register (one row per check, overrides listed) as .csv or .xlsx, for the archive."""
+        out = Path(out)
+        with self._conn() as c:
+            rows = [dict(r) for r in c.execute("SELECT " + ", ".join(COLUMNS) + " FROM checks ORDER BY id")]
+            ovr = {}
+            for r in c.execute("SELECT * FROM overrides ORDER BY id"):
+                ovr.setdefault(r["check_id"], []).append(
+                    f"finding {r['finding']}: {r['decision']} by {r['reviewer']} ({r['created']}): {r['reason']}")
+        for r in rows:
+            r["overrides"] = " | ".join(ovr.get(r["id"], []))
+        header = COLUMNS + ["overrides"]
+        tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
+        if out.suffix.lower() == ".xlsx":
+            import openpyxl
+            wb = openpyxl.Workbook(write_only=True)
+            ws = wb.create_sheet("register")
+            ws.append(header)
+            for r in rows:
+                ws.append([r[h] for h in header])
+            wb.save(tmp)
+        else:
+            import csv
+            with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+                w = csv.DictWriter(fh, fieldnames=header)
+                w.writeheader()
+                w.writerows(rows)
+        tmp.replace(out)
+        return out
