@@ -303,6 +303,10 @@ def layers(ctx, layers_path, fmt):
     entries = []
     for spec in manifest.layers:
         try:
+            if spec.is_raster:
+                from .layers.raster import describe, load_raster
+                entries.append(describe(load_raster(spec, catalogue.rule_set(spec.rule_set))))
+                continue
             entries.append(inspect_layer(load_layer(spec, catalogue.rule_set(spec.rule_set))))
         except (LayerError, RuleSetError) as exc:
             entries.append({"id": spec.id, "kind": spec.kind, "rule_set": spec.rule_set, "error": str(exc)})

@@ -39,7 +39,11 @@ class Context:
                 if rs.kind != spec.kind:
                     raise LayerError(f"rule set {rs.id} judges '{rs.kind}' layers, not '{spec.kind}'",
                                      source=f"layer '{spec.id}'")
-                self._loaded[spec.id] = (load_layer(spec, rs), rs, None)
+                if spec.is_raster:
+                    from .layers.raster import load_raster
+                    self._loaded[spec.id] = (load_raster(spec, rs), rs, None)
+                else:
+                    self._loaded[spec.id] = (load_layer(spec, rs), rs, None)
             except (LayerError, RuleSetError) as exc:
                 self._loaded[spec.id] = (None, rs, str(exc))
         return self._loaded[spec.id]
@@ -86,7 +90,14 @@ def run(batch, categories, majors, ctx: Context) -> list[SiteOutcome | None]:
             continue
         in_force = status_on == "in_force"
         covered = np.zeros(n)
-        for epsg in np.unique(batch.epsg[ok]):
+        if spec.is_raster:
+            from .overlay.raster_stats import zonal
+            from .rules.evaluate import evaluate_raster
+            for i in np.flatnonzero(ok):
+                st = zonal(layer, batch.projected[i], int(batch.epsg[i]))
+                covered[i] = st.covered_share
+                findings[i].extend(evaluate_raster(layer, st, categories[i], in_force))
+        for epsg in (() if spec.is_raster else np.unique(batch.epsg[ok])):
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
             indexed = layer.indexed(int(epsg))
             m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,
@@ -104,7 +115,8 @@ def run(batch, categories, majors, ctx: Context) -> list[SiteOutcome | None]:
                 id=spec.id, kind=spec.kind, rule_set=spec.rule_set,
                 status=layer_status(covered[i], layer_findings, in_force), version=layer.version,
                 sha256=layer.sha256, rule_set_status=status_on, covered_share=float(covered[i]),
-                coverage=layer.coverage_label, warnings=list(layer.warnings)))
+                coverage="raster extent (valid cells)" if spec.is_raster else layer.coverage_label,
+                warnings=list(layer.warnings)))
     out: list[SiteOutcome | None] = [None] * n
     for i in np.flatnonzero(ok):
         bounded = [r for r in reports[i] if r.coverage not in (None, "unbounded") and r.covered_share is not None]

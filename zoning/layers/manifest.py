@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import ManifestError
 
-KINDS = ("red_line", "green_heart", "corridor")
+KINDS = ("red_line", "green_heart", "corridor", "raster_constraint")
 DB_SCHEMES = ("postgresql://", "postgres://")
 ENV_VAR = "ZONING_LAYERS"
 
@@ -32,6 +32,13 @@ class LayerSpec:
     where: str | None = None          # database layers: an SQL filter on the table
     version_query: str | None = None  # database layers: SQL returning the layer's version
     version_column: str | None = None  # database layers: the version is max(column)
+    band: int = 1                     # raster layers: the band to read
+    nodata: float | None = None       # raster layers: overrides the file's nodata value
+    class_values: dict = field(default_factory=dict)   # raster layers: raster value -> class name of the rule set
+
+    @property
+    def is_raster(self) -> bool:
+        return self.kind == "raster_constraint"
 
     @property
     def is_database(self) -> bool:
@@ -65,7 +72,8 @@ def default_manifest_path() -> Path:
 
 
 _KEYS = {"id", "kind", "rule_set", "path", "table", "crs", "encoding", "zone_field", "zone_values",
-         "name_field", "width_field", "version", "coverage", "where", "version_query", "version_column"}
+         "name_field", "width_field", "version", "coverage", "where", "version_query", "version_column", "band",
+         "nodata", "class_values"}
 
 
 def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
@@ -116,6 +124,7 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
             name_field=entry.get("name_field"), width_field=entry.get("width_field"),
             version=None if entry.get("version") is None else str(entry["version"]), coverage=cov,
             where=entry.get("where"), version_query=entry.get("version_query"),
-            version_column=entry.get("version_column")))
+            version_column=entry.get("version_column"), band=int(entry.get("band", 1)),
+            nodata=entry.get("nodata"), class_values={int(k): str(v) for k, v in entry.get("class_values", {}).items()}))
     return Manifest(path=path.resolve(), title=str(data.get("title", "")), demo=bool(data.get("demo", False)),
                     notice=str(data.get("notice", "")), layers=tuple(specs))

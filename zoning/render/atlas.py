@@ -38,6 +38,8 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
     from ..geometry.offsets import from_wgs84
     search_features, table_rows, codes = [], [], []
     for spec in ctx.manifest.layers:
+        if spec.is_raster:
+            continue      # rasters are summarised in the findings, not drawn
         layer, rs, error = ctx.layer(spec)
         if layer is None:
             table_rows.append((spec.id, "—", f"加载失败 failed: {error}", "", ""))

@@ -11,7 +11,8 @@ STATUS = {
 }
 TYPE = {
     "overlap": "重叠 overlap", "boundary_contact": "边界接触 boundary contact",
-    "adjacency": "邻近 adjacent", "nearest": "最近 nearest",
+    "adjacency": "邻近 adjacent", "nearest": "最近 nearest", "raster": "栅格约束 raster constraint",
+    "raster_stats": "栅格统计 raster statistics",
 }
 CONFIDENCE = {
     "official": "官方文本 official", "news": "新闻转述 news", "secondary": "二手来源 secondary",

@@ -9,10 +9,30 @@ FIELDS = ["rule_set", "rule_set_version", "zone", "zone_name", "category", "cate
           "geometry_checks", "on_geometry_fail"]
 
 
+def vector_sets(catalogue, rule_set_ids=None):
+    return [rs for rs in catalogue.rule_sets.values() if rs.kind != "raster_constraint"
+            and (not rule_set_ids or rs.id in rule_set_ids)]
+
+
+def raster_sets(catalogue, rule_set_ids=None):
+    return [rs for rs in catalogue.rule_sets.values() if rs.kind == "raster_constraint"
+            and (not rule_set_ids or rs.id in rule_set_ids)]
+
+
+def raster_lines(catalogue, rule_set_ids=None) -> list[str]:
+    out = []
+    for rs in raster_sets(catalogue, rule_set_ids):
+        out.append(f"{rs.id} v{rs.version} — {rs.title} ({rs.title_en}); measure {rs.measure}")
+        for r in rs.rules:
+            what = f"slope > {r.threshold:g}°" if rs.measure == "slope" else "class " + "/".join(r.classes)
+            out.append(f"  {r.id}: {what} on ≥ {r.min_share:.0%} of the site -> {r.verdict} for "
+                       f"{', '.join(r.categories)} [{r.confidence}]")
+        out.append("")
+    return out
+
+
 def rows(catalogue, rule_set_ids=None):
-    for rs in catalogue.rule_sets.values():
-        if rule_set_ids and rs.id not in rule_set_ids:
-            continue
+    for rs in vector_sets(catalogue, rule_set_ids):
         for zone in rs.zones.values():
             for cat in catalogue.categories:
                 for major in (False, True):
@@ -66,9 +86,7 @@ def _title(rs) -> str:
 
 def to_markdown(catalogue, rule_set_ids=None) -> str:
     out = []
-    for rs in catalogue.rule_sets.values():
-        if rule_set_ids and rs.id not in rule_set_ids:
-            continue
+    for rs in vector_sets(catalogue, rule_set_ids):
         header, body = _grid(catalogue, rs)
         out += [f"## {_title(rs)}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(row) + " |" for row in body]
@@ -79,21 +97,22 @@ def to_markdown(catalogue, rule_set_ids=None) -> str:
         if rs.notes:
             out += ["", f"Notes: {rs.notes}"]
         out.append("")
+    raster = raster_lines(catalogue, rule_set_ids)
+    if raster:
+        out += ["## Raster constraints", ""] + [f"- {line.strip()}" if line.startswith("  ") else line for line in raster]
     return "\n".join(out)
 
 
 def to_text(catalogue, rule_set_ids=None) -> str:
     out = []
-    for rs in catalogue.rule_sets.values():
-        if rule_set_ids and rs.id not in rule_set_ids:
-            continue
+    for rs in vector_sets(catalogue, rule_set_ids):
         header, body = _grid(catalogue, rs)
         widths = [max(_w(r[i]) for r in [header] + body) for i in range(len(header))]
         out += [_title(rs), ""]
         for row in [header] + body:
             out.append("  ".join(c + " " * (w - _w(c)) for c, w in zip(row, widths)).rstrip())
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out + raster_lines(catalogue, rule_set_ids))
 
 
 def _w(text: str) -> int:

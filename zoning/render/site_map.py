@@ -76,6 +76,8 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     status = {l.id: l for l in result.layers}
     codes = []
     for spec in ctx.manifest.layers:
+        if spec.is_raster:
+            continue      # rasters are summarised in the findings, not drawn
         layer, rs, error = ctx.layer(spec)
         report = status.get(spec.id)
         in_force = report is not None and report.rule_set_status == "in_force"
@@ -105,7 +107,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     pieces = folium.FeatureGroup(name="重叠部分 Overlaps (verdict colour)", show=True)
     for finding in result.findings:
         if finding.type not in ("overlap", "boundary_contact"):
-            continue
+            continue      # raster findings have no piece to draw
         layer, rs, _ = ctx.layer(next(s for s in ctx.manifest.layers if s.id == finding.layer))
         geom = overlap_piece(layer.indexed(epsg), site, finding.zone)
         if geom.is_empty:

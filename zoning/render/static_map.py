@@ -66,6 +66,8 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     font = {"family": family} if family else {}
     handles, seen = [], set()
     for spec in ctx.manifest.layers:
+        if spec.is_raster:
+            continue
         layer, rs, _ = ctx.layer(spec)
         if layer is None or rs.status_on(ctx.date) != "in_force":
             continue

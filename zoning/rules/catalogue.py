@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import RuleSetError
 from .categories import Categories
+from .raster_rules import RasterRuleSet
 from .ruleset import RuleSet
 
 DATA = resources.files(__package__) / "data"
@@ -34,6 +35,12 @@ class Catalogue:
         seen: dict[str, str] = {}
         codes = set(self.categories.by_code)
         for rs in self.rule_sets.values():
+            if rs.kind == "raster_constraint":
+                for rule in rs.rules:
+                    unknown = [c for c in rule.categories if c != "*" and c not in codes]
+                    if unknown:
+                        raise RuleSetError(f"rule {rule.id} names unknown categories {unknown}", source=rs.id)
+                continue
             for rule in rs.rules:
                 if rule.id in seen:
                     raise RuleSetError(f"rule id {rule.id} appears in {seen[rule.id]} and {rs.id}")
@@ -65,6 +72,9 @@ def load_catalogue(extra_dir: str | None = None) -> Catalogue:
     rule_sets = {}
     for path in files:
         data, digest = _read(path)
-        rs = RuleSet.from_dict(data, sha256=digest, source=str(path))
+        if data.get("kind") == "raster_constraint":
+            rs = RasterRuleSet.from_dict(data, sha256=digest, source=str(path))
+        else:
+            rs = RuleSet.from_dict(data, sha256=digest, source=str(path))
         rule_sets[rs.id] = rs
     return Catalogue(Categories.from_dict(cats), rule_sets)

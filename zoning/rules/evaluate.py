@@ -74,3 +74,52 @@ def evaluate_layer(indexed, m, batch, categories, majors, in_force: bool) -> dic
                                  zone_name_en=z.name_en, feature=str(names[f]), distance_m=float(d),
                                  note="nearest zone of this layer; the site does not touch it"))
     return out
+
+
+def evaluate_raster(layer, st, category: str, in_force: bool) -> list[Finding]:
+    """Findings of one raster layer for one site: its statistics, and each threshold rule the site reaches."""
+    rs, lid = layer.rule_set, layer.spec.id
+    if st.covered_share <= 0:
+        return []
+    share_of = lambda a: a / st.site_area_m2 if st.site_area_m2 > 0 else 0.0   # noqa: E731
+    stats = {"covered_share": round(st.covered_share, 6), "nodata_m2": round(st.nodata_area_m2, 2),
+             "method": "cells weighted by the exact covered fraction (polygon clipping); nodata cells left out"}
+    measured = {}
+    if rs.measure == "slope":
+        cells, w = st.values.get("slope_cells"), st.values.get("weights")
+        stats.update(mean_slope_deg=round(st.values.get("mean_slope_deg", 0.0), 2),
+                     max_slope_deg=round(st.values.get("max_slope_deg", 0.0), 2))
+        for thr in sorted({r.threshold for r in rs.rules}):
+            area = float(w[cells > thr].sum()) if cells is not None else 0.0
+            measured[thr] = area
+            stats[f"over_{thr:g}_deg_m2"] = round(area, 2)
+            stats[f"over_{thr:g}_deg_share"] = round(share_of(area), 6)
+        zone, zone_name = "slope", "坡度 Slope"
+    else:
+        areas_by_class = st.values.get("class_area_m2", {})
+        stats["class_area_m2"] = {k: round(v, 2) for k, v in sorted(areas_by_class.items())}
+        stats["class_share"] = {k: round(share_of(v), 6) for k, v in sorted(areas_by_class.items())}
+        zone, zone_name = "landcover", "地类 Land cover"
+    out = [Finding(layer=lid, rule_set=rs.id, type="raster_stats", zone=zone, zone_name=zone_name, zone_name_en="",
+                   feature=lid, overlap_m2=0.0, stats=stats,
+                   note="statistics of the raster under the site; a threshold rule reached is its own finding")]
+    for rule in rs.rules_for(category):
+        if rs.measure == "slope":
+            area = measured[rule.threshold]
+            name = f"坡度大于{rule.threshold:g}° Slope over {rule.threshold:g}°"
+            key = f"slope_over_{rule.threshold:g}"
+        else:
+            area = sum(st.values.get("class_area_m2", {}).get(c, 0.0) for c in rule.classes)
+            name = "、".join(rs.class_names.get(c, c) for c in rule.classes)
+            key = "+".join(rule.classes)
+        share = share_of(area)
+        if share < rule.min_share or area <= 0:
+            continue
+        out.append(Finding(
+            layer=lid, rule_set=rs.id, type="raster", zone=key, zone_name=name, zone_name_en="", feature=lid,
+            overlap_m2=area, overlap_share=share, distance_m=0.0, verdict=rule.verdict, drives_verdict=in_force,
+            rule=rule.id, basis=rule.basis, authority=rule.authority, conditions=rule.conditions,
+            conditions_en=rule.conditions_en, confidence=rule.confidence, stats=stats,
+            note=f"{share:.1%} of the site ≥ the rule's {rule.min_share:.0%}"
+                 + ("" if in_force else f"; rule set {rs.id} not in force on the date")))
+    return out

@@ -21,7 +21,7 @@ LAYER_COLUMNS = ["status", "zone", "zone_name", "overlap_m2", "overlap_mu", "sha
 FINDING_COLUMNS = ["row", "id", "layer", "rule_set", "type", "zone", "zone_name", "zone_name_en", "feature",
                    "overlap_m2", "overlap_ha", "overlap_mu", "overlap_share", "distance_m", "verdict", "drives_verdict",
                    "rule", "basis", "authority", "conditions", "conditions_en", "confidence", "features", "corridor",
-                   "note"]
+                   "note", "stats"]
 
 
 def columns(layer_ids) -> list[str]:
@@ -120,6 +120,7 @@ def finding_dicts(result, row: int) -> list[dict]:
         d = f.to_dict()
         d["features"] = json.dumps(d["features"], ensure_ascii=False)
         d["corridor"] = json.dumps(d["corridor"], ensure_ascii=False)
+        d["stats"] = json.dumps(d["stats"], ensure_ascii=False)
         out.append({"row": row, "id": result.site["id"], **d})
     return out
 

@@ -30,6 +30,7 @@ class Finding:
     features: list = field(default_factory=list)
     corridor: list = field(default_factory=list)
     note: str = ""
+    stats: dict = field(default_factory=dict)      # raster findings: slope or land-cover statistics
 
     def to_dict(self) -> dict:
         a = areas(self.overlap_m2)
@@ -42,7 +43,7 @@ class Finding:
                 "basis": self.basis, "authority": self.authority, "conditions": self.conditions,
                 "conditions_en": self.conditions_en, "confidence": self.confidence,
                 "features": [dict(x) for x in self.features], "corridor": [dict(x) for x in self.corridor],
-                "note": self.note}
+                "note": self.note, "stats": dict(self.stats)}
 
 
 @dataclass

@@ -1,0 +1,709 @@
+#!/usr/bin/env python
+"""Build the ILLUSTRATIVE demo rasters (terrain and land cover) of the Chang-Zhu-Tan Green Heart.
+
+演示数据，仅供示意，不得用于审批。
+
+The terrain and the land cover are INVENTED.  They are placed at the real
+place (the Chang-Zhu-Tan Ecological Green Heart between Changsha, Zhuzhou and
+Xiangtan, Hunan), with hills at the real named mountains and lakes, so that
+slope and land-cover checks can be demonstrated.  They are not survey data and
+must never be used for an approval decision.
+
+What it writes (GeoTIFF, EPSG:4547 = CGCS2000 / 3-degree Gauss-Kruger CM 114E,
+30 m cells, north-up, tiled 256x256, DEFLATE, internal overviews 2/4/8/16):
+
+    dem_demo.tif        float32 elevation in metres, nodata -9999
+                        (predictor 3, overviews 'average')
+    landcover_demo.tif  uint8 classes, nodata 0, colour table
+                        1 forest 林地, 2 water 水域, 3 farmland 耕地, 4 built-up 建设用地
+                        (predictor 2, overviews 'mode')
+
+It reads (never writes) the vector demo layers in the same folder as the
+output by default (--layers): green_heart_2024.gpkg (core zone: where the
+hills are) and corridors.gpkg (the 湘江 corridor: where the river is).
+
+Deterministic: numpy default_rng with fixed seeds, no time-dependent input,
+the GeoTIFF tags are set explicitly (no TIFFTAG_DATETIME).  Two builds give
+byte-identical files; --check-determinism rebuilds into a temporary folder and
+compares the bytes.
+
+Run:  python seeds/build_demo_rasters.py [--out DIR] [--layers DIR] [--quiet] [--check-determinism]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# No .aux.xml side-car files, ever.
+os.environ["GDAL_PAM_ENABLED"] = "NO"
+
+import numpy as np  # noqa: E402
+import geopandas as gpd  # noqa: E402
+import pyproj  # noqa: E402
+import rasterio  # noqa: E402
+import rasterio.features  # noqa: E402
+import rasterio.transform  # noqa: E402
+import shapely  # noqa: E402
+from affine import Affine  # noqa: E402
+from rasterio.enums import ColorInterp, Resampling  # noqa: E402
+from shapely.geometry import LineString, Point  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "layers"
+
+SEED = 20261121
+CRS_GEO = "EPSG:4490"   # CGCS2000 geographic
+CRS_WORK = "EPSG:4547"  # CGCS2000 / 3-degree GK CM 114E (metres)
+CELL = 30.0             # m
+BBOX_LL = (112.78, 27.73, 113.32, 28.17)  # lon/lat extent to cover
+COARSE = 3              # the distance fields are computed on a 3 x 30 m = 90 m grid, then interpolated
+
+TO_WORK = pyproj.Transformer.from_crs(CRS_GEO, CRS_WORK, always_xy=True)
+
+SOURCE = "illustrative demo terrain, invented; not official"
+NOTICE = "演示数据，仅供示意，不得用于审批 - ILLUSTRATIVE DEMO DATA, invented; not survey data, not for approval decisions."
+SOFTWARE = "zoning seeds/build_demo_rasters.py (demo-2026.11)"
+DEM_NODATA = -9999.0
+LC_NODATA = 0
+DEM_QUANTUM = 1.0 / 64.0  # elevations are rounded to 1/64 m (exact in float32): much better compression
+
+CLASSES = {
+    1: ("forest", "林地", (27, 94, 32, 255)),       # dark green
+    2: ("water", "水域", (33, 113, 201, 255)),      # blue
+    3: ("farmland", "耕地", (240, 220, 110, 255)),  # yellow
+    4: ("built-up", "建设用地", (128, 128, 128, 255)),  # grey
+}
+FOREST, WATER, FARMLAND, BUILT = 1, 2, 3, 4
+
+# ---------------------------------------------------------------- real places (approximate), invented shapes
+# Named mountains: name, lon, lat, summit (m), ridge azimuth (deg from north), ridge length (m),
+# flank radius (m), relative heights of the sub-peaks along the ridge (the main summit is 1.0).
+MOUNTAINS = [
+    ("昭山 Zhaoshan", 112.965, 27.965, 185.0, 20.0, 2600.0, 330.0, (0.62, 0.80, 1.0, 0.74, 0.55)),
+    ("九郎山 Jiulang Mountain", 113.045, 27.915, 300.0, 70.0, 4200.0, 520.0, (0.55, 0.78, 1.0, 0.85, 0.66, 0.5)),
+    ("法华山 Fahua Mountain", 113.105, 27.875, 380.0, 40.0, 4800.0, 620.0, (0.5, 0.72, 0.9, 1.0, 0.8, 0.6)),
+]
+# Lesser hills around the two lakes: name, lon, lat, summit (m), azimuth, length, radius, sub-peaks
+LESSER_HILLS = [
+    ("石燕湖 north hill", 113.062, 28.047, 162.0, 100.0, 2000.0, 380.0, (0.7, 1.0, 0.75)),
+    ("石燕湖 east hill", 113.089, 28.028, 178.0, 10.0, 2200.0, 400.0, (0.75, 1.0, 0.7)),
+    ("石燕湖 south hill", 113.066, 28.012, 150.0, 80.0, 1800.0, 360.0, (0.8, 1.0, 0.65)),
+    ("云峰湖 north hill", 113.147, 27.986, 158.0, 70.0, 2000.0, 380.0, (0.7, 1.0, 0.8)),
+    ("云峰湖 east hill", 113.168, 27.967, 172.0, 160.0, 2200.0, 400.0, (0.75, 1.0, 0.7)),
+    ("云峰湖 south-west hill", 113.135, 27.957, 140.0, 120.0, 1800.0, 350.0, (0.8, 1.0)),
+]
+# Lakes (reservoirs): name, lon, lat, area (km2), elongation, azimuth (deg)
+LAKES = [
+    ("石燕湖 Shiyan Lake", 113.070, 28.030, 1.5, 1.6, 60.0),
+    ("云峰湖 Yunfeng Lake", 113.150, 27.970, 1.0, 1.5, 150.0),
+]
+# Built-up areas: name, lon, lat, area (km2, after removing water and steep land), elongation, azimuth
+TOWNS = [
+    ("暮云 Muyun", 112.990, 28.050, 4.5, 1.5, 20.0),
+    ("易俗河 Yisuhe", 112.930, 27.810, 5.0, 1.6, 70.0),
+    ("跳马 Tiaoma", 113.080, 28.060, 2.5, 1.4, 120.0),
+    ("长沙 大托 Changsha Datuo", 112.990, 28.152, 5.5, 2.2, 90.0),
+    ("长沙 洞井-黎托 Changsha Dongjing", 113.065, 28.155, 5.0, 2.4, 80.0),
+]
+NORTH_EDGE_LAT = 28.12  # the Changsha fringe patches lie north of this latitude
+
+KM2 = 1e6
+
+
+def log(quiet, *a):
+    if not quiet:
+        print(*a, flush=True)
+
+
+# ---------------------------------------------------------------- grid
+def make_grid():
+    """Extent of BBOX_LL in EPSG:4547, snapped outward to multiples of CELL. Returns (transform, width, height)."""
+    left, bottom, right, top = TO_WORK.transform_bounds(*BBOX_LL, densify_pts=101)
+    left = math.floor(left / CELL) * CELL
+    bottom = math.floor(bottom / CELL) * CELL
+    right = math.ceil(right / CELL) * CELL
+    top = math.ceil(top / CELL) * CELL
+    width = int(round((right - left) / CELL))
+    height = int(round((top - bottom) / CELL))
+    return Affine(CELL, 0.0, left, 0.0, -CELL, top), width, height
+
+
+def to_work(lon, lat):
+    return TO_WORK.transform(lon, lat)
+
+
+# ---------------------------------------------------------------- numpy helpers (no scipy)
+def _catmull_rom_weights(f):
+    f2, f3 = f * f, f * f * f
+    return (
+        -0.5 * f3 + f2 - 0.5 * f,
+        1.5 * f3 - 2.5 * f2 + 1.0,
+        -1.5 * f3 + 2.0 * f2 + 0.5 * f,
+        0.5 * f3 - 0.5 * f2,
+    )
+
+
+def value_noise(rng, shape, wavelength_cells):
+    """Smooth random field (bicubic Catmull-Rom interpolation of a random lattice), unit std."""
+    ny, nx = shape
+    w = float(wavelength_cells)
+    ly, lx = int(ny / w) + 5, int(nx / w) + 5
+    lattice = rng.standard_normal((ly, lx))
+    oy, ox = rng.uniform(1.0, 2.0, size=2)  # random phase
+
+    def axis(n, off):
+        u = np.arange(n) / w + off
+        i0 = np.floor(u).astype(np.int64)
+        return i0, _catmull_rom_weights(u - i0)
+
+    ix, wx = axis(nx, ox)
+    tmp = sum(wk[None, :] * lattice[:, ix - 1 + k] for k, wk in enumerate(wx))
+    iy, wy = axis(ny, oy)
+    out = sum(wk[:, None] * tmp[iy - 1 + k, :] for k, wk in enumerate(wy))
+    return out / out.std()
+
+
+def fbm(rng, shape, wavelengths_cells, gains):
+    return sum(g * value_noise(rng, shape, w) for w, g in zip(wavelengths_cells, gains))
+
+
+def _box_1d(a, r, axis):
+    """Running mean of width 2r+1 along axis, edges replicated."""
+    if r < 1:
+        return a
+    pad = [(0, 0)] * a.ndim
+    pad[axis] = (r + 1, r)
+    c = np.cumsum(np.pad(a, pad, mode="edge"), axis=axis)
+    n = a.shape[axis]
+    hi = np.take(c, np.arange(2 * r + 1, 2 * r + 1 + n), axis=axis)
+    lo = np.take(c, np.arange(0, n), axis=axis)
+    return (hi - lo) / (2 * r + 1)
+
+
+def blur(a, sigma_cells):
+    """Gaussian blur approximated by three box filters."""
+    if sigma_cells <= 0.5:
+        return a
+    r = max(1, int(round((math.sqrt(12.0 * sigma_cells**2 / 3.0 + 1.0) - 1.0) / 2.0)))
+    out = a.astype(np.float64)
+    for _ in range(3):
+        out = _box_1d(_box_1d(out, r, 0), r, 1)
+    return out
+
+
+def smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def horn_slope_deg(dem, cell=CELL):
+    """Slope in degrees by Horn's (1981) method, edges replicated."""
+    z = np.pad(dem.astype(np.float64), 1, mode="edge")
+    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
+    d, f = z[1:-1, :-2], z[1:-1, 2:]
+    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
+    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * cell)
+    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * cell)
+    return np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+
+
+def upsample(coarse, shape, k=COARSE):
+    """Bilinear interpolation of a field computed at the centres of k x k blocks to the fine grid."""
+    ny, nx = shape
+
+    def axis(n, nc):
+        u = np.clip((np.arange(n) + 0.5) / k - 0.5, 0.0, nc - 1.0)
+        i0 = np.minimum(np.floor(u).astype(np.int64), nc - 2)
+        return i0, u - i0
+
+    iy, fy = axis(ny, coarse.shape[0])
+    ix, fx = axis(nx, coarse.shape[1])
+    rows = coarse[iy] * (1 - fy)[:, None] + coarse[iy + 1] * fy[:, None]
+    return rows[:, ix] * (1 - fx)[None, :] + rows[:, ix + 1] * fx[None, :]
+
+
+class Grid:
+    def __init__(self):
+        self.transform, self.width, self.height = make_grid()
+        self.shape = (self.height, self.width)
+        t = self.transform
+        self.x = t.c + (np.arange(self.width) + 0.5) * CELL      # cell-centre x (1-D)
+        self.y = t.f - (np.arange(self.height) + 0.5) * CELL     # cell-centre y (1-D)
+        # coarse grid: centres of COARSE x COARSE blocks
+        ncy, ncx = -(-self.height // COARSE), -(-self.width // COARSE)
+        self.cx = t.c + (np.arange(ncx) + 0.5) * CELL * COARSE
+        self.cy = t.f - (np.arange(ncy) + 0.5) * CELL * COARSE
+        self.cshape = (ncy, ncx)
+
+    def offsets(self, x0, y0):
+        """dx (1, W) and dy (H, 1) of every cell centre from a point."""
+        return (self.x - x0)[None, :], (self.y - y0)[:, None]
+
+    def rasterize(self, geoms):
+        geoms = [g for g in geoms if g is not None and not g.is_empty]
+        return rasterio.features.rasterize(
+            [(g, 1) for g in geoms], out_shape=self.shape, transform=self.transform, fill=0, dtype="uint8"
+        ).astype(bool)
+
+
+# ---------------------------------------------------------------- vector inputs
+def read_inputs(layers_dir: Path):
+    gh = gpd.read_file(layers_dir / "green_heart_2024.gpkg").to_crs(CRS_WORK)
+    core = shapely.union_all(gh.loc[gh["分区"] == "核心保护区"].geometry.values)
+    integrated = shapely.union_all(gh.loc[gh["分区"] == "融合发展区"].geometry.values)
+    co = gpd.read_file(layers_dir / "corridors.gpkg").to_crs(CRS_WORK)
+    xiang = co.loc[co["名称"].str.contains("湘江")]
+    if len(xiang) != 1:
+        sys.exit(f"expected exactly one 湘江 corridor in corridors.gpkg, found {len(xiang)}")
+    corridor = xiang.geometry.iloc[0]
+    if corridor.geom_type == "MultiPolygon":
+        corridor = max(corridor.geoms, key=lambda p: p.area)
+    return core, integrated, corridor
+
+
+def river_centreline(corridor):
+    """Approximate medial line of the 湘江 corridor, oriented downstream (east end -> north end).
+
+    The corridor ring runs along one bank from the east cap to the north cap and back along the
+    other bank.  The centre line is the mid-point between each point of one bank and its nearest
+    point on the other bank, smoothed, and extended by 3 km at both ends (the water band is
+    clipped to the corridor anyway)."""
+    ring = np.asarray(corridor.exterior.coords)[:-1]
+    i_east = int(np.argmax(ring[:, 0]))
+    i_north = int(np.argmax(ring[:, 1]))
+    n = len(ring)
+    if i_north < i_east:
+        i_north += n
+    ring2 = np.vstack([ring, ring])
+    bank_a = LineString(ring2[i_east:i_north + 1])
+    bank_b = LineString(ring2[i_north:i_east + n + 1])
+    # skip the caps: 4 % of the length at each end
+    s = np.linspace(0.04, 0.96, 1200) * bank_a.length
+    pa = shapely.line_interpolate_point(bank_a, s)
+    pb = shapely.line_interpolate_point(bank_b, shapely.line_locate_point(bank_b, pa))
+    mid = (shapely.get_coordinates(pa) + shapely.get_coordinates(pb)) / 2.0
+    # smooth (moving average, 41 points ~ 2.5 km), keep the ends
+    k = 20
+    padded = np.vstack([np.repeat(mid[:1], k, 0), mid, np.repeat(mid[-1:], k, 0)])
+    c = np.cumsum(np.vstack([np.zeros((1, 2)), padded]), axis=0)
+    mid = (c[2 * k + 1:] - c[:-2 * k - 1]) / (2 * k + 1)
+    line = LineString(mid).simplify(5.0)
+    pts = np.asarray(line.coords)
+    d0 = pts[0] - pts[min(5, len(pts) - 1)]
+    d1 = pts[-1] - pts[max(-6, -len(pts))]
+    pts = np.vstack([pts[0] + 3000.0 * d0 / np.hypot(*d0), pts, pts[-1] + 3000.0 * d1 / np.hypot(*d1)])
+    return LineString(pts).segmentize(100.0)
+
+
+def line_distance_and_position(line, xs, ys):
+    """Distance of the points to the line and the arc-length position of the nearest point on it."""
+    coords = np.asarray(line.coords)
+    segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+    tree = shapely.STRtree(segs)
+    pts = shapely.points(xs, ys)
+    (ip, iseg), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    order = np.argsort(ip)
+    iseg, dist = iseg[order], dist[order]
+    a, b = coords[iseg], coords[iseg + 1]
+    ab = b - a
+    L = np.hypot(ab[:, 0], ab[:, 1])
+    u = ((xs - a[:, 0]) * ab[:, 0] + (ys - a[:, 1]) * ab[:, 1]) / np.maximum(L * L, 1e-9)
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
+    pos = cum[iseg] + np.clip(u, 0.0, 1.0) * L
+    return dist, pos
+
+
+def polygon_boundary_distance(poly, xs, ys):
+    ring = shapely.segmentize(poly.exterior, 15.0)
+    pts_ring = shapely.points(np.asarray(ring.coords))
+    tree = shapely.STRtree(pts_ring)
+    (ip, _), dist = tree.query_nearest(shapely.points(xs, ys), return_distance=True, all_matches=False)
+    return dist[np.argsort(ip)]
+
+
+# ---------------------------------------------------------------- shapes
+def massif(grid, lon, lat, azimuth, length, radius, peaks, gully):
+    """Relative height (main summit ~1) of a ridge of sub-peaks through (lon, lat)."""
+    x0, y0 = to_work(lon, lat)
+    az = math.radians(azimuth)
+    ux, uy = math.sin(az), math.cos(az)            # along the ridge
+    n = len(peaks)
+    main = int(np.argmax(peaks))
+    offs = (np.arange(n) - main) * (length / max(n - 1, 1))
+    # local window only (speed)
+    reach = length + 4.0 * radius
+    j0 = max(0, int((x0 - reach - grid.transform.c) / CELL))
+    j1 = min(grid.width, int((x0 + reach - grid.transform.c) / CELL) + 1)
+    i0 = max(0, int((grid.transform.f - (y0 + reach)) / CELL))
+    i1 = min(grid.height, int((grid.transform.f - (y0 - reach)) / CELL) + 1)
+    dx = (grid.x[j0:j1] - x0)[None, :]
+    dy = (grid.y[i0:i1] - y0)[:, None]
+    along = dx * ux + dy * uy
+    across = -dx * uy + dy * ux
+    out = np.zeros(grid.shape)
+    h = np.zeros((i1 - i0, j1 - j0))
+    for o, p in zip(offs, peaks):
+        r = np.hypot((along - o) / 1.25, across) / radius   # sub-peaks slightly elongated along the ridge
+        h = np.maximum(h, p * np.exp(-r**1.55))
+    # ravines: cut the flanks, not the summits
+    g = gully[i0:i1, j0:j1]
+    h = h * (1.0 - 0.22 * g * smoothstep((1.0 - h) / 0.5))
+    out[i0:i1, j0:j1] = h
+    return out
+
+
+def blob_field(grid, rng, lon, lat, elong, azimuth, wobble=0.35):
+    """Normalised 'radius' field of a noisy star-shaped blob: <= s inside the blob of scale s."""
+    x0, y0 = to_work(lon, lat)
+    az = math.radians(azimuth)
+    dx, dy = grid.offsets(x0, y0)
+    along = dx * math.sin(az) + dy * math.cos(az)
+    across = -dx * math.cos(az) + dy * math.sin(az)
+    theta = np.arctan2(across, along)
+    r = np.hypot(along / math.sqrt(elong), across * math.sqrt(elong))
+    star = np.ones_like(theta)
+    for k in range(2, 9):
+        star = star + wobble / k**1.1 * rng.uniform(0.3, 1.0) * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
+    return r / np.maximum(star, 0.3)
+
+
+def blob_for_area(field, target_cells, allowed=None):
+    """Threshold of a blob field so that the blob (within `allowed`) has target_cells cells."""
+    vals = field if allowed is None else np.where(allowed, field, np.inf)
+    flat = np.sort(vals, axis=None)
+    k = min(int(round(target_cells)), flat.size) - 1
+    thr = flat[k]
+    return vals <= thr
+
+
+# ---------------------------------------------------------------- terrain
+def build_fields(grid, core, corridor, quiet=True):
+    rng = np.random.default_rng([SEED, 1])
+    shape = grid.shape
+    t0 = time.time()
+
+    # --- distances on the coarse grid --------------------------------------------------------
+    cxx, cyy = np.meshgrid(grid.cx, grid.cy)
+    cx, cy = cxx.ravel(), cyy.ravel()
+    centre = river_centreline(corridor)
+    d_line, pos = line_distance_and_position(centre, cx, cy)
+    d_edge = polygon_boundary_distance(corridor, cx, cy)
+    d_line = d_line.reshape(grid.cshape)
+    pos = pos.reshape(grid.cshape)
+    d_edge = d_edge.reshape(grid.cshape)
+    # water level: 30.5 m at the upstream (east, Zhuzhou) end, 27.5 m at the north (Changsha) end;
+    # blurred so that far from the river, where the nearest river point jumps, nothing jumps
+    level = 30.5 - 3.0 * pos / centre.length
+    level = blur(level, 1500.0 / (CELL * COARSE))
+    d_line = upsample(d_line, shape)
+    d_edge = upsample(d_edge, shape)
+    level = upsample(level, shape)
+    inside = grid.rasterize([corridor])
+    d_in = np.where(inside, d_edge, 0.0)
+    d_out = np.where(inside, 0.0, d_edge)
+    log(quiet, f"  distances: {time.time() - t0:.1f} s")
+
+    # --- the river ---------------------------------------------------------------------------
+    half_width = np.clip(300.0 + 70.0 * value_noise(rng, shape, 8000.0 / CELL), 210.0, 390.0)
+    river = inside & (d_line <= half_width) & (d_in >= 120.0)
+
+    # --- base plain: 30-60 m, rising gently away from the river -------------------------------
+    ramp = smoothstep(d_out / 2500.0)
+    rise = 22.0 * (1.0 - np.exp(-d_out / 7000.0))
+    low = fbm(rng, shape, [20000 / CELL, 9000 / CELL, 4000 / CELL], [1.0, 0.55, 0.3])
+    roll = fbm(rng, shape, [1500 / CELL, 700 / CELL], [1.0, 0.5])
+    plain = level + 5.0 + rise + ramp * (4.0 * low + 1.6 * roll)
+    plain = np.clip(plain, level + 4.0, 62.0)
+    # inside the corridor: floodplain from the water edge (level + 1.5) to the corridor edge (level + 5)
+    u = np.clip((d_line - half_width) / np.maximum(d_line - half_width + d_in, 1.0), 0.0, 1.0)
+    flood = level + 1.5 + 3.5 * u**0.7
+    dem = np.where(inside, flood, plain)
+
+    # --- hills ---------------------------------------------------------------------------------
+    core_mask = grid.rasterize([core]).astype(np.float64)
+    hilliness = blur(core_mask, 900.0 / CELL)                        # 0..1, high in the core zone
+    hilliness = np.clip(hilliness * (0.75 + 0.45 * value_noise(rng, shape, 6000.0 / CELL)), 0.0, 1.0)
+    hill_base = 0.12 + 0.88 * hilliness                               # gentle knolls outside the core
+    # ridged multi-octave noise: sharp crests, broad valleys
+    ridged = np.zeros(shape)
+    for wl, g in ((2600.0, 1.0), (1300.0, 0.5), (650.0, 0.25)):
+        ridged += g * (1.0 - np.abs(value_noise(rng, shape, wl / CELL))) ** 2
+    ridged /= 1.75
+    amp = 95.0 * (0.7 + 0.3 * value_noise(rng, shape, 5000.0 / CELL))
+    hills = hill_base * amp * np.clip(ridged - 0.12, 0.0, None) ** 1.6 * 1.6
+    # towns sit on flat land: no hills within ~1.5 km of their centres
+    for name, lon, lat, *_ in TOWNS:
+        dx, dy = grid.offsets(*to_work(lon, lat))
+        hills *= 1.0 - 0.95 * np.exp(-(dx * dx + dy * dy) / (2 * 1400.0**2))
+    # lakes sit in basins
+    lake_fields = []
+    for name, lon, lat, area, elong, az in LAKES:
+        lf = blob_field(grid, rng, lon, lat, elong, az, wobble=0.55)
+        lake = blob_for_area(lf, area * KM2 / CELL**2)
+        lake_fields.append((name, lake))
+        hills *= 1.0 - smoothstep(1.0 - blur(lake.astype(np.float64), 250.0 / CELL) * 1.6)
+    gully = np.abs(value_noise(rng, shape, 500.0 / CELL))
+    gully = 1.0 - smoothstep(gully / 0.6)                            # narrow ravines
+    away = smoothstep(d_out / 300.0)                                 # no hills in the river corridor
+    dem = dem + hills * away
+    log(quiet, f"  plain and hills: {time.time() - t0:.1f} s")
+
+    # named mountains and lesser hills: scaled so that the summit has the given height
+    summits = []
+    for name, lon, lat, top, az, length, radius, peaks in MOUNTAINS + LESSER_HILLS:
+        m = massif(grid, lon, lat, az, length, radius, peaks, gully) * away
+        x0, y0 = to_work(lon, lat)
+        j = int((x0 - grid.transform.c) / CELL)
+        i = int((grid.transform.f - y0) / CELL)
+        w = int(300.0 / CELL)
+        win = (slice(max(i - w, 0), i + w + 1), slice(max(j - w, 0), j + w + 1))
+        a = top - 45.0
+        for _ in range(30):
+            cur = dem[win] + a * m[win]
+            k = np.unravel_index(np.argmax(cur), cur.shape)
+            err = top - cur[k]
+            if abs(err) < 0.01:
+                break
+            a += err / max(m[win][k], 0.05)
+        dem = dem + a * m
+        summits.append((name, lon, lat, top))
+    log(quiet, f"  mountains: {time.time() - t0:.1f} s")
+
+    # --- texture: low-amplitude multi-octave noise (stronger on hills) ---------------------------
+    texture = fbm(rng, shape, [480 / CELL, 240 / CELL, 120 / CELL, 60 / CELL], [0.8, 0.4, 0.2, 0.1])
+    relief = np.clip((dem - plain) / 60.0, 0.0, 1.0)
+    dem = dem + texture * (0.5 + 2.5 * relief) * away
+
+    # --- lakes: flat water surface just below the lowest shore cell ----------------------------
+    lakes = np.zeros(shape, bool)
+    for name, lake in lake_fields:
+        ring = (blur(lake.astype(np.float64), 1.0) > 0.01) & ~lake
+        lvl = float(np.percentile(dem[ring], 2.0)) - 0.5
+        dem[lake] = lvl
+        dem[ring] = np.maximum(dem[ring], lvl + 0.5)
+        lakes |= lake
+    dem[river] = level[river]
+    dem = np.round(dem / DEM_QUANTUM) * DEM_QUANTUM
+    log(quiet, f"  texture and lakes: {time.time() - t0:.1f} s")
+
+    return dict(dem=dem.astype(np.float32), river=river, lakes=lakes, inside=inside, core=core_mask > 0.5,
+                rng=rng, summits=summits)
+
+
+# ---------------------------------------------------------------- land cover
+def build_landcover(grid, f, slope):
+    rng = np.random.default_rng([SEED, 2])
+    shape = grid.shape
+    dem = f["dem"].astype(np.float64)
+    water = f["river"] | f["lakes"]
+    lc = np.full(shape, FARMLAND, np.uint8)
+
+    # forest: hills (elevation above ~75 m or slope above 12 deg) with noisy edges; a little more
+    # readily in the core zone
+    slope_s = blur(slope, 1.5)
+    n1 = fbm(rng, shape, [900 / CELL, 300 / CELL], [1.0, 0.5])
+    n2 = fbm(rng, shape, [700 / CELL, 240 / CELL], [1.0, 0.5])
+    core = blur(f["core"].astype(np.float64), 300.0 / CELL)
+    score = np.maximum((dem + 7.0 * n1 + 8.0 * core - 75.0) / 10.0, (slope_s + 2.5 * n2 + 2.0 * core - 12.0) / 3.0)
+    forest = blur((score > 0).astype(np.float64), 1.2) > 0.5
+    lc[forest] = FOREST
+
+    # built-up: noisy blobs around the towns, on flat low land
+    flat_low = (slope_s < 8.0) & (dem < 80.0) & ~water
+    lat_north = None
+    built = np.zeros(shape, bool)
+    built_areas = []
+    for name, lon, lat, area, elong, az in TOWNS:
+        allowed = flat_low.copy()
+        if lat > NORTH_EDGE_LAT:
+            if lat_north is None:
+                tr = pyproj.Transformer.from_crs(CRS_WORK, CRS_GEO, always_xy=True)
+                xx, yy = np.meshgrid(grid.x, grid.y)
+                lat_north = tr.transform(xx, yy)[1] > NORTH_EDGE_LAT
+            allowed &= lat_north
+        bf = blob_field(grid, rng, lon, lat, elong, az, wobble=0.45)
+        bf = bf * (1.0 + 0.18 * value_noise(rng, shape, 600.0 / CELL))  # ragged urban edge
+        b = blob_for_area(bf, area * KM2 / CELL**2, allowed)
+        built |= b
+        built_areas.append((name, int(b.sum()) * CELL**2 / KM2))
+    lc[built] = BUILT
+    lc[water] = WATER
+    return lc, built_areas
+
+
+# ---------------------------------------------------------------- writing
+PROFILE = dict(driver="GTiff", tiled=True, blockxsize=256, blockysize=256, compress="deflate", zlevel=9,
+               interleave="band", count=1)
+
+
+def write_dem(path, grid, dem):
+    with rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=256, COMPRESS_OVERVIEW="DEFLATE", PREDICTOR_OVERVIEW=3,
+                      ZLEVEL_OVERVIEW=9, GDAL_PAM_ENABLED="NO"):
+        with rasterio.open(path, "w", width=grid.width, height=grid.height, dtype="float32",
+                           crs=CRS_WORK, transform=grid.transform, nodata=DEM_NODATA, predictor=3,
+                           **PROFILE) as dst:
+            dst.write(dem, 1)
+            dst.set_band_description(1, "elevation (metre)")
+            dst.set_band_unit(1, "metre")
+            dst.update_tags(TIFFTAG_IMAGEDESCRIPTION="illustrative demo DEM, Chang-Zhu-Tan Green Heart (invented)",
+                            TIFFTAG_SOFTWARE=SOFTWARE, AREA_OR_POINT="Area",
+                            SOURCE=SOURCE, NOTICE=NOTICE, UNITS="metre", VERTICAL_DATUM="none (invented)",
+                            SLOPE_METHOD_HINT="Horn 1981 on the 30 m grid")
+            dst.update_tags(1, UNITS="metre", SOURCE=SOURCE)
+            dst.build_overviews([2, 4, 8, 16], Resampling.average)
+            dst.update_tags(ns="rio_overview", resampling="average")
+
+
+def write_landcover(path, grid, lc):
+    with rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=256, COMPRESS_OVERVIEW="DEFLATE", PREDICTOR_OVERVIEW=2,
+                      ZLEVEL_OVERVIEW=9, GDAL_PAM_ENABLED="NO"):
+        with rasterio.open(path, "w", width=grid.width, height=grid.height, dtype="uint8",
+                           crs=CRS_WORK, transform=grid.transform, nodata=LC_NODATA, predictor=2,
+                           photometric="palette", **PROFILE) as dst:
+            dst.write(lc, 1)
+            cmap = {0: (0, 0, 0, 0)}
+            cmap.update({k: v[2] for k, v in CLASSES.items()})
+            dst.write_colormap(1, cmap)
+            dst.colorinterp = [ColorInterp.palette]
+            desc = "land cover class: " + ", ".join(f"{k} {v[0]} {v[1]}" for k, v in CLASSES.items())
+            dst.set_band_description(1, desc)
+            tags = {f"CLASS_{k}": f"{v[0]} {v[1]}" for k, v in CLASSES.items()}
+            tags.update(CLASS_0="nodata", TIFFTAG_IMAGEDESCRIPTION="illustrative demo land cover, "
+                        "Chang-Zhu-Tan Green Heart (invented)", TIFFTAG_SOFTWARE=SOFTWARE, AREA_OR_POINT="Area",
+                        SOURCE="illustrative demo land cover, invented; not official", NOTICE=NOTICE)
+            dst.update_tags(**tags)
+            dst.update_tags(1, **{f"CLASS_{k}": f"{v[0]} {v[1]}" for k, v in CLASSES.items()})
+            dst.build_overviews([2, 4, 8, 16], Resampling.mode)
+            dst.update_tags(ns="rio_overview", resampling="mode")
+
+
+def build(out: Path, layers: Path, quiet=False):
+    t0 = time.time()
+    out.mkdir(parents=True, exist_ok=True)
+    grid = Grid()
+    core, integrated, corridor = read_inputs(layers)
+    log(quiet, f"grid {grid.width} x {grid.height} cells of {CELL:g} m, origin ({grid.transform.c:.0f}, "
+               f"{grid.transform.f:.0f}) in {CRS_WORK}")
+    f = build_fields(grid, core, corridor, quiet)
+    slope = horn_slope_deg(f["dem"])
+    lc, built_areas = build_landcover(grid, f, slope)
+    write_dem(out / "dem_demo.tif", grid, f["dem"])
+    write_landcover(out / "landcover_demo.tif", grid, lc)
+    log(quiet, f"built in {time.time() - t0:.1f} s -> {out}")
+    return grid, dict(core=core, integrated=integrated, corridor=corridor, built_areas=built_areas,
+                      summits=f["summits"])
+
+
+# ---------------------------------------------------------------- checks
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def report(out: Path, grid, info):
+    dem_p, lc_p = out / "dem_demo.tif", out / "landcover_demo.tif"
+    with rasterio.open(dem_p) as ds:
+        dem = ds.read(1)
+        dprof = ds.profile
+        dovr = ds.overviews(1)
+        dtags = ds.tags()
+        dunit = ds.units
+    with rasterio.open(lc_p) as ds:
+        lc = ds.read(1)
+        lprof = ds.profile
+        lovr = ds.overviews(1)
+        ltags = ds.tags()
+        ldesc = ds.descriptions
+    sizes = {p.name: p.stat().st_size for p in (dem_p, lc_p)}
+    print("\n== files")
+    for n, s in sizes.items():
+        print(f"  {out / n}: {s / 1e6:.2f} MB ({s} bytes)")
+    print(f"  total {sum(sizes.values()) / 1e6:.2f} MB")
+    print(f"  dem: {dprof['dtype']} nodata {dprof['nodata']} units {dunit} overviews {dovr} "
+          f"blocks {dprof['blockxsize']}x{dprof['blockysize']} compress {dprof['compress']} "
+          f"predictor {dprof.get('predictor')}; SOURCE={dtags.get('SOURCE')!r}")
+    print(f"  landcover: {lprof['dtype']} nodata {lprof['nodata']} overviews {lovr} "
+          f"compress {lprof['compress']} predictor {lprof.get('predictor')}; "
+          + ", ".join(f"{k}={ltags[k]}" for k in sorted(ltags) if k.startswith("CLASS_")))
+    print(f"  landcover band description: {ldesc[0]}")
+    print("\n== grid")
+    print(f"  shape (height, width) = {dem.shape}, width {grid.width}, height {grid.height}, cell {CELL:g} m")
+    print(f"  transform = {tuple(round(v, 3) for v in grid.transform[:6])}  ({CRS_WORK})")
+    b = rasterio.transform.array_bounds(grid.height, grid.width, grid.transform)
+    print(f"  bounds (W, S, E, N) = {tuple(round(v, 1) for v in (b[1], b[0], b[3], b[2]))}")
+    ncell = dem.size
+    print("\n== terrain")
+    print(f"  elevation {dem.min():.1f} .. {dem.max():.1f} m, median {np.median(dem):.1f} m, "
+          f"nodata cells {(dem == DEM_NODATA).sum()}")
+    slope = horn_slope_deg(dem)
+    print(f"  slope > 25 deg: {(slope > 25).mean() * 100:.2f} % of cells ({(slope > 25).sum() * CELL**2 / KM2:.1f} km2);"
+          f" slope < 5 deg: {(slope < 5).mean() * 100:.1f} %; > 12 deg: {(slope > 12).mean() * 100:.1f} %")
+    print("  within 1 km of each summit (Horn slope, 30 m):")
+    for name, lon, lat, top in info["summits"]:
+        x0, y0 = to_work(lon, lat)
+        dx, dy = grid.offsets(x0, y0)
+        disc = (dx * dx + dy * dy) <= 1000.0**2
+        s = slope[disc]
+        peak = dem[disc].max()
+        print(f"    {name:24s} summit {peak:6.1f} m (target {top:g})  slope>25: {(s > 25).mean() * 100:5.1f} % "
+              f"= {(s > 25).sum() * CELL**2 / KM2:.2f} km2   max slope {s.max():.1f} deg")
+    inside = grid.rasterize([info["corridor"]])
+    river = inside & (lc == WATER)
+    print(f"  湘江 corridor: elevation {dem[inside].min():.1f} .. {dem[inside].max():.1f} m, "
+          f"mean slope {slope[inside].mean():.2f} deg; river water cells {dem[river].min():.1f} .. {dem[river].max():.1f} m")
+    print("\n== land cover")
+    for k, (en, zh, _) in CLASSES.items():
+        n = int((lc == k).sum())
+        print(f"  {k} {en:9s} {zh:4s} {n * CELL**2 / KM2:8.2f} km2  {n / ncell * 100:5.1f} %")
+    print(f"  nodata cells {(lc == LC_NODATA).sum()}")
+    for name, area in info["built_areas"]:
+        print(f"    built-up {name:32s} {area:.2f} km2")
+    wat_out = ((lc == WATER) & ~inside).sum() * CELL**2 / KM2
+    print(f"  water outside the 湘江 corridor (the lakes): {wat_out:.2f} km2; river water inside it: "
+          f"{river.sum() * CELL**2 / KM2:.2f} km2")
+    core = grid.rasterize([info["core"]])
+    integ = grid.rasterize([info["integrated"]]) & ~core
+    outside = ~core & ~integ
+    forest = lc == FOREST
+    print("\n== placement against the vector layers (green_heart_2024)")
+    for label, m in (("core zone 核心保护区", core), ("integrated 融合发展区", integ), ("outside green heart", outside)):
+        print(f"  {label:22s} {m.sum() * CELL**2 / KM2:7.1f} km2: forest {forest[m].mean() * 100:5.1f} %, "
+              f"built-up {(lc[m] == BUILT).mean() * 100:4.1f} %, water {(lc[m] == WATER).mean() * 100:4.1f} %, "
+              f"slope>25 {(slope[m] > 25).mean() * 100:4.2f} %, mean elevation {dem[m].mean():.0f} m")
+    print(f"  share of all forest inside the core zone: {forest[core].sum() / forest.sum() * 100:.1f} %, "
+          f"in the integrated zone: {forest[integ].sum() / forest.sum() * 100:.1f} %")
+    return sizes
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: the repo's layers/)")
+    ap.add_argument("--layers", type=Path, default=DEFAULT_OUT,
+                    help="folder with green_heart_2024.gpkg and corridors.gpkg (default: the repo's layers/)")
+    ap.add_argument("--quiet", action="store_true", help="no statistics")
+    ap.add_argument("--check-determinism", action="store_true",
+                    help="rebuild into a temporary folder and compare the bytes with --out")
+    args = ap.parse_args(argv)
+    grid, info = build(args.out, args.layers, quiet=args.quiet)
+    if not args.quiet:
+        report(args.out, grid, info)
+    if args.check_determinism:
+        with tempfile.TemporaryDirectory() as tmp:
+            build(Path(tmp), args.layers, quiet=True)
+            ok = True
+            print("\n== determinism")
+            for n in ("dem_demo.tif", "landcover_demo.tif"):
+                a, b = sha256(args.out / n), sha256(Path(tmp) / n)
+                ok &= a == b
+                print(f"  {n}: {'identical' if a == b else 'DIFFERENT'} sha256 {a[:16]}")
+        if not ok:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Raster rule sets: thresholds on a measure of the raster under the site (slope, land-cover classes)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import RuleSetError
+from .ruleset import CONFIDENCE, VERDICTS
+
+MEASURES = ("slope", "landcover")
+
+
+@dataclass(frozen=True)
+class RasterRule:
+    id: str
+    categories: tuple[str, ...]
+    verdict: str
+    min_share: float
+    threshold: float | None = None         # slope: degrees above which a cell counts
+    classes: tuple[str, ...] = ()          # landcover: the class names that count
+    basis: str = ""
+    authority: str = ""
+    conditions: str = ""
+    conditions_en: str = ""
+    confidence: str = "unverified"
+
+
+@dataclass
+class RasterRuleSet:
+    id: str
+    version: str
+    kind: str
+    measure: str
+    title: str
+    title_en: str
+    rules: list
+    classes: dict = field(default_factory=dict)        # raster value -> class name
+    class_names: dict = field(default_factory=dict)    # class name -> label
+    in_force_from: object = None
+    in_force_to: object = None
+    notes: str = ""
+    sha256: str = ""
+    zones: dict = field(default_factory=dict)          # none: findings name the measure instead
+    exclusive_zones: bool = False
+    adjacency: object = None
+    default_min_width_m: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict, *, sha256: str = "", source: str = "") -> "RasterRuleSet":
+        try:
+            basis, authority = data.get("basis", ""), data.get("authority", "")
+            rules = [RasterRule(id=r["id"], categories=tuple(r["categories"]), verdict=r["verdict"],
+                                min_share=float(r["min_share"]), threshold=r.get("threshold"),
+                                classes=tuple(r.get("classes", ())), basis=r.get("basis", basis),
+                                authority=r.get("authority", authority), conditions=r.get("conditions", ""),
+                                conditions_en=r.get("conditions_en", ""), confidence=r["confidence"])
+                     for r in data["rules"]]
+            rs = cls(id=data["id"], version=str(data["version"]), kind=data["kind"], measure=data["measure"],
+                     title=data.get("title", ""), title_en=data.get("title_en", ""), rules=rules,
+                     classes={int(k): v for k, v in data.get("classes", {}).items()},
+                     class_names=dict(data.get("class_names", {})), in_force_from=data.get("in_force_from"),
+                     in_force_to=data.get("in_force_to"), notes=data.get("notes", ""), sha256=sha256)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise RuleSetError(f"malformed raster rule set: {exc}", source=source) from None
+        if rs.measure not in MEASURES:
+            raise RuleSetError(f"measure '{rs.measure}'", source=source, expected=" | ".join(MEASURES))
+        for r in rs.rules:
+            if r.verdict not in VERDICTS or r.confidence not in CONFIDENCE:
+                raise RuleSetError(f"rule {r.id}: verdict or confidence", source=source)
+            if rs.measure == "slope" and r.threshold is None:
+                raise RuleSetError(f"rule {r.id} needs a threshold (degrees)", source=source)
+            unknown = [c for c in r.classes if c not in rs.classes.values()]
+            if unknown:
+                raise RuleSetError(f"rule {r.id} names unknown classes {unknown}", source=source)
+        return rs
+
+    def status_on(self, date) -> str:
+        if self.in_force_from and date < self.in_force_from:
+            return "not_yet_in_force"
+        if self.in_force_to and date > self.in_force_to:
+            return "superseded"
+        return "in_force"
+
+    def period(self) -> str:
+        start = self.in_force_from.isoformat() if self.in_force_from else "…"
+        end = self.in_force_to.isoformat() if self.in_force_to else "…"
+        return f"{start} – {end}"
+
+    def rules_for(self, category: str) -> list[RasterRule]:
+        return [r for r in self.rules if category in r.categories or "*" in r.categories]
