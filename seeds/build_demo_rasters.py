@@ -52,7 +52,7 @@ import rasterio.transform  # noqa: E402
 import shapely  # noqa: E402
 from affine import Affine  # noqa: E402
 from rasterio.enums import ColorInterp, Resampling  # noqa: E402
-from shapely.geometry import LineString, Point  # noqa: E402
+from shapely.geometry import LineString  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "layers"
@@ -83,27 +83,28 @@ FOREST, WATER, FARMLAND, BUILT = 1, 2, 3, 4
 
 # ---------------------------------------------------------------- real places (approximate), invented shapes
 # Named mountains: name, lon, lat, summit (m), ridge azimuth (deg from north), ridge length (m),
-# flank radius (m), relative heights of the sub-peaks along the ridge (the main summit is 1.0).
+# flank radius (m, Gaussian cross-profile), relative heights of the sub-peaks along the ridge
+# (the main summit, 1.0, sits at lon/lat).
 MOUNTAINS = [
-    ("昭山 Zhaoshan", 112.965, 27.965, 185.0, 20.0, 2600.0, 330.0, (0.62, 0.80, 1.0, 0.74, 0.55)),
-    ("九郎山 Jiulang Mountain", 113.045, 27.915, 300.0, 70.0, 4200.0, 520.0, (0.55, 0.78, 1.0, 0.85, 0.66, 0.5)),
-    ("法华山 Fahua Mountain", 113.105, 27.875, 380.0, 40.0, 4800.0, 620.0, (0.5, 0.72, 0.9, 1.0, 0.8, 0.6)),
+    ("昭山 Zhaoshan", 112.965, 27.965, 185.0, 20.0, 2400.0, 200.0, (0.62, 0.82, 1.0, 0.78, 0.58)),
+    ("九郎山 Jiulang Mountain", 113.045, 27.915, 300.0, 70.0, 4000.0, 340.0, (0.55, 0.8, 1.0, 0.86, 0.68, 0.5)),
+    ("法华山 Fahua Mountain", 113.105, 27.875, 380.0, 40.0, 4600.0, 400.0, (0.5, 0.7, 0.88, 1.0, 0.82, 0.62)),
 ]
-# Lesser hills around the two lakes: name, lon, lat, summit (m), azimuth, length, radius, sub-peaks
+# Lesser hills around the two lakes (same fields)
 LESSER_HILLS = [
-    ("石燕湖 north hill", 113.062, 28.047, 162.0, 100.0, 2000.0, 380.0, (0.7, 1.0, 0.75)),
-    ("石燕湖 east hill", 113.089, 28.028, 178.0, 10.0, 2200.0, 400.0, (0.75, 1.0, 0.7)),
-    ("石燕湖 south hill", 113.066, 28.012, 150.0, 80.0, 1800.0, 360.0, (0.8, 1.0, 0.65)),
-    ("云峰湖 north hill", 113.147, 27.986, 158.0, 70.0, 2000.0, 380.0, (0.7, 1.0, 0.8)),
-    ("云峰湖 east hill", 113.168, 27.967, 172.0, 160.0, 2200.0, 400.0, (0.75, 1.0, 0.7)),
-    ("云峰湖 south-west hill", 113.135, 27.957, 140.0, 120.0, 1800.0, 350.0, (0.8, 1.0)),
+    ("石燕湖 north hill", 113.060, 28.048, 160.0, 100.0, 1800.0, 190.0, (0.7, 1.0, 0.75)),
+    ("石燕湖 east hill", 113.091, 28.028, 175.0, 10.0, 2000.0, 200.0, (0.75, 1.0, 0.7)),
+    ("石燕湖 south hill", 113.064, 28.011, 150.0, 80.0, 1600.0, 180.0, (0.8, 1.0, 0.65)),
+    ("云峰湖 north hill", 113.146, 27.987, 158.0, 70.0, 1800.0, 190.0, (0.7, 1.0, 0.8)),
+    ("云峰湖 east hill", 113.169, 27.967, 170.0, 160.0, 2000.0, 200.0, (0.75, 1.0, 0.7)),
+    ("云峰湖 south-west hill", 113.133, 27.957, 140.0, 120.0, 1600.0, 180.0, (0.8, 1.0)),
 ]
 # Lakes (reservoirs): name, lon, lat, area (km2), elongation, azimuth (deg)
 LAKES = [
     ("石燕湖 Shiyan Lake", 113.070, 28.030, 1.5, 1.6, 60.0),
     ("云峰湖 Yunfeng Lake", 113.150, 27.970, 1.0, 1.5, 150.0),
 ]
-# Built-up areas: name, lon, lat, area (km2, after removing water and steep land), elongation, azimuth
+# Built-up areas: name, lon, lat, area (km2, on flat dry land), elongation, azimuth
 TOWNS = [
     ("暮云 Muyun", 112.990, 28.050, 4.5, 1.5, 20.0),
     ("易俗河 Yisuhe", 112.930, 27.810, 5.0, 1.6, 70.0),
@@ -111,7 +112,7 @@ TOWNS = [
     ("长沙 大托 Changsha Datuo", 112.990, 28.152, 5.5, 2.2, 90.0),
     ("长沙 洞井-黎托 Changsha Dongjing", 113.065, 28.155, 5.0, 2.4, 80.0),
 ]
-NORTH_EDGE_LAT = 28.12  # the Changsha fringe patches lie north of this latitude
+NORTH_EDGE_LAT = 28.12  # the two Changsha fringe patches lie north of this latitude
 
 KM2 = 1e6
 
@@ -236,20 +237,47 @@ class Grid:
         self.x = t.c + (np.arange(self.width) + 0.5) * CELL      # cell-centre x (1-D)
         self.y = t.f - (np.arange(self.height) + 0.5) * CELL     # cell-centre y (1-D)
         # coarse grid: centres of COARSE x COARSE blocks
-        ncy, ncx = -(-self.height // COARSE), -(-self.width // COARSE)
-        self.cx = t.c + (np.arange(ncx) + 0.5) * CELL * COARSE
-        self.cy = t.f - (np.arange(ncy) + 0.5) * CELL * COARSE
-        self.cshape = (ncy, ncx)
+        self.cshape = (-(-self.height // COARSE), -(-self.width // COARSE))
+        self.cx = t.c + (np.arange(self.cshape[1]) + 0.5) * CELL * COARSE
+        self.cy = t.f - (np.arange(self.cshape[0]) + 0.5) * CELL * COARSE
 
-    def offsets(self, x0, y0):
-        """dx (1, W) and dy (H, 1) of every cell centre from a point."""
-        return (self.x - x0)[None, :], (self.y - y0)[:, None]
+    def window(self, x0, y0, reach):
+        """Row and column slices of the cells within `reach` (m) of a point (a square)."""
+        t = self.transform
+        j0 = int(np.clip((x0 - reach - t.c) // CELL, 0, self.width))
+        j1 = int(np.clip((x0 + reach - t.c) // CELL + 1, 0, self.width))
+        i0 = int(np.clip((t.f - y0 - reach) // CELL, 0, self.height))
+        i1 = int(np.clip((t.f - y0 + reach) // CELL + 1, 0, self.height))
+        return slice(i0, i1), slice(j0, j1)
+
+    def offsets(self, x0, y0, win=(slice(None), slice(None))):
+        """dx (1, w) and dy (h, 1) of the cell centres (of a window) from a point."""
+        return (self.x[win[1]] - x0)[None, :], (self.y[win[0]] - y0)[:, None]
 
     def rasterize(self, geoms):
         geoms = [g for g in geoms if g is not None and not g.is_empty]
         return rasterio.features.rasterize(
             [(g, 1) for g in geoms], out_shape=self.shape, transform=self.transform, fill=0, dtype="uint8"
         ).astype(bool)
+
+
+def block_mean(a, k=COARSE):
+    """Mean of k x k blocks (edges replicated)."""
+    ny, nx = a.shape
+    py, px = -ny % k, -nx % k
+    a = np.pad(a.astype(np.float64), ((0, py), (0, px)), mode="edge")
+    return a.reshape(a.shape[0] // k, k, a.shape[1] // k, k).mean(axis=(1, 3))
+
+
+def dilate(mask, r=1):
+    """Binary dilation with a (2r+1) square."""
+    out = mask.copy()
+    p = np.pad(mask, r)
+    ny, nx = mask.shape
+    for di in range(2 * r + 1):
+        for dj in range(2 * r + 1):
+            out |= p[di:di + ny, dj:dj + nx]
+    return out
 
 
 # ---------------------------------------------------------------- vector inputs
@@ -288,81 +316,100 @@ def river_centreline(corridor):
     pa = shapely.line_interpolate_point(bank_a, s)
     pb = shapely.line_interpolate_point(bank_b, shapely.line_locate_point(bank_b, pa))
     mid = (shapely.get_coordinates(pa) + shapely.get_coordinates(pb)) / 2.0
-    # smooth (moving average, 41 points ~ 2.5 km), keep the ends
+    # smooth (moving average over 41 points, ~2.5 km), ends kept
     k = 20
     padded = np.vstack([np.repeat(mid[:1], k, 0), mid, np.repeat(mid[-1:], k, 0)])
     c = np.cumsum(np.vstack([np.zeros((1, 2)), padded]), axis=0)
     mid = (c[2 * k + 1:] - c[:-2 * k - 1]) / (2 * k + 1)
-    line = LineString(mid).simplify(5.0)
-    pts = np.asarray(line.coords)
+    pts = np.asarray(LineString(mid).simplify(5.0).coords)
     d0 = pts[0] - pts[min(5, len(pts) - 1)]
     d1 = pts[-1] - pts[max(-6, -len(pts))]
     pts = np.vstack([pts[0] + 3000.0 * d0 / np.hypot(*d0), pts, pts[-1] + 3000.0 * d1 / np.hypot(*d1)])
     return LineString(pts).segmentize(100.0)
 
 
-def line_distance_and_position(line, xs, ys):
-    """Distance of the points to the line and the arc-length position of the nearest point on it."""
-    coords = np.asarray(line.coords)
-    segs = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
-    tree = shapely.STRtree(segs)
-    pts = shapely.points(xs, ys)
-    (ip, iseg), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-    order = np.argsort(ip)
-    iseg, dist = iseg[order], dist[order]
-    a, b = coords[iseg], coords[iseg + 1]
-    ab = b - a
-    L = np.hypot(ab[:, 0], ab[:, 1])
-    u = ((xs - a[:, 0]) * ab[:, 0] + (ys - a[:, 1]) * ab[:, 1]) / np.maximum(L * L, 1e-9)
+def distance_fields(grid, centre, corridor, near=4000.0):
+    """On the 90 m grid: distance to the river centre line, arc-length position of the nearest point on
+    it, distance to the corridor boundary.  Exact (nearest neighbour) within `near` metres of the
+    geometry; interpolated from a 270 m grid farther out, where only smooth trends use them."""
+    coords = np.asarray(centre.coords)
+    seg_tree = shapely.STRtree(shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1)))
     cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
-    pos = cum[iseg] + np.clip(u, 0.0, 1.0) * L
-    return dist, pos
+    ring_xy = np.asarray(shapely.segmentize(corridor.exterior, 15.0).coords)
+    ring_tree = shapely.STRtree(shapely.points(ring_xy))
 
+    def query(xs, ys, maxd):
+        pts = shapely.points(xs, ys)
+        n = len(xs)
+        d_line = np.full(n, np.nan)
+        pos = np.full(n, np.nan)
+        d_edge = np.full(n, np.nan)
+        (ip, iseg), dist = seg_tree.query_nearest(pts, max_distance=maxd, return_distance=True, all_matches=False)
+        a, ab = coords[iseg], coords[iseg + 1] - coords[iseg]
+        L2 = np.maximum((ab * ab).sum(axis=1), 1e-9)
+        u = np.clip(((xs[ip] - a[:, 0]) * ab[:, 0] + (ys[ip] - a[:, 1]) * ab[:, 1]) / L2, 0.0, 1.0)
+        d_line[ip] = dist
+        pos[ip] = cum[iseg] + u * np.sqrt(L2)
+        (ip, _), dist = ring_tree.query_nearest(pts, max_distance=maxd, return_distance=True, all_matches=False)
+        d_edge[ip] = dist
+        return d_line, pos, d_edge
 
-def polygon_boundary_distance(poly, xs, ys):
-    ring = shapely.segmentize(poly.exterior, 15.0)
-    pts_ring = shapely.points(np.asarray(ring.coords))
-    tree = shapely.STRtree(pts_ring)
-    (ip, _), dist = tree.query_nearest(shapely.points(xs, ys), return_distance=True, all_matches=False)
-    return dist[np.argsort(ip)]
+    t = grid.transform
+    ncy, ncx = grid.cshape
+    # far field: 270 m grid (blocks of 3 x 3 coarse cells), then interpolated to the 90 m grid
+    k = 3
+    x2 = t.c + (np.arange(-(-ncx // k)) + 0.5) * CELL * COARSE * k
+    y2 = t.f - (np.arange(-(-ncy // k)) + 0.5) * CELL * COARSE * k
+    xx, yy = np.meshgrid(x2, y2)
+    far = [upsample(f.reshape(xx.shape), (ncy, ncx), k) for f in query(xx.ravel(), yy.ravel(), None)]
+    # near field: exact on the 90 m grid
+    xx, yy = np.meshgrid(grid.cx, grid.cy)
+    near_vals = query(xx.ravel(), yy.ravel(), near)
+    out = []
+    for f_far, f_near in zip(far, near_vals):
+        f_near = f_near.reshape(xx.shape)
+        out.append(np.where(np.isnan(f_near), f_far, f_near))
+    return out
 
 
 # ---------------------------------------------------------------- shapes
 def massif(grid, lon, lat, azimuth, length, radius, peaks, gully):
-    """Relative height (main summit ~1) of a ridge of sub-peaks through (lon, lat)."""
+    """Relative height (main summit 1.0) of a mountain ridge through (lon, lat), in a window.
+
+    The crest runs along `azimuth` through the sub-peaks (saddles between them); the cross-profile
+    is Gaussian with the given radius; ravines (`gully`) cut the flanks, not the crest."""
     x0, y0 = to_work(lon, lat)
     az = math.radians(azimuth)
-    ux, uy = math.sin(az), math.cos(az)            # along the ridge
+    ux, uy = math.sin(az), math.cos(az)  # along the ridge
+    peaks = np.asarray(peaks, dtype=np.float64)
     n = len(peaks)
     main = int(np.argmax(peaks))
-    offs = (np.arange(n) - main) * (length / max(n - 1, 1))
-    # local window only (speed)
-    reach = length + 4.0 * radius
-    j0 = max(0, int((x0 - reach - grid.transform.c) / CELL))
-    j1 = min(grid.width, int((x0 + reach - grid.transform.c) / CELL) + 1)
-    i0 = max(0, int((grid.transform.f - (y0 + reach)) / CELL))
-    i1 = min(grid.height, int((grid.transform.f - (y0 - reach)) / CELL) + 1)
-    dx = (grid.x[j0:j1] - x0)[None, :]
-    dy = (grid.y[i0:i1] - y0)[:, None]
+    spacing = length / max(n - 1, 1)
+    offs = (np.arange(n) - main) * spacing
+    win = grid.window(x0, y0, length + 4.0 * radius)
+    dx, dy = grid.offsets(x0, y0, win)
     along = dx * ux + dy * uy
     across = -dx * uy + dy * ux
-    out = np.zeros(grid.shape)
-    h = np.zeros((i1 - i0, j1 - j0))
-    for o, p in zip(offs, peaks):
-        r = np.hypot((along - o) / 1.25, across) / radius   # sub-peaks slightly elongated along the ridge
-        h = np.maximum(h, p * np.exp(-r**1.55))
-    # ravines: cut the flanks, not the summits
-    g = gully[i0:i1, j0:j1]
-    h = h * (1.0 - 0.22 * g * smoothstep((1.0 - h) / 0.5))
-    out[i0:i1, j0:j1] = h
-    return out
+    a = np.clip(along, offs[0], offs[-1])
+    d = np.hypot(along - a, across)
+    k = np.clip(np.searchsorted(offs, a, side="right") - 1, 0, max(n - 2, 0))
+    if n == 1:
+        crest = np.full(a.shape, peaks[0])
+    else:
+        tau = (a - offs[k]) / spacing
+        p0, p1 = peaks[k], peaks[k + 1]
+        crest = p0 + (p1 - p0) * smoothstep(tau) - 0.18 * np.minimum(p0, p1) * np.sin(math.pi * tau)
+    q = np.exp(-((d / radius) ** 2))
+    h = crest * q * (1.0 - 0.3 * gully[win] * 4.0 * q * (1.0 - q))
+    return win, h
 
 
-def blob_field(grid, rng, lon, lat, elong, azimuth, wobble=0.35):
-    """Normalised 'radius' field of a noisy star-shaped blob: <= s inside the blob of scale s."""
+def blob(grid, rng, lon, lat, elong, azimuth, reach, wobble=0.35, ragged=0.0):
+    """Noisy star-shaped blob: a window and a normalised radius field (the blob of scale s is field <= s)."""
     x0, y0 = to_work(lon, lat)
     az = math.radians(azimuth)
-    dx, dy = grid.offsets(x0, y0)
+    win = grid.window(x0, y0, reach)
+    dx, dy = grid.offsets(x0, y0, win)
     along = dx * math.sin(az) + dy * math.cos(az)
     across = -dx * math.cos(az) + dy * math.sin(az)
     theta = np.arctan2(across, along)
@@ -370,46 +417,42 @@ def blob_field(grid, rng, lon, lat, elong, azimuth, wobble=0.35):
     star = np.ones_like(theta)
     for k in range(2, 9):
         star = star + wobble / k**1.1 * rng.uniform(0.3, 1.0) * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
-    return r / np.maximum(star, 0.3)
+    field = r / np.maximum(star, 0.3)
+    if ragged:
+        field = field * (1.0 + ragged * value_noise(rng, field.shape, 600.0 / CELL))
+    return win, field
 
 
 def blob_for_area(field, target_cells, allowed=None):
-    """Threshold of a blob field so that the blob (within `allowed`) has target_cells cells."""
+    """The `target_cells` cells with the smallest field values (within `allowed`)."""
     vals = field if allowed is None else np.where(allowed, field, np.inf)
     flat = np.sort(vals, axis=None)
-    k = min(int(round(target_cells)), flat.size) - 1
-    thr = flat[k]
+    thr = flat[min(int(round(target_cells)), flat.size) - 1]
     return vals <= thr
 
 
 # ---------------------------------------------------------------- terrain
+HILL_AMP = 110.0  # m, relief of the generic hills in the core zone
+
+
 def build_fields(grid, core, corridor, quiet=True):
     rng = np.random.default_rng([SEED, 1])
     shape = grid.shape
     t0 = time.time()
 
-    # --- distances on the coarse grid --------------------------------------------------------
-    cxx, cyy = np.meshgrid(grid.cx, grid.cy)
-    cx, cy = cxx.ravel(), cyy.ravel()
+    # --- distances (90 m grid, interpolated to 30 m) ------------------------------------------
     centre = river_centreline(corridor)
-    d_line, pos = line_distance_and_position(centre, cx, cy)
-    d_edge = polygon_boundary_distance(corridor, cx, cy)
-    d_line = d_line.reshape(grid.cshape)
-    pos = pos.reshape(grid.cshape)
-    d_edge = d_edge.reshape(grid.cshape)
+    d_line, pos, d_edge = distance_fields(grid, centre, corridor)
     # water level: 30.5 m at the upstream (east, Zhuzhou) end, 27.5 m at the north (Changsha) end;
-    # blurred so that far from the river, where the nearest river point jumps, nothing jumps
-    level = 30.5 - 3.0 * pos / centre.length
-    level = blur(level, 1500.0 / (CELL * COARSE))
-    d_line = upsample(d_line, shape)
-    d_edge = upsample(d_edge, shape)
-    level = upsample(level, shape)
+    # blurred, so that nothing jumps far from the river where the nearest river point jumps
+    level = blur(30.5 - 3.0 * np.clip(pos / centre.length, 0.0, 1.0), 1500.0 / (CELL * COARSE))
+    d_line, d_edge, level = (upsample(f, shape) for f in (d_line, d_edge, level))
     inside = grid.rasterize([corridor])
     d_in = np.where(inside, d_edge, 0.0)
     d_out = np.where(inside, 0.0, d_edge)
     log(quiet, f"  distances: {time.time() - t0:.1f} s")
 
-    # --- the river ---------------------------------------------------------------------------
+    # --- the river: a band 420-780 m wide along the centre line, inside the corridor ------------
     half_width = np.clip(300.0 + 70.0 * value_noise(rng, shape, 8000.0 / CELL), 210.0, 390.0)
     river = inside & (d_line <= half_width) & (d_in >= 120.0)
 
@@ -418,82 +461,79 @@ def build_fields(grid, core, corridor, quiet=True):
     rise = 22.0 * (1.0 - np.exp(-d_out / 7000.0))
     low = fbm(rng, shape, [20000 / CELL, 9000 / CELL, 4000 / CELL], [1.0, 0.55, 0.3])
     roll = fbm(rng, shape, [1500 / CELL, 700 / CELL], [1.0, 0.5])
-    plain = level + 5.0 + rise + ramp * (4.0 * low + 1.6 * roll)
-    plain = np.clip(plain, level + 4.0, 62.0)
-    # inside the corridor: floodplain from the water edge (level + 1.5) to the corridor edge (level + 5)
+    plain = np.clip(level + 5.0 + rise + ramp * (4.0 * low + 1.6 * roll), level + 4.0, 62.0)
+    # inside the corridor: floodplain from the water's edge (level + 1.5) to the corridor edge (level + 5)
     u = np.clip((d_line - half_width) / np.maximum(d_line - half_width + d_in, 1.0), 0.0, 1.0)
-    flood = level + 1.5 + 3.5 * u**0.7
-    dem = np.where(inside, flood, plain)
+    dem = np.where(inside, level + 1.5 + 3.5 * u**0.7, plain)
 
-    # --- hills ---------------------------------------------------------------------------------
-    core_mask = grid.rasterize([core]).astype(np.float64)
-    hilliness = blur(core_mask, 900.0 / CELL)                        # 0..1, high in the core zone
-    hilliness = np.clip(hilliness * (0.75 + 0.45 * value_noise(rng, shape, 6000.0 / CELL)), 0.0, 1.0)
-    hill_base = 0.12 + 0.88 * hilliness                               # gentle knolls outside the core
-    # ridged multi-octave noise: sharp crests, broad valleys
-    ridged = np.zeros(shape)
-    for wl, g in ((2600.0, 1.0), (1300.0, 0.5), (650.0, 0.25)):
-        ridged += g * (1.0 - np.abs(value_noise(rng, shape, wl / CELL))) ** 2
-    ridged /= 1.75
-    amp = 95.0 * (0.7 + 0.3 * value_noise(rng, shape, 5000.0 / CELL))
-    hills = hill_base * amp * np.clip(ridged - 0.12, 0.0, None) ** 1.6 * 1.6
+    # --- generic hills: mostly in the core zone ----------------------------------------------
+    hb = upsample(blur(block_mean(grid.rasterize([core])), 900.0 / (CELL * COARSE)), shape)
+    hil = smoothstep((hb * (0.8 + 0.4 * value_noise(rng, shape, 6000.0 / CELL)) - 0.3) / 0.4)
+    outer = 0.45 * smoothstep((value_noise(rng, shape, 7000.0 / CELL) - 0.9) / 0.5)  # a few low hill groups
+    mask = np.maximum(hil, outer)
+    base = fbm(rng, shape, [1300 / CELL, 650 / CELL, 325 / CELL, 162 / CELL], [1.0, 0.5, 0.28, 0.14]) / 1.2
+    x = base / 0.85
+    shape_f = smoothstep(x) + 0.6 * np.clip(x - 1.0, 0.0, None)
+    gully = 1.0 - smoothstep(np.abs(value_noise(rng, shape, 500.0 / CELL)) / 0.6)  # narrow ravines
+    hills = HILL_AMP * (0.85 + 0.25 * value_noise(rng, shape, 4000.0 / CELL)) * mask * shape_f
+    hills *= 1.0 - 0.3 * gully * smoothstep(shape_f)
     # towns sit on flat land: no hills within ~1.5 km of their centres
     for name, lon, lat, *_ in TOWNS:
-        dx, dy = grid.offsets(*to_work(lon, lat))
-        hills *= 1.0 - 0.95 * np.exp(-(dx * dx + dy * dy) / (2 * 1400.0**2))
-    # lakes sit in basins
-    lake_fields = []
+        x0, y0 = to_work(lon, lat)
+        win = grid.window(x0, y0, 6000.0)
+        dx, dy = grid.offsets(x0, y0, win)
+        hills[win] *= 1.0 - 0.95 * np.exp(-(dx * dx + dy * dy) / (2 * 1400.0**2))
+    # no relief in the river corridor; lakes sit in basins
+    keep = smoothstep(d_out / 300.0)
+    lakes = []
     for name, lon, lat, area, elong, az in LAKES:
-        lf = blob_field(grid, rng, lon, lat, elong, az, wobble=0.55)
+        win, lf = blob(grid, rng, lon, lat, elong, az, reach=4000.0, wobble=0.55)
         lake = blob_for_area(lf, area * KM2 / CELL**2)
-        lake_fields.append((name, lake))
-        hills *= 1.0 - smoothstep(1.0 - blur(lake.astype(np.float64), 250.0 / CELL) * 1.6)
-    gully = np.abs(value_noise(rng, shape, 500.0 / CELL))
-    gully = 1.0 - smoothstep(gully / 0.6)                            # narrow ravines
-    away = smoothstep(d_out / 300.0)                                 # no hills in the river corridor
-    dem = dem + hills * away
+        lakes.append((name, win, lake))
+        keep[win] *= 1.0 - smoothstep(2.0 * blur(lake.astype(np.float64), 200.0 / CELL))
+    dem = dem + hills * keep
     log(quiet, f"  plain and hills: {time.time() - t0:.1f} s")
 
-    # named mountains and lesser hills: scaled so that the summit has the given height
+    # --- named mountains and lesser hills, each scaled so that its summit has the given height --
     summits = []
     for name, lon, lat, top, az, length, radius, peaks in MOUNTAINS + LESSER_HILLS:
-        m = massif(grid, lon, lat, az, length, radius, peaks, gully) * away
+        win, m = massif(grid, lon, lat, az, length, radius, peaks, gully)
+        m = m * keep[win]
         x0, y0 = to_work(lon, lat)
-        j = int((x0 - grid.transform.c) / CELL)
-        i = int((grid.transform.f - y0) / CELL)
-        w = int(300.0 / CELL)
-        win = (slice(max(i - w, 0), i + w + 1), slice(max(j - w, 0), j + w + 1))
+        sw = grid.window(x0, y0, 250.0)
+        local = (slice(sw[0].start - win[0].start, sw[0].stop - win[0].start),
+                 slice(sw[1].start - win[1].start, sw[1].stop - win[1].start))
         a = top - 45.0
-        for _ in range(30):
-            cur = dem[win] + a * m[win]
+        for _ in range(50):
+            cur = dem[sw] + a * m[local]
             k = np.unravel_index(np.argmax(cur), cur.shape)
             err = top - cur[k]
             if abs(err) < 0.01:
                 break
-            a += err / max(m[win][k], 0.05)
-        dem = dem + a * m
+            a += err / max(m[local][k], 0.05)
+        dem[win] += a * m
         summits.append((name, lon, lat, top))
     log(quiet, f"  mountains: {time.time() - t0:.1f} s")
 
-    # --- texture: low-amplitude multi-octave noise (stronger on hills) ---------------------------
+    # --- texture: low-amplitude multi-octave noise, a little stronger on the hills --------------
     texture = fbm(rng, shape, [480 / CELL, 240 / CELL, 120 / CELL, 60 / CELL], [0.8, 0.4, 0.2, 0.1])
     relief = np.clip((dem - plain) / 60.0, 0.0, 1.0)
-    dem = dem + texture * (0.5 + 2.5 * relief) * away
+    dem += texture * (0.4 + 2.0 * relief) * keep
 
-    # --- lakes: flat water surface just below the lowest shore cell ----------------------------
-    lakes = np.zeros(shape, bool)
-    for name, lake in lake_fields:
-        ring = (blur(lake.astype(np.float64), 1.0) > 0.01) & ~lake
-        lvl = float(np.percentile(dem[ring], 2.0)) - 0.5
-        dem[lake] = lvl
-        dem[ring] = np.maximum(dem[ring], lvl + 0.5)
-        lakes |= lake
+    # --- lakes: a flat water surface just below the lowest shore cells --------------------------
+    lake_mask = np.zeros(shape, bool)
+    for name, win, lake in lakes:
+        sub = dem[win]
+        ring = dilate(lake, 1) & ~lake
+        lvl = float(np.percentile(sub[ring], 2.0)) - 0.5
+        sub[lake] = lvl
+        sub[ring] = np.maximum(sub[ring], lvl + 0.5)
+        lake_mask[win] |= lake
     dem[river] = level[river]
     dem = np.round(dem / DEM_QUANTUM) * DEM_QUANTUM
     log(quiet, f"  texture and lakes: {time.time() - t0:.1f} s")
-
-    return dict(dem=dem.astype(np.float32), river=river, lakes=lakes, inside=inside, core=core_mask > 0.5,
-                rng=rng, summits=summits)
+    return dict(dem=dem.astype(np.float32), river=river, lakes=lake_mask, inside=inside,
+                core=hb > 0.5, summits=summits)
 
 
 # ---------------------------------------------------------------- land cover
@@ -504,33 +544,30 @@ def build_landcover(grid, f, slope):
     water = f["river"] | f["lakes"]
     lc = np.full(shape, FARMLAND, np.uint8)
 
-    # forest: hills (elevation above ~75 m or slope above 12 deg) with noisy edges; a little more
+    # forest: hills (elevation above ~75 m or slope above 12 deg) with noisy edges, a little more
     # readily in the core zone
     slope_s = blur(slope, 1.5)
     n1 = fbm(rng, shape, [900 / CELL, 300 / CELL], [1.0, 0.5])
     n2 = fbm(rng, shape, [700 / CELL, 240 / CELL], [1.0, 0.5])
-    core = blur(f["core"].astype(np.float64), 300.0 / CELL)
-    score = np.maximum((dem + 7.0 * n1 + 8.0 * core - 75.0) / 10.0, (slope_s + 2.5 * n2 + 2.0 * core - 12.0) / 3.0)
+    core = f["core"].astype(np.float64)
+    score = np.maximum((dem + 7.0 * n1 + 8.0 * core - 75.0) / 10.0,
+                       (slope_s + 2.5 * n2 + 2.0 * core - 12.0) / 3.0)
     forest = blur((score > 0).astype(np.float64), 1.2) > 0.5
     lc[forest] = FOREST
 
-    # built-up: noisy blobs around the towns, on flat low land
+    # built-up: noisy blobs around the towns, on flat, low, dry land
     flat_low = (slope_s < 8.0) & (dem < 80.0) & ~water
-    lat_north = None
+    to_geo = pyproj.Transformer.from_crs(CRS_WORK, CRS_GEO, always_xy=True)
     built = np.zeros(shape, bool)
     built_areas = []
     for name, lon, lat, area, elong, az in TOWNS:
-        allowed = flat_low.copy()
+        win, bf = blob(grid, rng, lon, lat, elong, az, reach=7000.0, wobble=0.45, ragged=0.18)
+        allowed = flat_low[win]
         if lat > NORTH_EDGE_LAT:
-            if lat_north is None:
-                tr = pyproj.Transformer.from_crs(CRS_WORK, CRS_GEO, always_xy=True)
-                xx, yy = np.meshgrid(grid.x, grid.y)
-                lat_north = tr.transform(xx, yy)[1] > NORTH_EDGE_LAT
-            allowed &= lat_north
-        bf = blob_field(grid, rng, lon, lat, elong, az, wobble=0.45)
-        bf = bf * (1.0 + 0.18 * value_noise(rng, shape, 600.0 / CELL))  # ragged urban edge
+            xx, yy = np.meshgrid(grid.x[win[1]], grid.y[win[0]])
+            allowed = allowed & (to_geo.transform(xx, yy)[1] > NORTH_EDGE_LAT)
         b = blob_for_area(bf, area * KM2 / CELL**2, allowed)
-        built |= b
+        built[win] |= b
         built_areas.append((name, int(b.sum()) * CELL**2 / KM2))
     lc[built] = BUILT
     lc[water] = WATER
@@ -538,13 +575,13 @@ def build_landcover(grid, f, slope):
 
 
 # ---------------------------------------------------------------- writing
-PROFILE = dict(driver="GTiff", tiled=True, blockxsize=256, blockysize=256, compress="deflate", zlevel=9,
+PROFILE = dict(driver="GTiff", tiled=True, blockxsize=256, blockysize=256, compress="deflate", zlevel=6,
                interleave="band", count=1)
 
 
 def write_dem(path, grid, dem):
     with rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=256, COMPRESS_OVERVIEW="DEFLATE", PREDICTOR_OVERVIEW=3,
-                      ZLEVEL_OVERVIEW=9, GDAL_PAM_ENABLED="NO"):
+                      ZLEVEL_OVERVIEW=6, GDAL_PAM_ENABLED="NO"):
         with rasterio.open(path, "w", width=grid.width, height=grid.height, dtype="float32",
                            crs=CRS_WORK, transform=grid.transform, nodata=DEM_NODATA, predictor=3,
                            **PROFILE) as dst:
@@ -562,7 +599,7 @@ def write_dem(path, grid, dem):
 
 def write_landcover(path, grid, lc):
     with rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=256, COMPRESS_OVERVIEW="DEFLATE", PREDICTOR_OVERVIEW=2,
-                      ZLEVEL_OVERVIEW=9, GDAL_PAM_ENABLED="NO"):
+                      ZLEVEL_OVERVIEW=6, GDAL_PAM_ENABLED="NO"):
         with rasterio.open(path, "w", width=grid.width, height=grid.height, dtype="uint8",
                            crs=CRS_WORK, transform=grid.transform, nodata=LC_NODATA, predictor=2,
                            photometric="palette", **PROFILE) as dst:
@@ -635,7 +672,7 @@ def report(out: Path, grid, info):
     print(f"  shape (height, width) = {dem.shape}, width {grid.width}, height {grid.height}, cell {CELL:g} m")
     print(f"  transform = {tuple(round(v, 3) for v in grid.transform[:6])}  ({CRS_WORK})")
     b = rasterio.transform.array_bounds(grid.height, grid.width, grid.transform)
-    print(f"  bounds (W, S, E, N) = {tuple(round(v, 1) for v in (b[1], b[0], b[3], b[2]))}")
+    print(f"  bounds (W, S, E, N) = {tuple(round(v, 1) for v in b)}")
     ncell = dem.size
     print("\n== terrain")
     print(f"  elevation {dem.min():.1f} .. {dem.max():.1f} m, median {np.median(dem):.1f} m, "

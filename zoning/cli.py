@@ -127,6 +127,9 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]),
               help="Exit 1 when the verdict is this level or worse (or, for 'incomplete', not complete).")
+@click.option("--suggest", is_flag=True, help="For a prohibited site: find the nearest place where the same "
+                                             "footprint would be conditional or permitted (verified by a full check).")
+@click.option("--suggest-radius", type=float, default=3000.0, show_default=True, help="Search radius (m).")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write the interactive site map (HTML).")
 @click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
               help="Write the report: report.html (with the interactive map) and/or report.pdf (repeatable).")
@@ -134,7 +137,8 @@ def main():
 @input_options
 @user_errors
 def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
-          site_id, name, fmt, fail_on, map_path, report_paths, basemap, tianditu_key, read_options):
+          site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, report_paths, basemap, tianditu_key,
+          read_options):
     """Check one SITE against every layer: the verdict with its legal basis.
 
     SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
@@ -151,6 +155,9 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
     result = run_check(site, wkt=wkt, category=category, national_major=national_major, crs=crs,
                        radius_m=radius_m, width_m=width_m, site_id=site_id, name=name, read_options=read_options,
                        context=ctx)
+    if suggest and result.verdict == "prohibited":
+        from .suggest import suggest as find_place
+        result.suggestion = find_place(result, ctx, radius_m=suggest_radius)
     if map_path or report_paths:
         _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key)
     if fmt == "json":
@@ -281,6 +288,36 @@ def register_export(db, out):
     reg = Register(path)
     reg.export(Path(out))
     click.echo(f"wrote {out} ({reg.count()} checks)", err=True)
+
+
+@main.command()
+@click.option("--category", "-c", required=True, help="Project category (code, Chinese name or synonym).")
+@layers_option
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Which rule sets are in force (default today).")
+@click.option("--cell", type=float, default=20.0, show_default=True, help="Cell size in metres.")
+@click.option("--national-major/--no-national-major", default=False)
+@click.option("--extent", help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), help="GeoTIFF (default maps/suitability_CODE.tif).")
+@user_errors
+def suitability(category, layers_path, date_, cell, national_major, extent, out):
+    """Where could this category go: the verdict level per cell (GeoTIFF in CGCS2000 GK, and a PNG overlay)."""
+    from .api import make_context
+    from .errors import InputError
+    from .suitability import build
+    ctx = make_context(layers=layers_path, date=date_)
+    cat = ctx.catalogue.categories.match(category, source="--category")
+    box = None
+    if extent:
+        try:
+            box = tuple(float(v) for v in extent.split(","))
+            assert len(box) == 4
+        except (ValueError, AssertionError):
+            raise InputError(f"extent '{extent}'", source="--extent", expected="minx,miny,maxx,maxy") from None
+    if cell <= 0:
+        raise InputError(f"cell {cell}", source="--cell", expected="a positive size in metres")
+    info = build(ctx, cat.code, out or f"maps/suitability_{cat.code}.tif", cell=cell, extent=box,
+                 national_major=national_major)
+    click.echo(json.dumps(info, ensure_ascii=False), err=False)
 
 
 @main.group(invoke_without_command=True)

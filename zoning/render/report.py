@@ -57,6 +57,11 @@ iframe.map{width:100%;height:520px;border:1px solid #ccc}
 {% for f in others %}<tr><td>{{ type_label(f.type) }}</td><td>{{ f.zone_name }} {{ f.zone_name_en }}</td><td>{{ f.layer }}</td><td>{{ f.feature }}</td>
 <td>{% if f.type in ('adjacency','nearest') %}{{ '%.1f'|format(f.distance_m) }} m{% else %}{{ area_text(f.overlap_m2) }}{% endif %}</td><td>{{ f.note }}{% if f.rule %} ({{ f.rule }}: {{ verdict_text(f.verdict) }}){% endif %}</td></tr>{% endfor %}
 </table>{% endif %}
+{% if suggestion %}<h2>建议选址 Suggested location</h2>
+{% if suggestion.found %}<p id="suggestion">同一用地形状向 {{ suggestion.direction }} 平移 {{ suggestion.distance_m }} m（方位 {{ suggestion.bearing_deg }}°）
+后经完整核查为 {{ verdict_text(suggestion.verdict) }}（规则 {{ suggestion.rules|join(', ') }}）。The same footprint moved
+{{ suggestion.distance_m }} m to the {{ suggestion.direction }} would be {{ suggestion.verdict }} (verified by a full check);
+it is drawn on the map.</p>{% else %}<p id="suggestion">{{ suggestion.note }}</p>{% endif %}{% endif %}
 <h2>数据与规则版本 Data and rule versions</h2>
 <table><tr><th>图层 Layer</th><th>状态 Status</th><th>规则集 Rule set</th><th>版本 Version</th><th>SHA-256</th></tr>
 {% for l in layers %}<tr><td>{{ l.id }}</td><td>{{ status_label(l.status) }}{% if l.rule_set_status and l.rule_set_status != 'in_force' %} ({{ l.rule_set_status }}){% endif %}</td><td>{{ l.rule_set }}</td><td>{{ l.version }}</td><td class="small">{{ l.sha256 or '' }}</td></tr>{% endfor %}
@@ -118,7 +123,7 @@ def report_html(result, ctx, *, map_html: str | None = None, static_png: bytes |
         status_label=lambda s: STATUS.get(s, s), area_text=_area_text, layers=result.layers,
         rule_sets=result.rule_sets, tool_version=result.tool_version,
         generated=dt.datetime.now().isoformat(timespec="seconds"), manifest_path=result.manifest.get("path"),
-        disclaimer=result.disclaimer)
+        disclaimer=result.disclaimer, suggestion=result.suggestion)
 
 
 def chromium_path() -> str:

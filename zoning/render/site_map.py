@@ -121,6 +121,17 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
             "color": v.get("colour"), "fillColor": v.get("fill"), "fillOpacity": 0.7, "weight": 2,
             "className": "zoning-overlap"}, popup=folium.Popup(popup, max_width=360)).add_to(pieces)
     pieces.add_to(m)
+    sg = result.suggestion
+    if sg and sg.get("found"):
+        geom = reproject(shapely.geometry.shape(sg["geometry"]), "EPSG:4490", f"EPSG:{epsg}")
+        v = verdict_style(style, sg["verdict"])
+        group = folium.FeatureGroup(name="建议选址 Suggested location", show=True)
+        folium.GeoJson(_geojson(geom, epsg, shift), style_function=lambda _, v=v: {
+            "color": "#2166ac", "weight": 3, "dashArray": "2 6", "fillColor": v.get("fill"), "fillOpacity": 0.35,
+            "className": "zoning-suggestion"},
+            popup=folium.Popup(f"建议选址 Suggested: {_e(sg['direction'])} {sg['distance_m']:,.0f} m → "
+                               f"{_e(VERDICT[sg['verdict']])}", max_width=300)).add_to(group)
+        group.add_to(m)
     s_style = style.get("site", {})
     site_popup = (f"<b>{_e(result.site['name'])}</b> [{_e(result.site['id'])}]<br>{_e(result.site['category_name'])} "
                   f"{_e(result.site['category'])}<br>{_area_html(result.site['area_m2'])}<br>"

@@ -85,6 +85,15 @@ def render_text(result) -> str:
         out.append("最近分区 Nearest zones:")
         for f in nearest:
             out.append(f" - {f.layer}: {f.zone_name} {f.zone_name_en} ({f.feature}) {f.distance_m:,.1f} m")
+    sg = r.suggestion
+    if sg:
+        out.append("")
+        if sg.get("found"):
+            out.append(f"建议选址 Suggested location: 向{sg['direction']}平移 {sg['distance_m']:,.0f} m "
+                       f"(bearing {sg['bearing_deg']:.0f}°) → {VERDICT[sg['verdict']]} (全面复核 full check; "
+                       f"rules {', '.join(sg['rules']) or '—'})")
+        else:
+            out.append(f"建议选址 Suggested location: 无 none — {sg['note']}")
     out.append("")
     out.append("图层 Layers:")
     for l in r.layers:

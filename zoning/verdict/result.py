@@ -84,6 +84,7 @@ class CheckResult:
     incomplete_reasons: list = field(default_factory=list)
     disclaimer: str = ""
     site_geometry: object = None     # the checked footprint, CGCS2000 lon/lat (for maps and exports)
+    suggestion: dict | None = None   # `check --suggest`: the nearest acceptable translated footprint
 
     @property
     def driving(self) -> list[Finding]:
@@ -96,6 +97,7 @@ class CheckResult:
             "findings": [f.to_dict() for f in self.findings], "rule_sets": self.rule_sets,
             "tool_version": self.tool_version, "analysis_crs": self.analysis_crs, "tolerance_m": self.tolerance_m,
             "manifest": self.manifest, "warnings": self.warnings, "disclaimer": self.disclaimer,
+            **({"suggestion": {k: v for k, v in self.suggestion.items() if k != "check"}} if self.suggestion else {}),
         }
 
     def to_json(self, **kw) -> str:

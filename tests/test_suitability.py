@@ -1,0 +1,76 @@
+"""Suitability raster against full vector checks of tiny sites at >= 1,000 cell centres; the suggestion for a
+prohibited sample site verified by a full check of the suggested footprint."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+import shapely
+
+import zoning
+from conftest import REPO
+from zoning.api import make_context
+from zoning.suitability import LEVEL, build
+
+DATE = "2026-11-21"
+EXTENT = (398_000.0, 3_088_000.0, 410_000.0, 3_100_000.0)   # 12 km around 昭山 and 石燕湖, EPSG:4547
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return make_context(date=DATE)
+
+
+@pytest.mark.parametrize("category", ["commercial", "eco_restoration"])
+def test_suitability_agrees_with_full_checks(ctx, tmp_path, category):
+    info = build(ctx, category, tmp_path / f"s_{category}.tif", cell=40.0, extent=EXTENT)
+    with rasterio.open(info["tif"]) as ds:
+        grid = ds.read(1)
+        assert ds.crs.to_epsg() == 4547 and ds.profile["tiled"] and ds.overviews(1) == [2, 4, 8, 16]
+        assert ds.profile["compress"] == "deflate"
+        rng = np.random.default_rng(1)
+        rows = rng.integers(0, ds.height, 1000)
+        cols = rng.integers(0, ds.width, 1000)
+        xs, ys = rasterio.transform.xy(ds.transform, rows, cols)
+    sites = [shapely.box(x - 0.1, y - 0.1, x + 0.1, y + 0.1) for x, y in zip(xs, ys)]
+    levels = grid[rows, cols]
+    disagree = []
+    for site, level in zip(sites, levels):
+        r = zoning.check(site, category=category, crs="EPSG:4547", context=ctx, tolerance_m=0.0)
+        if LEVEL[r.verdict] != level:
+            disagree.append((site.centroid.wkt, r.verdict, int(level)))
+    assert disagree == []
+    assert set(np.unique(levels)) >= ({3, 2} if category == "commercial" else {2})
+    assert json.loads((tmp_path / f"s_{category}.json").read_text())["bounds"][0][0] > 27
+    assert (tmp_path / f"s_{category}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_suggestion_is_verified_by_a_full_check(ctx):
+    from zoning.suggest import suggest
+    r = zoning.check(REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson", context=ctx)
+    assert r.verdict == "prohibited"
+    sg = suggest(r, ctx, radius_m=3000)
+    assert sg["found"] and 0 < sg["distance_m"] <= 3000 and sg["verdict"] in ("conditional", "permitted")
+    moved = shapely.geometry.shape(sg["geometry"])
+    again = zoning.check(moved, category=r.site["category"], context=ctx)
+    assert again.verdict == sg["verdict"] and again.verdict != "prohibited"
+    assert again.site["area_m2"] == pytest.approx(r.site["area_m2"], rel=1e-3)     # same footprint, translated
+    r.suggestion = sg
+    assert r.to_dict()["suggestion"]["direction"] == sg["direction"]
+
+
+def test_cli_suggest_and_suitability(tmp_path):
+    from click.testing import CliRunner
+    from zoning.cli import main
+    site = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
+    r = CliRunner().invoke(main, ["check", str(site), "--date", DATE, "--suggest", "--map", str(tmp_path / "m.html"),
+                                  "--report", str(tmp_path / "r.html"), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output[r.output.index("{"):r.output.rindex("}") + 1])
+    assert d["suggestion"]["found"] and "zoning-suggestion" in (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert 'id="suggestion"' in (tmp_path / "r.html").read_text(encoding="utf-8")
+    r = CliRunner().invoke(main, ["suitability", "-c", "工业", "--date", DATE, "--cell", "100", "--extent",
+                                  ",".join(map(str, EXTENT)), "--out", str(tmp_path / "s.tif")])
+    assert r.exit_code == 0, r.output and (tmp_path / "s.tif").exists()
