@@ -230,6 +230,20 @@ name_field = "名称"
 width_field = "最小宽度"
 version = "demo-2026.11"
 coverage = "coverage_demo.gpkg"
+
+[[layers]]
+id = "slope"
+kind = "raster_constraint"
+rule_set = "terrain_slope"
+path = "dem_demo.tif"
+version = "demo-2026.11"
+
+[[layers]]
+id = "landcover"
+kind = "raster_constraint"
+rule_set = "landcover"
+path = "landcover_demo.tif"
+version = "demo-2026.11"
 '''
 
 

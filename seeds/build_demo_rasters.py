@@ -18,9 +18,14 @@ What it writes (GeoTIFF, EPSG:4547 = CGCS2000 / 3-degree Gauss-Kruger CM 114E,
                         1 forest 林地, 2 water 水域, 3 farmland 耕地, 4 built-up 建设用地
                         (predictor 2, overviews 'mode')
 
-It reads (never writes) the vector demo layers in the same folder as the
-output by default (--layers): green_heart_2024.gpkg (core zone: where the
-hills are) and corridors.gpkg (the 湘江 corridor: where the river is).
+It reads (never writes) two vector demo layers from the repo's layers/ (or
+--layers DIR): green_heart_2024.gpkg (the core zone: where most hills and the
+forest are) and corridors.gpkg (the 湘江 corridor: where the river valley and
+the river are).  The terrain: a plain of 30-60 m rising gently away from the
+river; the Xiang valley flat at 27.5-35 m; steep ridges at 昭山 (185 m),
+九郎山 (300 m) and 法华山 (380 m); lesser hills and reservoirs at 石燕湖 and
+云峰湖; generic hills mostly in the core zone; low-amplitude multi-octave
+texture.  Slopes above 25 degrees (Horn) cover about 1.7 % of the cells.
 
 Deterministic: numpy default_rng with fixed seeds, no time-dependent input,
 the GeoTIFF tags are set explicitly (no TIFFTAG_DATETIME).  Two builds give
@@ -86,7 +91,7 @@ FOREST, WATER, FARMLAND, BUILT = 1, 2, 3, 4
 # flank radius (m, Gaussian cross-profile), relative heights of the sub-peaks along the ridge
 # (the main summit, 1.0, sits at lon/lat).
 MOUNTAINS = [
-    ("昭山 Zhaoshan", 112.965, 27.965, 185.0, 20.0, 2400.0, 200.0, (0.62, 0.82, 1.0, 0.78, 0.58)),
+    ("昭山 Zhaoshan", 112.965, 27.965, 185.0, 20.0, 2400.0, 175.0, (0.72, 0.88, 1.0, 0.86, 0.7)),
     ("九郎山 Jiulang Mountain", 113.045, 27.915, 300.0, 70.0, 4000.0, 340.0, (0.55, 0.8, 1.0, 0.86, 0.68, 0.5)),
     ("法华山 Fahua Mountain", 113.105, 27.875, 380.0, 40.0, 4600.0, 400.0, (0.5, 0.7, 0.88, 1.0, 0.82, 0.62)),
 ]
@@ -373,34 +378,57 @@ def distance_fields(grid, centre, corridor, near=4000.0):
 
 
 # ---------------------------------------------------------------- shapes
-def massif(grid, lon, lat, azimuth, length, radius, peaks, gully):
-    """Relative height (main summit 1.0) of a mountain ridge through (lon, lat), in a window.
+def massif(grid, rng, lon, lat, azimuth, length, radius, peaks, gully, warp):
+    """Relative height (main summit 1.0) of a mountain through (lon, lat), in a window.
 
-    The crest runs along `azimuth` through the sub-peaks (saddles between them); the cross-profile
-    is Gaussian with the given radius; ravines (`gully`) cut the flanks, not the crest."""
+    A crest line winds along `azimuth` through the sub-peaks (saddles between them); side spurs
+    branch off the sub-peaks.  The cross-profile is Gaussian with the given flank radius; the
+    coordinates are domain-warped (irregular contours); ravines (`gully`) cut the flanks."""
     x0, y0 = to_work(lon, lat)
     az = math.radians(azimuth)
-    ux, uy = math.sin(az), math.cos(az)  # along the ridge
+    u = np.array([math.sin(az), math.cos(az)])   # along the ridge
+    nrm = np.array([u[1], -u[0]])                # across
     peaks = np.asarray(peaks, dtype=np.float64)
     n = len(peaks)
     main = int(np.argmax(peaks))
     spacing = length / max(n - 1, 1)
-    offs = (np.arange(n) - main) * spacing
-    win = grid.window(x0, y0, length + 4.0 * radius)
-    dx, dy = grid.offsets(x0, y0, win)
-    along = dx * ux + dy * uy
-    across = -dx * uy + dy * ux
-    a = np.clip(along, offs[0], offs[-1])
-    d = np.hypot(along - a, across)
-    k = np.clip(np.searchsorted(offs, a, side="right") - 1, 0, max(n - 2, 0))
-    if n == 1:
-        crest = np.full(a.shape, peaks[0])
-    else:
-        tau = (a - offs[k]) / spacing
-        p0, p1 = peaks[k], peaks[k + 1]
-        crest = p0 + (p1 - p0) * smoothstep(tau) - 0.18 * np.minimum(p0, p1) * np.sin(math.pi * tau)
-    q = np.exp(-((d / radius) ** 2))
-    h = crest * q * (1.0 - 0.3 * gully[win] * 4.0 * q * (1.0 - q))
+    bend = np.clip(rng.normal(0.0, 0.09 * length, n), -0.15 * length, 0.15 * length)
+    bend -= bend[main]                           # the main summit stays at lon/lat
+    pts = np.array([x0, y0]) + np.outer((np.arange(n) - main) * spacing, u) + np.outer(bend, nrm)
+    # segments: (A, B, height at A, height at B, saddle depth, radius)
+    segs = [(pts[i], pts[i + 1], peaks[i], peaks[i + 1], 0.18, radius) for i in range(n - 1)]
+    for i in range(n):
+        for side in (-1.0, 1.0):
+            if rng.uniform() < 0.35 + 0.3 * peaks[i]:
+                ang = math.radians(rng.uniform(-40.0, 40.0))
+                dvec = side * (math.cos(ang) * nrm + math.sin(ang) * u)
+                slen = rng.uniform(0.5, 1.0) * max(3.0 * radius, 700.0)
+                segs.append((pts[i], pts[i] + slen * dvec, peaks[i], peaks[i] * rng.uniform(0.3, 0.5), 0.0,
+                             0.8 * radius))
+    ends = np.array([p for s_ in segs for p in s_[:2]])
+    margin = 3.0 * radius + 400.0
+    t = grid.transform
+    j0 = int(np.clip((ends[:, 0].min() - margin - t.c) // CELL, 0, grid.width))
+    j1 = int(np.clip((ends[:, 0].max() + margin - t.c) // CELL + 1, 0, grid.width))
+    i0 = int(np.clip((t.f - ends[:, 1].max() - margin) // CELL, 0, grid.height))
+    i1 = int(np.clip((t.f - ends[:, 1].min() + margin) // CELL + 1, 0, grid.height))
+    win = (slice(i0, i1), slice(j0, j1))
+    w = 0.6 * radius
+    X = grid.x[win[1]][None, :] + w * warp[0][win]
+    Y = grid.y[win[0]][:, None] + w * warp[1][win]
+    h = np.zeros(X.shape)
+    qb = np.zeros(X.shape)
+    for A, B, ha, hb, saddle, rad in segs:
+        ab = B - A
+        tt = np.clip(((X - A[0]) * ab[0] + (Y - A[1]) * ab[1]) / float(ab @ ab), 0.0, 1.0)
+        d = np.hypot(X - A[0] - tt * ab[0], Y - A[1] - tt * ab[1])
+        crest = ha + (hb - ha) * smoothstep(tt) - saddle * min(ha, hb) * np.sin(math.pi * tt)
+        q = np.exp(-((d / rad) ** 2))
+        val = crest * q
+        upd = val > h
+        h = np.where(upd, val, h)
+        qb = np.where(upd, q, qb)
+    h *= 1.0 - 0.3 * gully[win] * 4.0 * qb * (1.0 - qb)
     return win, h
 
 
@@ -432,7 +460,8 @@ def blob_for_area(field, target_cells, allowed=None):
 
 
 # ---------------------------------------------------------------- terrain
-HILL_AMP = 110.0  # m, relief of the generic hills in the core zone
+HILL_AMP = 145.0     # m, relief of the generic hills in the core zone
+HILL_WAVELENGTH = 650.0  # m, of the first octave
 
 
 def build_fields(grid, core, corridor, quiet=True):
@@ -461,22 +490,24 @@ def build_fields(grid, core, corridor, quiet=True):
     rise = 22.0 * (1.0 - np.exp(-d_out / 7000.0))
     low = fbm(rng, shape, [20000 / CELL, 9000 / CELL, 4000 / CELL], [1.0, 0.55, 0.3])
     roll = fbm(rng, shape, [1500 / CELL, 700 / CELL], [1.0, 0.5])
-    plain = np.clip(level + 5.0 + rise + ramp * (4.0 * low + 1.6 * roll), level + 4.0, 62.0)
-    # inside the corridor: floodplain from the water's edge (level + 1.5) to the corridor edge (level + 5)
+    plain = np.clip(level + 4.4 + rise + ramp * (4.0 * low + 1.6 * roll), level + 3.5, 62.0)
+    # inside the corridor: floodplain from the water's edge (level + 1.5) to the corridor edge
+    # (level + 4.4, at most 34.9 m)
     u = np.clip((d_line - half_width) / np.maximum(d_line - half_width + d_in, 1.0), 0.0, 1.0)
-    dem = np.where(inside, level + 1.5 + 3.5 * u**0.7, plain)
+    dem = np.where(inside, level + 1.5 + 2.9 * u**0.7, plain)
 
     # --- generic hills: mostly in the core zone ----------------------------------------------
     hb = upsample(blur(block_mean(grid.rasterize([core])), 900.0 / (CELL * COARSE)), shape)
     hil = smoothstep((hb * (0.8 + 0.4 * value_noise(rng, shape, 6000.0 / CELL)) - 0.3) / 0.4)
     outer = 0.45 * smoothstep((value_noise(rng, shape, 7000.0 / CELL) - 0.9) / 0.5)  # a few low hill groups
     mask = np.maximum(hil, outer)
-    base = fbm(rng, shape, [1300 / CELL, 650 / CELL, 325 / CELL, 162 / CELL], [1.0, 0.5, 0.28, 0.14]) / 1.2
-    x = base / 0.85
-    shape_f = smoothstep(x) + 0.6 * np.clip(x - 1.0, 0.0, None)
+    wl = HILL_WAVELENGTH / CELL
+    base = fbm(rng, shape, [wl, wl / 2, wl / 4, wl / 8], [1.0, 0.5, 0.28, 0.14]) / 1.2
+    x = np.clip(base / 0.85 + 0.2, 0.0, None)
+    shape_f = x * x / (1.0 + 0.6 * x * x)  # concave foot, steep flanks, rounded tops (at most 1.67)
     gully = 1.0 - smoothstep(np.abs(value_noise(rng, shape, 500.0 / CELL)) / 0.6)  # narrow ravines
     hills = HILL_AMP * (0.85 + 0.25 * value_noise(rng, shape, 4000.0 / CELL)) * mask * shape_f
-    hills *= 1.0 - 0.3 * gully * smoothstep(shape_f)
+    hills *= 1.0 - 0.4 * gully * np.clip(shape_f, 0.0, 1.0)
     # towns sit on flat land: no hills within ~1.5 km of their centres
     for name, lon, lat, *_ in TOWNS:
         x0, y0 = to_work(lon, lat)
@@ -491,34 +522,50 @@ def build_fields(grid, core, corridor, quiet=True):
         lake = blob_for_area(lf, area * KM2 / CELL**2)
         lakes.append((name, win, lake))
         keep[win] *= 1.0 - smoothstep(2.0 * blur(lake.astype(np.float64), 200.0 / CELL))
-    dem = dem + hills * keep
+    hills = np.maximum(hills, 0.0) * keep
     log(quiet, f"  plain and hills: {time.time() - t0:.1f} s")
 
-    # --- named mountains and lesser hills, each scaled so that its summit has the given height --
-    summits = []
+    # --- named mountains and lesser hills -----------------------------------------------------
+    # Each is merged with the generic hills by a smooth maximum (4-norm) and scaled so that its
+    # summit has the given height.  The generic hills give way within 0.7-1.5 km of a named summit
+    # (within 0.3-1.2 km of a lesser hill's summit).
+    warp = (value_noise(rng, shape, 1200.0 / CELL), value_noise(rng, shape, 1200.0 / CELL))
+    massifs = []
     for name, lon, lat, top, az, length, radius, peaks in MOUNTAINS + LESSER_HILLS:
-        win, m = massif(grid, lon, lat, az, length, radius, peaks, gully)
-        m = m * keep[win]
-        x0, y0 = to_work(lon, lat)
-        sw = grid.window(x0, y0, 250.0)
-        local = (slice(sw[0].start - win[0].start, sw[0].stop - win[0].start),
-                 slice(sw[1].start - win[1].start, sw[1].stop - win[1].start))
-        a = top - 45.0
-        for _ in range(50):
-            cur = dem[sw] + a * m[local]
-            k = np.unravel_index(np.argmax(cur), cur.shape)
-            err = top - cur[k]
-            if abs(err) < 0.01:
-                break
-            a += err / max(m[local][k], 0.05)
-        dem[win] += a * m
-        summits.append((name, lon, lat, top))
-    log(quiet, f"  mountains: {time.time() - t0:.1f} s")
-
-    # --- texture: low-amplitude multi-octave noise, a little stronger on the hills --------------
+        win, m = massif(grid, rng, lon, lat, az, length, radius, peaks, gully, warp)
+        massifs.append((name, lon, lat, top, win, m * keep[win]))
+        dx, dy = grid.offsets(*to_work(lon, lat), win)
+        clear = (700.0, 800.0) if (name, lon, lat) in {m_[:3] for m_ in MOUNTAINS} else (300.0, 900.0)
+        hills[win] *= smoothstep((np.hypot(dx, dy) - clear[0]) / clear[1])
     texture = fbm(rng, shape, [480 / CELL, 240 / CELL, 120 / CELL, 60 / CELL], [0.8, 0.4, 0.2, 0.1])
-    relief = np.clip((dem - plain) / 60.0, 0.0, 1.0)
-    dem += texture * (0.4 + 2.0 * relief) * keep
+
+    def texture_amp(relief):
+        """Low-amplitude texture, a little stronger on the hills."""
+        return 0.4 + 2.0 * np.clip(relief / 60.0, 0.0, 1.0)
+
+    def smax(a, b):
+        return (a**4 + b**4) ** 0.25
+
+    relief = hills
+    summits = []
+    for name, lon, lat, top, win, m in massifs:
+        sel = m >= 0.7 * m.max()  # around the main summit (the domain warp may move it by a few 100 m)
+        base_, rel_, tex_, keep_ = (f[win][sel] for f in (dem, relief, texture, keep))
+        m_ = m[sel]
+
+        def summit(a):
+            r = smax(rel_, a * m_)
+            return float((base_ + r + tex_ * texture_amp(r) * keep_).max())
+
+        lo, hi = 0.0, 2.0 * top  # the summit height grows monotonically with a: bisection
+        for _ in range(50):
+            a = 0.5 * (lo + hi)
+            lo, hi = (a, hi) if summit(a) < top else (lo, a)
+        a = 0.5 * (lo + hi)
+        relief[win] = smax(relief[win], a * m)
+        summits.append((name, lon, lat, top))
+    dem = dem + relief + texture * texture_amp(relief) * keep
+    log(quiet, f"  mountains and texture: {time.time() - t0:.1f} s")
 
     # --- lakes: a flat water surface just below the lowest shore cells --------------------------
     lake_mask = np.zeros(shape, bool)
@@ -531,7 +578,7 @@ def build_fields(grid, core, corridor, quiet=True):
         lake_mask[win] |= lake
     dem[river] = level[river]
     dem = np.round(dem / DEM_QUANTUM) * DEM_QUANTUM
-    log(quiet, f"  texture and lakes: {time.time() - t0:.1f} s")
+    log(quiet, f"  lakes: {time.time() - t0:.1f} s")
     return dict(dem=dem.astype(np.float32), river=river, lakes=lake_mask, inside=inside,
                 core=hb > 0.5, summits=summits)
 
@@ -650,22 +697,24 @@ def report(out: Path, grid, info):
         dovr = ds.overviews(1)
         dtags = ds.tags()
         dunit = ds.units
+        dstruct = ds.tags(ns="IMAGE_STRUCTURE")
     with rasterio.open(lc_p) as ds:
         lc = ds.read(1)
         lprof = ds.profile
         lovr = ds.overviews(1)
         ltags = ds.tags()
         ldesc = ds.descriptions
+        lstruct = ds.tags(ns="IMAGE_STRUCTURE")
+        lcmap = {k: v for k, v in ds.colormap(1).items() if k <= max(CLASSES)}
     sizes = {p.name: p.stat().st_size for p in (dem_p, lc_p)}
     print("\n== files")
     for n, s in sizes.items():
         print(f"  {out / n}: {s / 1e6:.2f} MB ({s} bytes)")
     print(f"  total {sum(sizes.values()) / 1e6:.2f} MB")
-    print(f"  dem: {dprof['dtype']} nodata {dprof['nodata']} units {dunit} overviews {dovr} "
-          f"blocks {dprof['blockxsize']}x{dprof['blockysize']} compress {dprof['compress']} "
-          f"predictor {dprof.get('predictor')}; SOURCE={dtags.get('SOURCE')!r}")
-    print(f"  landcover: {lprof['dtype']} nodata {lprof['nodata']} overviews {lovr} "
-          f"compress {lprof['compress']} predictor {lprof.get('predictor')}; "
+    print(f"  dem: {dprof['dtype']} nodata {dprof['nodata']} units {dunit[0]} overviews {dovr} "
+          f"blocks {dprof['blockxsize']}x{dprof['blockysize']} {dstruct}; SOURCE={dtags.get('SOURCE')!r}")
+    print(f"  landcover: {lprof['dtype']} nodata {lprof['nodata']} overviews {lovr} {lstruct} "
+          f"colour table {lcmap}; "
           + ", ".join(f"{k}={ltags[k]}" for k in sorted(ltags) if k.startswith("CLASS_")))
     print(f"  landcover band description: {ldesc[0]}")
     print("\n== grid")
@@ -680,15 +729,21 @@ def report(out: Path, grid, info):
     slope = horn_slope_deg(dem)
     print(f"  slope > 25 deg: {(slope > 25).mean() * 100:.2f} % of cells ({(slope > 25).sum() * CELL**2 / KM2:.1f} km2);"
           f" slope < 5 deg: {(slope < 5).mean() * 100:.1f} %; > 12 deg: {(slope > 12).mean() * 100:.1f} %")
-    print("  within 1 km of each summit (Horn slope, 30 m):")
+    print("  within 1 km of each summit point (Horn slope, 30 m; 'top' = highest cell within 1 km,"
+          " 'massif' = the summit height the mountain is scaled to):")
+    named = {m[0] for m in MOUNTAINS}
     for name, lon, lat, top in info["summits"]:
         x0, y0 = to_work(lon, lat)
-        dx, dy = grid.offsets(x0, y0)
+        win = grid.window(x0, y0, 1000.0)
+        dx, dy = grid.offsets(x0, y0, win)
         disc = (dx * dx + dy * dy) <= 1000.0**2
-        s = slope[disc]
-        peak = dem[disc].max()
-        print(f"    {name:24s} summit {peak:6.1f} m (target {top:g})  slope>25: {(s > 25).mean() * 100:5.1f} % "
-              f"= {(s > 25).sum() * CELL**2 / KM2:.2f} km2   max slope {s.max():.1f} deg")
+        s = slope[win][disc]
+        peak = dem[win][disc].max()
+        steep = s > 25.0
+        print(f"    {'*' if name in named else ' '} {name:24s} top {peak:6.1f} m (massif {top:g} m)  slope>25: "
+              f"{steep.mean() * 100:5.1f} % of {disc.sum() * CELL**2 / KM2:.2f} km2 = "
+              f"{steep.sum() * CELL**2 / KM2:.2f} km2, mean slope {s.mean():4.1f}, max {s.max():.1f} deg")
+    print("    (* named mountains: need >= 0.30 km2 with slope > 25 deg)")
     inside = grid.rasterize([info["corridor"]])
     river = inside & (lc == WATER)
     print(f"  湘江 corridor: elevation {dem[inside].min():.1f} .. {dem[inside].max():.1f} m, "
@@ -703,10 +758,19 @@ def report(out: Path, grid, info):
     wat_out = ((lc == WATER) & ~inside).sum() * CELL**2 / KM2
     print(f"  water outside the 湘江 corridor (the lakes): {wat_out:.2f} km2; river water inside it: "
           f"{river.sum() * CELL**2 / KM2:.2f} km2")
+    for name, lon, lat, area, *_ in LAKES:
+        x0, y0 = to_work(lon, lat)
+        win = grid.window(x0, y0, 4000.0)
+        lake = (lc[win] == WATER) & ~inside[win]
+        print(f"    lake {name:22s} {lake.sum() * CELL**2 / KM2:.2f} km2 (target {area:g}), "
+              f"water level {float(dem[win][lake].min()):.1f} m")
+    hill = (dem > 75.0) | (slope > 12.0)
+    forest = lc == FOREST
+    print(f"  forest on cells with elevation > 75 m or slope > 12 deg: {forest[hill].mean() * 100:.1f} % of them "
+          f"(the rest: water, built-up, noisy edges); forest elsewhere: {forest[~hill].mean() * 100:.1f} %")
     core = grid.rasterize([info["core"]])
     integ = grid.rasterize([info["integrated"]]) & ~core
     outside = ~core & ~integ
-    forest = lc == FOREST
     print("\n== placement against the vector layers (green_heart_2024)")
     for label, m in (("core zone 核心保护区", core), ("integrated 融合发展区", integ), ("outside green heart", outside)):
         print(f"  {label:22s} {m.sum() * CELL**2 / KM2:7.1f} km2: forest {forest[m].mean() * 100:5.1f} %, "

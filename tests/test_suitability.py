@@ -34,7 +34,9 @@ def test_suitability_agrees_with_full_checks(ctx, tmp_path, category):
         rows = rng.integers(0, ds.height, 1000)
         cols = rng.integers(0, ds.width, 1000)
         xs, ys = rasterio.transform.xy(ds.transform, rows, cols)
-    sites = [shapely.box(x - 0.1, y - 0.1, x + 0.1, y + 0.1) for x, y in zip(xs, ys)]
+    # a 0.2 m site at each cell centre, on its south-east side: when a centre falls exactly on a raster cell edge,
+    # the suitability samples the cell to the south-east (rasterio's rowcol floors), and so does this site
+    sites = [shapely.box(x, y - 0.2, x + 0.2, y) for x, y in zip(xs, ys)]
     levels = grid[rows, cols]
     disagree = []
     for site, level in zip(sites, levels):

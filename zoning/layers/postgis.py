@@ -150,6 +150,13 @@ def _push(manifest, url, schema, say) -> str:
             if spec.is_database:
                 say(f"{spec.id}: already in a database, skipped")
                 continue
+            if spec.is_raster:
+                say(f"{spec.id}: raster, kept as a file")
+                lines += ["", "[[layers]]", f'id = "{spec.id}"', f'kind = "{spec.kind}"',
+                          f'rule_set = "{spec.rule_set}"', f'path = "{spec.source}"']
+                if spec.version:
+                    lines.append(f'version = "{spec.version}"')
+                continue
             meta, fids, wkb, cols = pyogrio.raw.read(spec.source, layer=spec.table, return_fids=True,
                                                      encoding=spec.encoding or dbf_encoding(spec.source))
             from pyproj import CRS
