@@ -67,7 +67,8 @@ def test_cli_suggest_and_suitability(tmp_path):
     from click.testing import CliRunner
     from zoning.cli import main
     site = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
-    r = CliRunner().invoke(main, ["check", str(site), "--date", DATE, "--suggest", "--map", str(tmp_path / "m.html"),
+    r = CliRunner().invoke(main, ["check", str(site), "--date", DATE, "--suggest", "--suggest-radius", "2000",
+                                  "--map", str(tmp_path / "m.html"),
                                   "--report", str(tmp_path / "r.html"), "--format", "json"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.output[r.output.index("{"):r.output.rindex("}") + 1])

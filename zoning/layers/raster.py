@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, field
 
 import rasterio
@@ -36,10 +37,31 @@ class RasterLayer:
         return []
 
     def open(self):
-        return rasterio.open(self.path)
+        """A dataset handle for this thread, kept open (rasterio datasets must not be shared across threads)."""
+        handles = getattr(_LOCAL, "handles", None)
+        if handles is None:
+            handles = _LOCAL.handles = {}
+        ds = handles.get(self.path)
+        if ds is None or ds.closed:
+            ds = handles[self.path] = rasterio.open(self.path)
+        return _Keep(ds)
+
+
+class _Keep:
+    """`with layer.open() as ds:` without closing the thread's shared handle."""
+
+    def __init__(self, ds):
+        self.ds = ds
+
+    def __enter__(self):
+        return self.ds
+
+    def __exit__(self, *exc):
+        return False
 
 
 _CACHE: dict = {}
+_LOCAL = threading.local()
 
 
 def _file_hash(path: str) -> str:

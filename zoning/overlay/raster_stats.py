@@ -74,8 +74,13 @@ def zonal(layer, site_projected, site_epsg: int) -> RasterStats:
         frac_area = frac_area.reshape(rows, cols)
         band = layer.spec.band
         if layer.rule_set.measure == "slope":
-            padded = Window(win.col_off - 1, win.row_off - 1, cols + 2, rows + 2)
-            z = ds.read(band, window=padded, boundless=True, fill_value=np.nan, masked=False).astype("float64")
+            # the window plus a one-cell margin, NaN beyond the raster's edge (no boundless VRT: it is slow)
+            z = np.full((rows + 2, cols + 2), np.nan)
+            r0, c0 = int(win.row_off) - 1, int(win.col_off) - 1
+            rr0, cc0 = max(r0, 0), max(c0, 0)
+            rr1, cc1 = min(r0 + rows + 2, ds.height), min(c0 + cols + 2, ds.width)
+            z[rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = ds.read(
+                band, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0)).astype("float64")
             if layer.nodata is not None:
                 z[z == layer.nodata] = np.nan
             slope = horn_slope(z, abs(wt.a), abs(wt.e))
