@@ -53,7 +53,8 @@ def main():
     from zoning.geometry.normalise import normalise_batch
     from zoning.inputs import read_site
     site = normalise_batch([read_site(args.site)]).projected[0]
-    indexed = [load_layer(s, cat.rule_set(s.rule_set)).indexed(first_epsg(first)) for s in manifest.layers]
+    indexed = [load_layer(s, cat.rule_set(s.rule_set)).indexed(first_epsg(first)) for s in manifest.layers
+               if not s.is_raster]
 
     def bare():
         for ix in indexed:

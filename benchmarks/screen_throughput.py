@@ -32,6 +32,8 @@ def zones_gdf():
     ctx = make_context()
     frames = []
     for spec in ctx.manifest.layers:
+        if spec.is_raster:
+            continue          # the naive baseline overlays vector zones only
         layer, _, _ = ctx.layer(spec)
         frames.append(gpd.GeoDataFrame({"layer": spec.id, "zone": layer.zones}, geometry=list(layer.geoms),
                                        crs=layer.crs))

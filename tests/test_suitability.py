@@ -77,3 +77,12 @@ def test_cli_suggest_and_suitability(tmp_path):
     r = CliRunner().invoke(main, ["suitability", "-c", "工业", "--date", DATE, "--cell", "100", "--extent",
                                   ",".join(map(str, EXTENT)), "--out", str(tmp_path / "s.tif")])
     assert r.exit_code == 0, r.output and (tmp_path / "s.tif").exists()
+
+
+def test_overlay_on_atlas_and_site_map(ctx, tmp_path):
+    from zoning.render.atlas import build_atlas
+    from zoning.render.site_map import build_site_map, map_html
+    info = build(ctx, "commercial", tmp_path / "s.tif", cell=100.0, extent=EXTENT)
+    r = zoning.check(REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson", context=ctx)
+    for text in (map_html(build_site_map(r, ctx, overlay=info["png"])), map_html(build_atlas(ctx, overlay=info["png"]))):
+        assert "L.imageOverlay" in text and "data:image/png;base64," in text and "zoning-overlay" in text

@@ -60,6 +60,8 @@ def input_options(fn):
 
 
 def basemap_options(fn):
+    fn = click.option("--overlay", type=click.Path(dir_okay=False),
+                      help="A suitability PNG from `zoning suitability` to show on the map.")(fn)
     fn = click.option("--tianditu-key", help="Tianditu (天地图) key for its vector and imagery basemaps "
                                              "(default: $TIANDITU_KEY).")(fn)
     return click.option("--basemap", type=click.Choice(["osm", "amap"]), default="osm", show_default=True,
@@ -67,21 +69,21 @@ def basemap_options(fn):
                              "overlay shifted to GCJ-02 for display only.")(fn)
 
 
-def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key):
+def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay=None):
     from .render.basemaps import tianditu_key as key_of
     from .render.report import write_report
     from .render.site_map import build_site_map, map_html, write_site_map
     key = key_of(tianditu_key)
     html_text = None
     if map_path:
-        write_site_map(result, ctx, map_path, basemap=basemap, tianditu_key=key)
+        write_site_map(result, ctx, map_path, basemap=basemap, tianditu_key=key, overlay=overlay)
         click.echo(f"wrote {map_path}", err=True)
     for path in report_paths:
         if not path.lower().endswith((".html", ".htm", ".pdf")):
             from .errors import InputError
             raise InputError("unknown report format", source=path, expected="report.html or report.pdf")
         if path.lower().endswith((".html", ".htm")) and html_text is None:
-            html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key))
+            html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key, overlay=overlay))
         write_report(result, ctx, path, map_html=html_text)
         click.echo(f"wrote {path}", err=True)
 
@@ -138,7 +140,7 @@ def main():
 @user_errors
 def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
           site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, report_paths, basemap, tianditu_key,
-          read_options):
+          overlay, read_options):
     """Check one SITE against every layer: the verdict with its legal basis.
 
     SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
@@ -159,7 +161,7 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
         from .suggest import suggest as find_place
         result.suggestion = find_place(result, ctx, radius_m=suggest_radius)
     if map_path or report_paths:
-        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key)
+        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay)
     if fmt == "json":
         click.echo(result.to_json(indent=2))
     else:
@@ -237,14 +239,15 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Which rule sets are in force (shown switched on).")
 @basemap_options
 @user_errors
-def atlas(layers_path, results, out, date_, basemap, tianditu_key):
+def atlas(layers_path, results, out, date_, basemap, tianditu_key, overlay):
     """Publish the layers as one self-contained web map: styled, toggleable, searchable, with a table of
     area per zone, and optionally the sites of a screening result."""
     from .api import make_context
     from .render.atlas import write_atlas
     from .render.basemaps import tianditu_key as key_of
     ctx = make_context(layers=layers_path, date=date_)
-    path = write_atlas(ctx, out, results=results, basemap=basemap, tianditu_key=key_of(tianditu_key))
+    path = write_atlas(ctx, out, results=results, basemap=basemap, tianditu_key=key_of(tianditu_key),
+                       overlay=overlay)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
 
 

@@ -29,12 +29,16 @@ def _display(geom, epsg):
     return shapely.set_precision(reproject(g, f"EPSG:{epsg}", "EPSG:4490"), 1e-6)
 
 
-def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tianditu_key=None, style_path=None):
+def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tianditu_key=None, style_path=None,
+                overlay=None):
     import folium
     from folium.plugins import FastMarkerCluster, Fullscreen, MeasureControl, MiniMap, MousePosition, Search
     style = load_style(style_path)
     m = folium.Map(location=[27.95, 113.05], zoom_start=10, tiles=None, control_scale=True)
     shift = add_basemaps(m, basemap, tianditu_key)
+    if overlay:
+        from .basemaps import add_overlay
+        add_overlay(m, overlay)
     from ..geometry.offsets import from_wgs84
     search_features, table_rows, codes = [], [], []
     for spec in ctx.manifest.layers:

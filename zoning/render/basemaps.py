@@ -40,3 +40,23 @@ def add_basemaps(m, basemap: str = "osm", key: str | None = None):
         folium.TileLayer(tiles=TIANDITU % ("cva", "cva", key), name="天地图 注记 Tianditu labels", overlay=True,
                          **tdt).add_to(m)
     return None
+
+
+def add_overlay(m, png_path, name: str = "适宜性 Suitability", opacity: float = 0.6):
+    """Show a suitability PNG (with its .json bounds from `zoning suitability`) as a toggleable overlay."""
+    import base64
+    import json
+    from pathlib import Path
+
+    import folium
+
+    from ..errors import InputError
+    png = Path(png_path)
+    meta = png.with_suffix(".json")
+    if not png.exists() or not meta.exists():
+        raise InputError("overlay PNG or its .json bounds not found", source=str(png),
+                         expected="the .png written by zoning suitability, with the .json beside it")
+    bounds = json.loads(meta.read_text(encoding="utf-8"))["bounds"]
+    uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+    folium.raster_layers.ImageOverlay(image=uri, bounds=bounds, opacity=opacity, name=name,
+                                      class_name="zoning-overlay").add_to(m)

@@ -15,9 +15,15 @@ def layers_text(manifest, entries) -> str:
         out.append(f"  {e['features']} features · {e['crs']} · sha256 {e['sha256']}")
         out.append(f"  source {e['source']}" + (f" table {e['table']}" if e["table"] else "")
                    + f" · coverage: {e['coverage']}")
+        if "raster" in e:
+            r = e["raster"]
+            out.append(f"  raster {r['width']} x {r['height']} cells of {r['cell'][0]:g} x {r['cell'][1]:g} · band "
+                       f"{r['band']} {r['dtype']} · nodata {r['nodata']} · overviews {r['overviews']}")
         for code, z in e["zones"].items():
             out.append(f"  - {code} {z['name']}: {z['features']} features, {z['area_km2']:,.3f} km²")
         inv = e["invalid_geometries"]
+        if "raster" in e:
+            continue
         out.append(f"  invalid geometries (repaired on load): {len(inv)}"
                    + "".join(f"\n    fid {x['fid']}: {x['reason']}" for x in inv[:20]))
         ov = e["overlaps"]

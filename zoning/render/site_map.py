@@ -62,7 +62,8 @@ def notice_html(text: str) -> str:
             f'{_e(text)}</div>')
 
 
-def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | None = None, style_path=None):
+def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | None = None, style_path=None,
+                   overlay=None):
     """A folium.Map of one CheckResult, using the run's context (the same loaded layers as the check)."""
     import folium
     from folium.plugins import Fullscreen, MeasureControl, MiniMap, MousePosition
@@ -72,6 +73,9 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     b = result.site_geometry.bounds
     m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=14, tiles=None, control_scale=True)
     shift = add_basemaps(m, basemap, tianditu_key)
+    if overlay:
+        from .basemaps import add_overlay
+        add_overlay(m, overlay)
     window = shapely.box(*site.bounds).buffer(WINDOW_M)
     status = {l.id: l for l in result.layers}
     codes = []
