@@ -86,3 +86,17 @@ def test_overlay_on_atlas_and_site_map(ctx, tmp_path):
     r = zoning.check(REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson", context=ctx)
     for text in (map_html(build_site_map(r, ctx, overlay=info["png"])), map_html(build_atlas(ctx, overlay=info["png"]))):
         assert "L.imageOverlay" in text and "data:image/png;base64," in text and "zoning-overlay" in text
+
+
+def test_suitability_reads_rasters_by_window(ctx, tmp_path, monkeypatch):
+    from rasterio.io import DatasetReader
+    reads = []
+    original = DatasetReader.read
+
+    def spy(self, *a, **kw):
+        reads.append(kw.get("window"))
+        return original(self, *a, **kw)
+
+    monkeypatch.setattr(DatasetReader, "read", spy)
+    build(ctx, "commercial", tmp_path / "w.tif", cell=100.0, extent=EXTENT)
+    assert reads and all(w is not None and w.height < 1640 for w in reads)

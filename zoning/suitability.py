@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import rasterio.errors
+import rasterio.windows
 import shapely
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
@@ -79,21 +80,24 @@ def _raster_levels(layer, rs, category, xs, ys) -> np.ndarray:
     pts = reproject(shapely.points(xs.ravel(), ys.ravel()), f"EPSG:{EPSG}", layer.crs)
     px, py = shapely.get_x(pts), shapely.get_y(pts)
     with layer.open() as ds:
-        data = ds.read(layer.spec.band).astype("float64")
         rows, cols = rasterio.transform.rowcol(ds.transform, px, py)
         rows, cols = np.asarray(rows), np.asarray(cols)
         inside = (rows >= 0) & (rows < ds.height) & (cols >= 0) & (cols < ds.width)
+        value = np.full(px.shape, np.nan)
+        if not inside.any():
+            return out
+        # only the window under these points (plus a one-cell margin for slope): never the whole raster
+        r0, r1 = max(int(rows[inside].min()) - 1, 0), min(int(rows[inside].max()) + 2, ds.height)
+        c0, c1 = max(int(cols[inside].min()) - 1, 0), min(int(cols[inside].max()) + 2, ds.width)
+        data = ds.read(layer.spec.band, window=rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)).astype("float64")
+        if layer.nodata is not None:
+            data[data == layer.nodata] = np.nan
         if rs.measure == "slope":
-            z = np.pad(data, 1, constant_values=np.nan)
-            if layer.nodata is not None:
-                z[z == layer.nodata] = np.nan
-            grid = horn_slope(z, abs(ds.res[0]), abs(ds.res[1]))
+            # the window has a one-cell margin, so every point's cell has its true neighbours
+            grid = horn_slope(np.pad(data, 1, constant_values=np.nan), abs(ds.res[0]), abs(ds.res[1]))
         else:
             grid = data
-            if layer.nodata is not None:
-                grid = np.where(data == layer.nodata, np.nan, data)
-    value = np.full(px.shape, np.nan)
-    value[inside] = grid[rows[inside], cols[inside]]
+    value[inside] = grid[rows[inside] - r0, cols[inside] - c0]
     flat = out.ravel()
     for rule in rules:
         if rs.measure == "slope":
