@@ -13,7 +13,7 @@ from ..geometry.project import reproject
 from ..geometry.repair import polygonal
 from ..units import areas
 from .basemaps import AMAP_NOTE, add_basemaps
-from .site_map import legend_html, map_html, notice_html
+from .site_map import add_controls, map_html, notice_html
 from .style import load_style, verdict_style, zone_style
 
 SIMPLIFY_M = 15.0
@@ -32,7 +32,7 @@ def _display(geom, epsg):
 def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tianditu_key=None, style_path=None,
                 overlay=None):
     import folium
-    from folium.plugins import FastMarkerCluster, Fullscreen, MeasureControl, MiniMap, MousePosition, Search
+    from folium.plugins import Search
     style = load_style(style_path)
     m = folium.Map(location=[27.95, 113.05], zoom_start=10, tiles=None, control_scale=True)
     shift = add_basemaps(m, basemap, tianditu_key)
@@ -89,13 +89,7 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
            search_zoom=13).add_to(m)
     if results:
         _add_results(m, results, style, shift)
-    MeasureControl(primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
-    Fullscreen().add_to(m)
-    MiniMap(toggle_display=True).add_to(m)
-    MousePosition(prefix="lon/lat").add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    root = m.get_root()
-    root.html.add_child(folium.Element(legend_html(style, dict.fromkeys(codes))))
+    root = add_controls(m, style, codes)
     rows = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in table_rows)
     root.html.add_child(folium.Element(
         '<details id="zoning-area-table" style="position:fixed;top:130px;left:10px;z-index:9998;background:#fff;'

@@ -56,6 +56,20 @@ def legend_html(style: dict, zone_codes, title="图例 Legend") -> str:
             'opacity:.85}</style>')
 
 
+def add_controls(m, style: dict, zone_codes):
+    """The controls every map carries (measure, fullscreen, minimap, mouse position, layers) and the legend."""
+    import folium
+    from folium.plugins import Fullscreen, MeasureControl, MiniMap, MousePosition
+    MeasureControl(primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
+    Fullscreen().add_to(m)
+    MiniMap(toggle_display=True).add_to(m)
+    MousePosition(prefix="lon/lat").add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    root = m.get_root()
+    root.html.add_child(folium.Element(legend_html(style, dict.fromkeys(zone_codes))))
+    return root
+
+
 def notice_html(text: str) -> str:
     return ('<div id="zoning-notice" style="position:fixed;bottom:62px;left:10px;z-index:9999;background:#fff8e1;'
             'border:1px solid #e0a800;padding:6px 10px;font:12px sans-serif;max-width:420px">'
@@ -66,7 +80,6 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
                    overlay=None):
     """A folium.Map of one CheckResult, using the run's context (the same loaded layers as the check)."""
     import folium
-    from folium.plugins import Fullscreen, MeasureControl, MiniMap, MousePosition
     style = load_style(style_path)
     epsg = int(result.analysis_crs.split()[0].split(":")[1])
     site = reproject(result.site_geometry, "EPSG:4490", f"EPSG:{epsg}")
@@ -149,13 +162,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     sb = result.site_geometry.bounds
     pad = max(sb[2] - sb[0], sb[3] - sb[1]) * 0.6 + 0.002
     m.fit_bounds([[sb[1] - pad, sb[0] - pad], [sb[3] + pad, sb[2] + pad]])
-    MeasureControl(primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
-    Fullscreen().add_to(m)
-    MiniMap(toggle_display=True).add_to(m)
-    MousePosition(prefix="lon/lat").add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    root = m.get_root()
-    root.html.add_child(folium.Element(legend_html(style, dict.fromkeys(codes))))
+    root = add_controls(m, style, codes)
     notes = []
     if result.manifest.get("demo"):
         notes.append(result.manifest.get("notice", ""))
