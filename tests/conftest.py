@@ -88,3 +88,36 @@ def tiny(tmp_path):
              width_field="宽度", version="t1", coverage=cov),
     ], title="tiny test layers")
     return manifest
+
+
+DEMO_DATE = "2026-11-21"
+ROAD = REPO / "seeds" / "sites" / "tiaoma_baijia_road.geojson"
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def demo_ctx():
+    """The demo layers, loaded once per test module, on the date the samples' expectations are for."""
+    from zoning.api import make_context
+    return make_context(date=DEMO_DATE)
+
+
+@pytest.fixture(scope="module")
+def road(demo_ctx):
+    import zoning
+    return zoning.check(ROAD, context=demo_ctx)
+
+
+@pytest.fixture
+def raster_reads(monkeypatch):
+    """Every window rasterio reads during the test (None for a whole-raster read)."""
+    from rasterio.io import DatasetReader
+    reads = []
+    original = DatasetReader.read
+
+    def spy(self, *a, **kw):
+        reads.append(kw.get("window"))
+        return original(self, *a, **kw)
+
+    monkeypatch.setattr(DatasetReader, "read", spy)
+    return reads

@@ -239,3 +239,15 @@ def test_result_names_versions_and_hashes(tiny):
     for key in ("layer", "zone", "zone_name", "feature", "overlap_m2", "overlap_ha", "overlap_mu", "overlap_share",
                 "distance_m", "verdict", "drives_verdict", "rule", "basis", "authority", "conditions", "confidence"):
         assert key in f
+
+
+def test_date_and_tolerance_apply_with_a_shared_context(tiny):
+    from zoning.api import make_context
+    ctx = make_context(layers=tiny, date=TODAY)
+    site = sq(998, 100, 100, 100)                                    # 2 m into the core zone
+    assert zoning.check(site, category="commercial", crs=GK, context=ctx).verdict == "prohibited"
+    wide = zoning.check(site, category="commercial", crs=GK, context=ctx, tolerance_m=3.0)
+    assert wide.tolerance_m == 3.0 and wide.verdict == "conditional"  # the 2 m strip is now a boundary contact
+    old = zoning.check(sq(100, 100, 100), category="tourism_leisure", crs=GK, context=ctx, date="2020-06-01")
+    assert old.date == "2020-06-01" and old.verdict == "prohibited"
+    assert ctx.date.isoformat() == TODAY and ctx.tolerance_m == 0.5  # the shared context itself is unchanged

@@ -2,29 +2,13 @@
 present, clicking a zone opens its popup, an injected script does not run; screenshots in tests/artifacts/."""
 from __future__ import annotations
 
-import pytest
 
 import zoning
+from conftest import DEMO_DATE as DATE, EVIL, REPO
 from browser import page_opener, pdf_to_png_nonblank  # noqa: F401
-from conftest import REPO
-from zoning.api import make_context
 from zoning.render.atlas import write_atlas
 from zoning.render.report import write_report
 from zoning.render.site_map import build_site_map, map_html, write_site_map
-
-DATE = "2026-11-21"
-ROAD = REPO / "seeds" / "sites" / "tiaoma_baijia_road.geojson"
-EVIL = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def ctx():
-    return make_context(date=DATE)
-
-
-@pytest.fixture(scope="module")
-def road(ctx):
-    return zoning.check(ROAD, context=ctx)
 
 
 def _layer_labels(page):
@@ -38,13 +22,13 @@ def _click_zone_opens_popup(page, selector="path.zoning-zone"):
     return popup.first.inner_text()
 
 
-def test_site_map_in_browser(page_opener, ctx, road, tmp_path):
-    path = write_site_map(road, ctx, tmp_path / "site.html")
+def test_site_map_in_browser(page_opener, demo_ctx, road, tmp_path):
+    path = write_site_map(road, demo_ctx, tmp_path / "site.html")
     with page_opener(path) as opened:
         page = opened.page
         assert page.locator("#zoning-legend").is_visible()
         labels = " ".join(_layer_labels(page))
-        for spec in ctx.manifest.layers:
+        for spec in demo_ctx.manifest.layers:
             if not spec.is_raster:
                 assert spec.id in labels, spec.id
         assert "Overlaps" in labels and "Site" in labels
@@ -57,8 +41,8 @@ def test_site_map_in_browser(page_opener, ctx, road, tmp_path):
         opened.assert_clean()
 
 
-def test_report_in_browser_and_pdf(page_opener, ctx, road, tmp_path):
-    html_path = write_report(road, ctx, tmp_path / "report.html", map_html=map_html(build_site_map(road, ctx)))
+def test_report_in_browser_and_pdf(page_opener, demo_ctx, road, tmp_path):
+    html_path = write_report(road, demo_ctx, tmp_path / "report.html", map_html=map_html(build_site_map(road, demo_ctx)))
     with page_opener(html_path) as opened:
         banner = opened.page.locator("#verdict-banner")
         assert banner.is_visible() and "CONDITIONAL" in banner.inner_text()
@@ -66,22 +50,22 @@ def test_report_in_browser_and_pdf(page_opener, ctx, road, tmp_path):
         assert opened.page.locator("img.static").evaluate("img => img.naturalWidth") > 500
         opened.screenshot("report", full_page=True)
         opened.assert_clean()
-    pdf = write_report(road, ctx, tmp_path / "report.pdf")
+    pdf = write_report(road, demo_ctx, tmp_path / "report.pdf")
     png, fraction = pdf_to_png_nonblank(pdf)
     assert fraction > 0.02, fraction
 
 
-def test_atlas_in_browser(page_opener, ctx, tmp_path):
+def test_atlas_in_browser(page_opener, demo_ctx, tmp_path):
     from zoning.screen import ScreenOptions, screen
     results = tmp_path / "s.gpkg"
     screen(REPO / "seeds" / "sample_projects.gpkg", results, ScreenOptions(date=DATE, quiet=True))
-    path = write_atlas(ctx, tmp_path / "atlas.html", results=str(results))
+    path = write_atlas(demo_ctx, tmp_path / "atlas.html", results=str(results))
     assert path.stat().st_size < 5_000_000
     with page_opener(path) as opened:
         page = opened.page
         assert page.locator("#zoning-legend").is_visible() and page.locator("#zoning-area-table").is_visible()
         labels = " ".join(_layer_labels(page))
-        for spec in ctx.manifest.layers:
+        for spec in demo_ctx.manifest.layers:
             if not spec.is_raster:
                 assert spec.id in labels
         assert "Screening results (22)" in labels
@@ -92,14 +76,14 @@ def test_atlas_in_browser(page_opener, ctx, tmp_path):
         opened.assert_clean()
 
 
-def test_injected_script_does_not_run(page_opener, ctx, tmp_path):
+def test_injected_script_does_not_run(page_opener, demo_ctx, tmp_path):
     site = tmp_path / "evil.geojson"
     site.write_text('{"type":"Feature","properties":{"name":"%s","id":"%s"},"geometry":{"type":"Polygon",'
                     '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}'
                     % (EVIL.replace("/", "\\/"), EVIL.replace("/", "\\/")), encoding="utf-8")
-    r = zoning.check(site, category="industrial", context=ctx)
-    m = write_site_map(r, ctx, tmp_path / "evil_map.html")
-    rep = write_report(r, ctx, tmp_path / "evil_report.html", map_html=map_html(build_site_map(r, ctx)))
+    r = zoning.check(site, category="industrial", context=demo_ctx)
+    m = write_site_map(r, demo_ctx, tmp_path / "evil_map.html")
+    rep = write_report(r, demo_ctx, tmp_path / "evil_report.html", map_html=map_html(build_site_map(r, demo_ctx)))
     for path in (m, rep):
         with page_opener(path) as opened:
             opened.page.locator("path.zoning-site").first.dispatch_event("click") if path == m else None

@@ -3,35 +3,19 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from click.testing import CliRunner
 
 import zoning
-from conftest import REPO
-from zoning.api import make_context
+from conftest import DEMO_DATE as DATE, EVIL, REPO, ROAD
 from zoning.cli import main
 from zoning.render.atlas import build_atlas
 from zoning.render.report import report_html
 from zoning.render.site_map import build_site_map, map_html
 
-DATE = "2026-11-21"
-ROAD = REPO / "seeds" / "sites" / "tiaoma_baijia_road.geojson"
-EVIL = "<script>alert(1)</script>"
 
-
-@pytest.fixture(scope="module")
-def ctx():
-    return make_context(date=DATE)
-
-
-@pytest.fixture(scope="module")
-def road(ctx):
-    return zoning.check(ROAD, context=ctx)
-
-
-def test_site_map_has_every_layer_legend_controls_and_popups(ctx, road):
-    text = map_html(build_site_map(road, ctx))
-    for spec in ctx.manifest.layers:
+def test_site_map_has_every_layer_legend_controls_and_popups(demo_ctx, road):
+    text = map_html(build_site_map(road, demo_ctx))
+    for spec in demo_ctx.manifest.layers:
         if not spec.is_raster:
             assert spec.id in text
     assert 'id="zoning-legend"' in text and "核心保护区 Core protection zone (2024)" in text
@@ -43,24 +27,24 @@ def test_site_map_has_every_layer_legend_controls_and_popups(ctx, road):
     assert not re.search(r'<script[^>]+src="https?://', text)       # self-contained
 
 
-def test_superseded_layer_present_but_switched_off(ctx, road):
-    m = build_site_map(road, ctx)
+def test_superseded_layer_present_but_switched_off(demo_ctx, road):
+    m = build_site_map(road, demo_ctx)
     groups = {c.layer_name: c for c in m._children.values() if type(c).__name__ == "FeatureGroup"}
     gh13 = next(g for name, g in groups.items() if name.startswith("green_heart_2013"))
     gh24 = next(g for name, g in groups.items() if name.startswith("green_heart_2024"))
     assert gh13.show is False and gh24.show is True
 
 
-def test_style_file_drives_colours(ctx, road, tmp_path):
+def test_style_file_drives_colours(demo_ctx, road, tmp_path):
     style = (REPO / "maps" / "style.toml").read_text(encoding="utf-8").replace('fill = "#238b45"', 'fill = "#123456"')
     (tmp_path / "s.toml").write_text(style, encoding="utf-8")
-    text = map_html(build_site_map(road, ctx, style_path=str(tmp_path / "s.toml")))
+    text = map_html(build_site_map(road, demo_ctx, style_path=str(tmp_path / "s.toml")))
     assert "#123456" in text
 
 
-def test_amap_basemap_shifts_overlays_for_display_only(ctx, road):
-    plain = map_html(build_site_map(road, ctx))
-    amap = map_html(build_site_map(road, ctx, basemap="amap"))
+def test_amap_basemap_shifts_overlays_for_display_only(demo_ctx, road):
+    plain = map_html(build_site_map(road, demo_ctx))
+    amap = map_html(build_site_map(road, demo_ctx, basemap="amap"))
     assert "autonavi" in amap and "GCJ-02" in amap and "openstreetmap" not in amap.lower().split("attribution")[0]
     lon = float(re.search(r'"coordinates": \[\[\[(113\.\d+)', plain).group(1))     # the same first vertex
     lon_shifted = float(re.search(r'"coordinates": \[\[\[(113\.\d+)', amap).group(1))
@@ -68,13 +52,13 @@ def test_amap_basemap_shifts_overlays_for_display_only(ctx, road):
     assert road.site["bounds_lonlat"][0] < 113.2     # the analysis result itself is unshifted
 
 
-def test_tianditu_with_key(ctx, road):
-    text = map_html(build_site_map(road, ctx, tianditu_key="KEY123"))
+def test_tianditu_with_key(demo_ctx, road):
+    text = map_html(build_site_map(road, demo_ctx, tianditu_key="KEY123"))
     assert "tianditu.gov.cn" in text and "tk=KEY123" in text and "cva" in text
 
 
-def test_report_html_content(ctx, road):
-    text = report_html(road, ctx, map_html=map_html(build_site_map(road, ctx)))
+def test_report_html_content(demo_ctx, road):
+    text = report_html(road, demo_ctx, map_html=map_html(build_site_map(road, demo_ctx)))
     assert 'id="verdict-banner"' in text and "有条件 CONDITIONAL" in text
     assert text.index("verdict-banner") < text.index("项目 Site")
     for f in road.findings:
@@ -85,29 +69,29 @@ def test_report_html_content(ctx, road):
     assert "不构成行政许可" in text and "演示数据" in text
 
 
-def test_report_lists_layers_not_checked_at_the_top(ctx):
-    r = zoning.check(REPO / "seeds" / "sites" / "guangzhou_office_outside.geojson", context=ctx)
-    text = report_html(r, ctx)
+def test_report_lists_layers_not_checked_at_the_top(demo_ctx):
+    r = zoning.check(REPO / "seeds" / "sites" / "guangzhou_office_outside.geojson", context=demo_ctx)
+    text = report_html(r, demo_ctx)
     top = text.split("<h1>")[0]
     assert "red_line" in top and "corridors" in top and "INCOMPLETE" in top
 
 
-def test_user_strings_are_escaped(ctx, tmp_path):
+def test_user_strings_are_escaped(demo_ctx, tmp_path):
     site = tmp_path / "evil.geojson"
     site.write_text('{"type":"Feature","properties":{"name":"%s","id":"%s"},"geometry":{"type":"Polygon",'
                     '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}'
                     % (EVIL.replace("/", "\\/"), EVIL.replace("/", "\\/")), encoding="utf-8")
-    r = zoning.check(site, category="industrial", context=ctx)
+    r = zoning.check(site, category="industrial", context=demo_ctx)
     assert r.site["name"] == EVIL
-    for text in (map_html(build_site_map(r, ctx)), report_html(r, ctx)):
+    for text in (map_html(build_site_map(r, demo_ctx)), report_html(r, demo_ctx)):
         assert EVIL not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
-def test_atlas_under_5_mb_with_search_table_and_results(ctx, tmp_path):
+def test_atlas_under_5_mb_with_search_table_and_results(demo_ctx, tmp_path):
     from zoning.screen import ScreenOptions, screen
     out = tmp_path / "s.gpkg"
     screen(REPO / "seeds" / "sample_projects.gpkg", out, ScreenOptions(date=DATE, quiet=True))
-    text = map_html(build_atlas(ctx, results=str(out)))
+    text = map_html(build_atlas(demo_ctx, results=str(out)))
     assert len(text.encode("utf-8")) < 5_000_000
     assert "L.Control.Search" in text or "L.control.search" in text
     assert 'id="zoning-area-table"' in text and "301." in text          # the core zone's km²

@@ -97,15 +97,7 @@ def test_site_outside_the_raster_is_not_checked(raster_manifest):
     assert status["slope"] == "not_checked" and status["landcover"] == "not_checked" and not r.complete
 
 
-def test_only_the_window_is_read(raster_manifest, monkeypatch):
-    from rasterio.io import DatasetReader
-    reads = []
-    original = DatasetReader.read
-
-    def spy(self, *a, **kw):
-        reads.append(kw.get("window"))
-        return original(self, *a, **kw)
-
-    monkeypatch.setattr(DatasetReader, "read", spy)
+def test_only_the_window_is_read(raster_manifest, raster_reads):
+    reads = raster_reads
     run(raster_manifest(), sq(50, 50, 20, 20), "industrial")
     assert reads and all(w is not None and w.width <= 6 and w.height <= 6 for w in reads)

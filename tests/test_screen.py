@@ -12,7 +12,6 @@ import time
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +20,7 @@ from conftest import REPO
 from zoning.screen import ScreenOptions, screen
 
 sys.path.insert(0, str(REPO / "seeds"))
-from random_sites import CATEGORIES, random_sites, write_list  # noqa: E402
+from random_sites import write_list  # noqa: E402
 
 DATE = "2026-11-21"
 

@@ -88,15 +88,7 @@ def test_overlay_on_atlas_and_site_map(ctx, tmp_path):
         assert "L.imageOverlay" in text and "data:image/png;base64," in text and "zoning-overlay" in text
 
 
-def test_suitability_reads_rasters_by_window(ctx, tmp_path, monkeypatch):
-    from rasterio.io import DatasetReader
-    reads = []
-    original = DatasetReader.read
-
-    def spy(self, *a, **kw):
-        reads.append(kw.get("window"))
-        return original(self, *a, **kw)
-
-    monkeypatch.setattr(DatasetReader, "read", spy)
+def test_suitability_reads_rasters_by_window(ctx, tmp_path, raster_reads):
+    reads = raster_reads
     build(ctx, "commercial", tmp_path / "w.tif", cell=100.0, extent=EXTENT)
     assert reads and all(w is not None and w.height < 1640 for w in reads)

@@ -47,16 +47,21 @@ def _site_input(site, wkt, site_id, read_options) -> SiteInput:
 
 
 def check(site=None, *, category=None, national_major=None, date=None, layers=None, crs=None,
-          tolerance_m: float = 0.5, radius_m=None, width_m=None, wkt=None, site_id=None, name=None,
+          tolerance_m: float | None = None, radius_m=None, width_m=None, wkt=None, site_id=None, name=None,
           read_options: ReadOptions | None = None, catalogue=None, context: Context | None = None) -> CheckResult:
     """Check one site against every layer of the manifest and return the verdict with its findings.
 
     `site` is a file path, a shapely geometry (lon/lat CGCS2000 unless `crs`) or a SiteInput; or pass `wkt`.
     `category` is a code, Chinese name or synonym; when omitted the site file's category column is used.
+    With `context` (a run's shared layers), `date` and `tolerance_m` still apply; the default tolerance is 0.5 m.
     """
-    if tolerance_m is None or tolerance_m < 0:
+    if tolerance_m is not None and tolerance_m < 0:
         raise InputError(f"tolerance {tolerance_m} m", source="--tolerance-m", expected="a number >= 0")
-    ctx = context or make_context(layers=layers, date=date, tolerance_m=tolerance_m, catalogue=catalogue)
+    if context is not None:
+        ctx = context.variant(date=parse_date(date) if date is not None else None, tolerance_m=tolerance_m)
+    else:
+        ctx = make_context(layers=layers, date=date, catalogue=catalogue,
+                           tolerance_m=0.5 if tolerance_m is None else tolerance_m)
     given = _site_input(site, wkt, site_id, read_options)
     cat, major = resolve_category(ctx.catalogue, given, category, national_major)
     batch = normalise_batch([given], crs_option=crs, radius_m=radius_m, width_m=width_m,
@@ -76,12 +81,15 @@ def make_context(*, layers=None, date=None, tolerance_m=0.5, catalogue=None) -> 
     return Context(manifest=manifest, catalogue=catalogue, date=parse_date(date), tolerance_m=tolerance_m)
 
 
-def resolve_category(catalogue, given: SiteInput, category=None, national_major=None):
-    """(Category, national_major) from the command line, else from the site's own columns."""
+def resolve_category(catalogue, given: SiteInput, category=None, national_major=None, default_category=None):
+    """(Category, national_major) from the command line, else from the site's own columns, else the default."""
     raw = category if category is not None else given.category
     if raw is None:
-        raise InputError("no project category", source=given.source, row=given.row,
-                         expected="--category CODE, e.g. " + ", ".join(list(catalogue.categories.by_code)[:6]) + " ...")
+        raw = default_category
+    if raw is None:
+        raise InputError("no project category", source=given.source, row=given.row, field="category",
+                         expected="--category CODE (a list: a category column or --default-category); codes: "
+                                  + ", ".join(catalogue.categories.by_code))
     cat = catalogue.categories.match(raw, source="--category" if category is not None else given.source,
                                      row=None if category is not None else given.row,
                                      field=None if category is not None else "category")

@@ -72,18 +72,19 @@ def basemap_options(fn):
 def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay=None):
     from .render.basemaps import tianditu_key as key_of
     from .render.report import write_report
-    from .render.site_map import build_site_map, map_html, write_site_map
-    key = key_of(tianditu_key)
+    from .render.site_map import build_site_map, map_html, write_text
+    from .errors import InputError
+    bad = [p for p in report_paths if not p.lower().endswith((".html", ".htm", ".pdf"))]
+    if bad:
+        raise InputError("unknown report format", source=bad[0], expected="report.html or report.pdf")
     html_text = None
+    if map_path or any(not p.lower().endswith(".pdf") for p in report_paths):   # one map for both
+        html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key_of(tianditu_key),
+                                            overlay=overlay))
     if map_path:
-        write_site_map(result, ctx, map_path, basemap=basemap, tianditu_key=key, overlay=overlay)
+        write_text(map_path, html_text)
         click.echo(f"wrote {map_path}", err=True)
     for path in report_paths:
-        if not path.lower().endswith((".html", ".htm", ".pdf")):
-            from .errors import InputError
-            raise InputError("unknown report format", source=path, expected="report.html or report.pdf")
-        if path.lower().endswith((".html", ".htm")) and html_text is None:
-            html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key, overlay=overlay))
         write_report(result, ctx, path, map_html=html_text)
         click.echo(f"wrote {path}", err=True)
 

@@ -50,9 +50,15 @@ class Context:
 
     def on_date(self, date: dt.date) -> "Context":
         """The same run on another application date, sharing the loaded layers."""
-        if date == self.date:
+        return self.variant(date=date)
+
+    def variant(self, *, date: dt.date | None = None, tolerance_m: float | None = None) -> "Context":
+        """The same run with another date and/or tolerance, sharing the loaded layers."""
+        date = self.date if date is None else date
+        tolerance_m = self.tolerance_m if tolerance_m is None else tolerance_m
+        if date == self.date and tolerance_m == self.tolerance_m:
             return self
-        return Context(self.manifest, self.catalogue, date, self.tolerance_m, self._loaded)
+        return Context(self.manifest, self.catalogue, date, tolerance_m, self._loaded)
 
     def rule_sets(self) -> list:
         sets = {}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -11,7 +11,7 @@ from pyproj import CRS
 from ..errors import InputError, ZoningError
 from . import offsets
 from .axis import fix_lonlat, resolve_gk, suggest_crs
-from .crs import (CGCS2000, OFFSETS, GKSpec, analysis_epsg, crs_key, crs_label, datum_of, gk_info, in_china_lonlat,
+from .crs import (CGCS2000, OFFSETS, GKSpec, analysis_epsg, crs_key, crs_label, datum_of, gk_info,
                   is_geographic, parse_crs, screening_crs)
 from .project import reproject
 from .repair import POLYGONAL, polygonal, repair, shell_area
@@ -110,10 +110,6 @@ def to_computable(geom, declared, source) -> tuple[object, str, list]:
     return geom, key, warnings
 
 
-def _crs_group_key(crs):
-    return crs if crs is None or isinstance(crs, (str, GKSpec)) else str(crs)
-
-
 def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None, tolerance_m=0.5) -> SiteBatch:
     """Normalise many sites at once; a site that cannot be normalised gets its error, the others go on."""
     n = len(site_inputs)
@@ -124,23 +120,19 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     errors = [si.error for si in site_inputs]
     if crs_option:
         parse_crs(crs_option)        # a bad --crs is the user's error for the whole run, not one row's
-    groups: dict = {}
     for i, si in enumerate(site_inputs):
-        if errors[i] is None:
-            groups.setdefault(_crs_group_key(si.crs), []).append(i)
-    for key, rows in groups.items():
-        for i in rows:
-            si = site_inputs[i]
-            try:
-                declared, w = resolve_crs(si, crs_option)
-                geom, computable, more = to_computable(si.geometry, declared, si.source)
-            except ZoningError as exc:
-                errors[i] = exc
-                continue
-            warnings[i] += w + more
-            geoms[i] = geom
-            declared_of[i] = declared if declared in OFFSETS else computable
-            src[i] = screening_crs(computable)
+        if errors[i] is not None:
+            continue
+        try:
+            declared, w = resolve_crs(si, crs_option)
+            geom, computable, more = to_computable(si.geometry, declared, si.source)
+        except ZoningError as exc:
+            errors[i] = exc
+            continue
+        warnings[i] += w + more
+        geoms[i] = geom
+        declared_of[i] = declared if declared in OFFSETS else computable
+        src[i] = screening_crs(computable)
     ok = np.array([e is None for e in errors], dtype=bool)
     lonlat = np.empty(n, dtype=object)
     for key in {src[i] for i in np.flatnonzero(ok)}:

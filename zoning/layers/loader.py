@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pyogrio
@@ -14,7 +13,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ..errors import LayerError
-from ..geometry.crs import crs_key, crs_label, screening_crs
+from ..geometry.crs import crs_key, screening_crs
 from ..geometry.project import reproject
 from ..geometry.repair import POLYGONAL, repair
 from ..inputs.encoding import dbf_encoding
@@ -200,6 +199,3 @@ def _coverage(spec: LayerSpec, crs: str, geoms, where):
         area = reproject(area, screening_crs(crs_key(meta["crs"])), crs)
     return area, f"polygon file {cov}"
 
-
-def describe_crs(layer: LoadedLayer) -> str:
-    return crs_label(layer.crs)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import numpy as np
 import shapely
 
 from ..geometry.project import reproject
 from ..geometry.repair import polygonal
 from ..units import areas
 from .basemaps import AMAP_NOTE, add_basemaps
-from .site_map import add_controls, map_html, notice_html
+from .site_map import add_controls, map_html, notice_html, write_text
 from .style import load_style, verdict_style, zone_style
 
 SIMPLIFY_M = 15.0
@@ -114,9 +113,8 @@ def _zone_css(style, zone):
 
 def _add_results(m, path, style, shift):
     """Sites of a `zoning screen` result (.gpkg layer 'screen' or .parquet) as verdict-coloured points."""
-    import folium
-    from folium.plugins import FastMarkerCluster
     import pyogrio
+    from folium.plugins import FastMarkerCluster
     from ..errors import InputError
     p = Path(path)
     try:
@@ -152,8 +150,4 @@ def _add_results(m, path, style, shift):
 def write_atlas(ctx, path, **kw) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = map_html(build_atlas(ctx, **kw))
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, map_html(build_atlas(ctx, **kw)))

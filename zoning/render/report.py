@@ -181,8 +181,5 @@ def write_report(result, ctx, path, *, map_html: str | None = None, style_path=N
     path = Path(path)
     if path.suffix.lower() == ".pdf":
         return html_to_pdf(report_html(result, ctx, map_html=None, style_path=style_path), path)
-    text = report_html(result, ctx, map_html=map_html, style_path=style_path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from .site_map import write_text
+    return write_text(path, report_html(result, ctx, map_html=map_html, style_path=style_path))

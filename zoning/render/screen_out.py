@@ -74,7 +74,7 @@ def _xlsx(out, state, chunks):
         if sheet == "screen":
             total = count
         elif count > EXCEL_MAX_ROWS:
-            ws.append([f"truncated: more findings than an Excel sheet holds; write .gpkg or .parquet for all"])
+            ws.append(["truncated: more findings than an Excel sheet holds; write .gpkg or .parquet for all"])
     if total > EXCEL_MAX_ROWS:
         raise OverflowError(f"{total} rows do not fit an Excel sheet; write .csv, .gpkg or .parquet")
     tmp = _tmp(out)

@@ -181,10 +181,14 @@ def map_html(m) -> str:
     return inline_assets(m.get_root().render())
 
 
-def write_site_map(result, ctx, path, **kw) -> Path:
+def write_text(path, text: str) -> Path:
+    """Write a page to a temporary file and rename it into place."""
     path = Path(path)
-    text = map_html(build_site_map(result, ctx, **kw))
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def write_site_map(result, ctx, path, **kw) -> Path:
+    return write_text(path, map_html(build_site_map(result, ctx, **kw)))

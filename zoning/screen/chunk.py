@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 import shapely
 
-from ..api import build_result, parse_date
+from ..api import build_result, parse_date, resolve_category
 from ..engine import Context, run
 from ..errors import ZoningError
 from ..geometry.normalise import normalise_batch
-from ..inputs.fields import parse_flag
 from ..rules.ruleset import VERDICTS
 from ..units import areas
 
@@ -135,13 +134,8 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
             errors[i] = str(si.error)
             continue
         try:
-            raw = si.category if si.category is not None else settings.default_category
-            if raw is None:
-                raise _missing_category(si, ctx)
-            cats[i] = ctx.catalogue.categories.match(raw, source=si.source, row=si.row, field="category")
-            majors[i] = settings.national_major if settings.national_major is not None else (
-                parse_flag(si.national_major, source=si.source, row=si.row, field="national_major")
-                if si.national_major is not None else False)
+            cats[i], majors[i] = resolve_category(ctx.catalogue, si, None, settings.national_major,
+                                                  default_category=settings.default_category)
             if si.date is not None:
                 dates[i] = parse_date(si.date)
         except ZoningError as exc:
@@ -174,13 +168,6 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
         if report_levels is not None and result.verdict in report_levels:
             reports.append((out_rows[-1], result))
     return ChunkResult(index, out_rows, out_findings, geometry, reports)
-
-
-def _missing_category(si, ctx):
-    from ..errors import CategoryError
-    return CategoryError("no project category in the row", source=si.source, row=si.row, field="category",
-                         expected="a category column (category, 类型, 项目类型 ...) or --default-category; codes: "
-                                  + ", ".join(ctx.catalogue.categories.by_code))
 
 
 def _as_error(si, message):
