@@ -97,12 +97,13 @@ def run(batch, categories, majors, ctx: Context) -> list[SiteOutcome | None]:
         in_force = status_on == "in_force"
         covered = np.zeros(n)
         if spec.is_raster:
-            from .overlay.raster_stats import zonal
+            from .overlay.raster_stats import zonal_batch
             from .rules.evaluate import evaluate_raster
-            for i in np.flatnonzero(ok):
-                st = zonal(layer, batch.projected[i], int(batch.epsg[i]))
-                covered[i] = st.covered_share
-                findings[i].extend(evaluate_raster(layer, st, categories[i], in_force))
+            for epsg in np.unique(batch.epsg[ok]):
+                rows = np.flatnonzero(ok & (batch.epsg == epsg))
+                for i, st in zip(rows, zonal_batch(layer, batch.projected[rows], int(epsg))):
+                    covered[i] = st.covered_share
+                    findings[i].extend(evaluate_raster(layer, st, categories[i], in_force))
         for epsg in (() if spec.is_raster else np.unique(batch.epsg[ok])):
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
             indexed = layer.indexed(int(epsg))

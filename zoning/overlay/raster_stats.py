@@ -1,19 +1,22 @@
-"""Zonal statistics of a raster under a site: windowed reads, masked by the site polygon.
+"""Zonal statistics of a raster under many sites at once: one windowed read per batch, exact cell fractions.
 
-Cells are weighted by the exact fraction of their area that the site covers (each cell's square clipped by the
-polygon), so a cell counts neither by its centre nor by touch. Nodata cells are left out of every share and
-reported. Slope is Horn's method on the DEM window read with a one-cell margin. Only the window around the site
-is ever read.
+Cells are weighted by the exact fraction of their area that each site covers (see `coverage`), so a cell counts
+neither by its centre nor by touch. Nodata cells are left out of every share and reported. Slope is Horn's
+method on the DEM window read with a one-cell margin. Only the window around the batch's sites is read.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from ..geometry.project import reproject
+from .coverage import TINY, coverage
+
+MAX_WINDOW_CELLS = 16_000_000   # a batch spread wider than this is read in spatial groups
 
 
 @dataclass
@@ -23,14 +26,6 @@ class RasterStats:
     valid_area_m2: float
     nodata_area_m2: float
     values: dict = field(default_factory=dict)
-
-
-def _cells(window_transform, rows, cols):
-    a, b, c, d, e, f = window_transform[:6]
-    r, q = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    x0, y0 = c + q * a, f + r * e
-    return shapely.box(np.minimum(x0, x0 + a), np.minimum(y0, y0 + e), np.maximum(x0, x0 + a),
-                       np.maximum(y0, y0 + e))
 
 
 def horn_slope(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
@@ -43,70 +38,102 @@ def horn_slope(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
 
 
-def zonal(layer, site_projected, site_epsg: int) -> RasterStats:
-    """Fractions, slope or class areas of `layer` under the site."""
-    site = reproject(site_projected, f"EPSG:{site_epsg}", layer.crs)
-    area = float(site.area)
-    with layer.open() as ds:
-        full = Window(0, 0, ds.width, ds.height)
-        exact = from_bounds(*site.bounds, transform=ds.transform)
-        c0, r0 = int(np.floor(exact.col_off)), int(np.floor(exact.row_off))
-        c1, r1 = int(np.ceil(exact.col_off + exact.width)), int(np.ceil(exact.row_off + exact.height))
-        try:   # every cell the site's bounds touch, clipped to the raster
-            win = Window(c0, r0, max(c1 - c0, 1), max(r1 - r0, 1)).intersection(full)
-        except Exception:   # rasterio raises WindowError when the site lies outside the raster
-            return RasterStats(0.0, area, 0.0, 0.0)
-        rows, cols = int(win.height), int(win.width)
-        if rows <= 0 or cols <= 0:
-            return RasterStats(0.0, area, 0.0, 0.0)
-        wt = ds.window_transform(win)
-        boxes = _cells(wt, rows, cols)
-        shapely.prepare(site)
-        frac_area = np.zeros(rows * cols)
-        flat = boxes.ravel()
-        hit = np.flatnonzero(shapely.intersects(site, flat))
-        inside = shapely.contains_properly(site, flat[hit])
-        cell_area = abs(wt.a * wt.e)
-        frac_area[hit[inside]] = cell_area
-        edge = hit[~inside]
-        if len(edge):
-            frac_area[edge] = shapely.area(shapely.intersection(flat[edge], site))
-        frac_area = frac_area.reshape(rows, cols)
-        band = layer.spec.band
-        if layer.rule_set.measure == "slope":
-            # the window plus a one-cell margin, NaN beyond the raster's edge (no boundless VRT: it is slow)
-            z = np.full((rows + 2, cols + 2), np.nan)
-            r0, c0 = int(win.row_off) - 1, int(win.col_off) - 1
-            rr0, cc0 = max(r0, 0), max(c0, 0)
-            rr1, cc1 = min(r0 + rows + 2, ds.height), min(c0 + cols + 2, ds.width)
-            z[rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = ds.read(
-                band, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0)).astype("float64")
-            if layer.nodata is not None:
-                z[z == layer.nodata] = np.nan
-            slope = horn_slope(z, abs(wt.a), abs(wt.e))
-            valid = ~np.isnan(slope)
-            data = slope
-        else:
-            data = ds.read(band, window=win)
-            valid = data != layer.nodata if layer.nodata is not None else np.ones(data.shape, dtype=bool)
-    w = np.where(valid, frac_area, 0.0)
-    valid_area = float(w.sum())
-    nodata_area = float(frac_area.sum() - valid_area)
-    share = valid_area / area if area > 0 else 0.0
-    if abs(area - valid_area) <= max(1e-6 * area, 1e-3):   # summed clipped cells vs. the polygon: float noise
-        share = 1.0
-    stats = RasterStats(share, area, valid_area, nodata_area)
-    if valid_area <= 0:
-        return stats
+_LOCAL = threading.local()
+
+
+def _window_values(layer, ds, r0, c0, r1, c1):
+    """(values, valid) of rows r0..r1-1 and columns c0..c1-1: slope in degrees or raw classes.
+
+    The last window of each layer is kept per thread: successive batches spread over one raster reuse it."""
+    key = (layer.path, layer.spec.band, layer.rule_set.measure, r0, c0, r1, c1)
+    kept = getattr(_LOCAL, "kept", None)
+    if kept is None:
+        kept = _LOCAL.kept = {}
+    hit = kept.get(layer.path)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    band = layer.spec.band
+    rows, cols = r1 - r0, c1 - c0
     if layer.rule_set.measure == "slope":
-        vals = np.where(valid, data, 0.0)
-        stats.values = {"mean_slope_deg": float((vals * w).sum() / valid_area),
-                        "max_slope_deg": float(vals[w > 0].max()),
-                        "slope_cells": vals, "weights": w}
+        # the window plus a one-cell margin, NaN beyond the raster's edge (no boundless VRT: it is slow)
+        z = np.full((rows + 2, cols + 2), np.nan)
+        rr0, cc0 = max(r0 - 1, 0), max(c0 - 1, 0)
+        rr1, cc1 = min(r1 + 1, ds.height), min(c1 + 1, ds.width)
+        z[rr0 - r0 + 1:rr1 - r0 + 1, cc0 - c0 + 1:cc1 - c0 + 1] = ds.read(
+            band, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0)).astype("float64")
+        if layer.nodata is not None:
+            z[z == layer.nodata] = np.nan
+        data = horn_slope(z, abs(ds.transform.a), abs(ds.transform.e))
+        valid = ~np.isnan(data)
+        data = np.where(valid, data, 0.0)
     else:
-        per_class = {}
-        for value in np.unique(data[w > 0]):
-            name = layer.classes.get(int(value), f"class {int(value)}")
-            per_class[name] = per_class.get(name, 0.0) + float(w[data == value].sum())
-        stats.values = {"class_area_m2": per_class}
-    return stats
+        data = ds.read(band, window=Window(c0, r0, cols, rows))
+        valid = data != layer.nodata if layer.nodata is not None else np.ones(data.shape, dtype=bool)
+    kept[layer.path] = (key, (data, valid))
+    return data, valid
+
+
+def zonal_batch(layer, sites_projected, site_epsg: int) -> list[RasterStats]:
+    """Fractions, slope or class areas of `layer` under each site of a batch."""
+    sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", layer.crs)
+    n = len(sites)
+    area = shapely.area(sites)
+    with layer.open() as ds:
+        cov = coverage(sites, ds.transform).nonzero()
+        inside = (cov.row >= 0) & (cov.row < ds.height) & (cov.col >= 0) & (cov.col < ds.width)
+        site, row, col, frac = cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside]
+        value = np.zeros(len(site), dtype=np.float64)
+        valid = np.zeros(len(site), dtype=bool)
+        for sel in _groups(site, row, col):
+            r0, c0 = int(row[sel].min()), int(col[sel].min())
+            r1, c1 = int(row[sel].max()) + 1, int(col[sel].max()) + 1
+            data, ok = _window_values(layer, ds, r0, c0, r1, c1)
+            value[sel] = data[row[sel] - r0, col[sel] - c0]
+            valid[sel] = ok[row[sel] - r0, col[sel] - c0]
+        cell_area = abs(ds.transform.a * ds.transform.e)
+    w_all = frac * cell_area
+    w = np.where(valid, w_all, 0.0)
+    valid_area = np.bincount(site, weights=w, minlength=n)
+    nodata_area = np.bincount(site, weights=w_all, minlength=n) - valid_area
+    share = np.where(area > 0, valid_area / np.where(area > 0, area, 1.0), 0.0)
+    share[np.abs(area - valid_area) <= np.maximum(1e-6 * area, 1e-3)] = 1.0   # summed cells vs. polygon: float noise
+    share[valid_area <= 0] = 0.0
+    out = [RasterStats(float(share[i]), float(area[i]), float(valid_area[i]), float(nodata_area[i]))
+           for i in range(n)]
+    counted = valid
+    if layer.rule_set.measure == "slope":
+        mean = np.bincount(site, weights=w * value, minlength=n)
+        top = np.full(n, -np.inf)
+        np.maximum.at(top, site[counted], value[counted])
+        thresholds = sorted({r.threshold for r in layer.rule_set.rules})
+        over = {t: np.bincount(site, weights=w * (value > t), minlength=n) for t in thresholds}
+        for i in np.flatnonzero(valid_area > 0):
+            out[i].values = {"mean_slope_deg": float(mean[i] / valid_area[i]), "max_slope_deg": float(top[i]),
+                             "over_m2": {t: float(over[t][i]) for t in thresholds}}
+    else:
+        codes, inv = np.unique(value[counted].astype(np.int64), return_inverse=True)
+        per = np.bincount(site[counted] * len(codes) + inv, weights=w[counted],
+                          minlength=n * len(codes)).reshape(n, len(codes)) if len(codes) else np.zeros((n, 0))
+        names = [layer.classes.get(int(v), f"class {int(v)}") for v in codes]
+        for i in np.flatnonzero(valid_area > 0):
+            per_class = {}
+            for k in np.flatnonzero(per[i] > 0):
+                per_class[names[k]] = per_class.get(names[k], 0.0) + float(per[i, k])
+            out[i].values = {"class_area_m2": per_class}
+    return out
+
+
+def _groups(site, row, col):
+    """Index arrays of cells to read together: one window unless the batch spans more than MAX_WINDOW_CELLS."""
+    if len(site) == 0:
+        return []
+    span = (int(row.max()) - int(row.min()) + 1) * (int(col.max()) - int(col.min()) + 1)
+    if span <= MAX_WINDOW_CELLS:
+        return [np.arange(len(site))]
+    tile = int(np.sqrt(MAX_WINDOW_CELLS)) // 2
+    # group by the tile of each site's first cell; a site's cells stay together
+    first = np.r_[0, np.flatnonzero(site[1:] != site[:-1]) + 1]
+    key_of_site = np.zeros(int(site.max()) + 1, dtype=np.int64)
+    key_of_site[site[first]] = (row[first] // tile) * 1_000_003 + col[first] // tile
+    keys = key_of_site[site]
+    return [np.flatnonzero(keys == k) for k in np.unique(keys)]

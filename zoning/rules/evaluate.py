@@ -86,11 +86,11 @@ def evaluate_raster(layer, st, category: str, in_force: bool) -> list[Finding]:
              "method": "cells weighted by the exact covered fraction (polygon clipping); nodata cells left out"}
     measured = {}
     if rs.measure == "slope":
-        cells, w = st.values.get("slope_cells"), st.values.get("weights")
+        over = st.values.get("over_m2", {})
         stats.update(mean_slope_deg=round(st.values.get("mean_slope_deg", 0.0), 2),
                      max_slope_deg=round(st.values.get("max_slope_deg", 0.0), 2))
         for thr in sorted({r.threshold for r in rs.rules}):
-            area = float(w[cells > thr].sum()) if cells is not None else 0.0
+            area = over.get(thr, 0.0)
             measured[thr] = area
             stats[f"over_{thr:g}_deg_m2"] = round(area, 2)
             stats[f"over_{thr:g}_deg_share"] = round(share_of(area), 6)
