@@ -30,6 +30,23 @@ class IndexedLayer:
     part_zone: np.ndarray       # zone code of each part
     tree: shapely.STRtree       # over the parts
     coverage: object            # projected coverage polygon, or None = unbounded
+    _segments: tuple | None = None
+
+    def segments(self):
+        """(boundary segments of the parts, their feature, STRtree): what nearest-zone distances search.
+
+        Parts' cut lines are included: they lie inside the zone, so they are never nearer than its boundary."""
+        if self._segments is None:
+            rings, ring_part = shapely.get_rings(shapely.get_parts(self.parts), return_index=True) \
+                if len(self.parts) else (np.array([], dtype=object), np.array([], dtype=np.int64))
+            part_of_piece = np.repeat(np.arange(len(self.parts)), shapely.get_num_geometries(self.parts))
+            xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+            same = ring_of[1:] == ring_of[:-1]
+            segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)) if same.any() \
+                else np.array([], dtype=object)
+            feature = self.part_feature[part_of_piece[ring_part[ring_of[:-1][same]]]]
+            self._segments = (segs, feature, shapely.STRtree(segs))
+        return self._segments
 
     @classmethod
     def build(cls, layer, epsg: int) -> "IndexedLayer":

@@ -100,8 +100,8 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
     untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs))
-    ms, mp, md = _nearest(indexed.tree, parts, sites, untouched)
-    return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, part_feature[mp], md)
+    ms, mf, md = _nearest(indexed, sites, untouched)
+    return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, mf, md)
 
 
 def _within(tree, parts, sites, rows, radius):
@@ -119,49 +119,33 @@ def _within(tree, parts, sites, rows, radius):
     return s[keep], p[keep], dist[keep]
 
 
-def _nearest(tree, parts, sites, rows, radius=1000.0):
-    """(site, part, distance) of the nearest part of each site in `rows`.
+def _nearest(indexed, sites, rows):
+    """(site, feature, distance) of the nearest feature of each site in `rows`, for sites touching none.
 
-    Branch and bound over bounding-box candidates within a radius that grows until it holds the answer:
-    a part's representative point bounds the distance from above, bounding boxes bound it from below, and
-    only parts whose lower bound beats the best upper bound get an exact distance.
-    """
+    Exact, in two vectorised tree queries over the layer's boundary segments: the site's centroid finds its
+    nearest segment, whose distance to the site, U, bounds the answer from above. With r the farthest vertex
+    from the centroid, only segments within U + r of the centroid can be nearer, and those get exact distances.
+    Ties go to the lowest feature index."""
     e = np.array([], dtype=np.int64)
-    if len(parts) == 0 or len(rows) == 0:
+    segs, seg_feature, tree = indexed.segments()
+    if len(segs) == 0 or len(rows) == 0:
         return e, e, np.array([])
-    pb = shapely.bounds(parts)
-    reps = shapely.points(shapely.get_coordinates(shapely.get_exterior_ring(parts))[
-        np.r_[0, np.cumsum(shapely.get_num_coordinates(shapely.get_exterior_ring(parts)))[:-1]]])
-    out_s, out_p, out_d = [], [], []
-    todo = rows
-    while len(todo):
-        sb = shapely.bounds(sites[todo])
-        boxes = shapely.box(sb[:, 0] - radius, sb[:, 1] - radius, sb[:, 2] + radius, sb[:, 3] + radius)
-        k, p = tree.query(boxes)
-        done = np.zeros(len(todo), dtype=bool)
-        if len(k):
-            s_b, p_b = sb[k], pb[p]
-            gap_x = np.maximum(0, np.maximum(p_b[:, 0] - s_b[:, 2], s_b[:, 0] - p_b[:, 2]))
-            gap_y = np.maximum(0, np.maximum(p_b[:, 1] - s_b[:, 3], s_b[:, 1] - p_b[:, 3]))
-            lower = np.hypot(gap_x, gap_y)
-            upper = shapely.distance(sites[todo[k]], reps[p])
-            best_upper = np.full(len(todo), np.inf)
-            np.minimum.at(best_upper, k, upper)
-            keep = lower <= best_upper[k]
-            k, p = k[keep], p[keep]
-            dist = shapely.distance(sites[todo[k]], parts[p])
-            k, p, dist = _group_min(k, np.zeros_like(k), dist, payload=p)
-            # exact only when the best found lies inside the searched radius
-            done[k] = dist <= radius
-            sel = done[k]
-            out_s.append(todo[k[sel]]), out_p.append(p[sel]), out_d.append(dist[sel])
-        todo = todo[~done]
-        radius *= 2
-        if radius > 4e7:   # beyond any distance on Earth: nothing to find
-            break
-    s, p, d = np.concatenate(out_s), np.concatenate(out_p), np.concatenate(out_d)
-    order = np.argsort(s, kind="stable")
-    return s[order], p[order], d[order]
+    geoms = sites[rows]
+    pts = shapely.centroid(geoms)
+    c = shapely.get_coordinates(pts)
+    xy, idx = shapely.get_coordinates(geoms, return_index=True)
+    reach = np.zeros(len(rows))
+    np.maximum.at(reach, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
+    (k, p) = tree.query_nearest(pts, all_matches=False)
+    bound = np.full(len(rows), np.inf)
+    bound[k] = shapely.distance(geoms[k], segs[p])     # the site's own distance to that segment: an upper bound
+    k, p = tree.query(pts, predicate="dwithin", distance=(bound + reach) * (1 + 1e-9) + 1e-6)
+    dist = shapely.distance(geoms[k], segs[p])
+    feat = seg_feature[p]
+    order = np.lexsort((feat, dist, k))
+    k, feat, dist = k[order], feat[order], dist[order]
+    first = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1] if len(k) else e
+    return rows[k[first]], feat[first], dist[first]
 
 
 def _zone_sums(hs, hz, ha):
