@@ -6,15 +6,16 @@ read its results. Nothing else overlays or judges.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .errors import LayerError, RuleSetError
 from .layers import Manifest, load_layer
 from .overlay.measure import measure
-from .rules.evaluate import evaluate_layer, near_distance
-from .verdict.decide import layer_status, overall
+from .rules.evaluate import evaluate_layer, evaluate_raster, near_distance
+from .verdict.decide import incomplete_reasons, layer_status, worst_per_site
+from .verdict.findings import Findings, FindingsBuilder
 from .verdict.result import LayerReport
 
 
@@ -79,65 +80,89 @@ class SiteOutcome:
     warnings: list
 
 
-def run(batch, categories, majors, ctx: Context) -> list[SiteOutcome | None]:
-    """Outcomes per row of `batch` (None for rows in error). `categories` are codes, `majors` booleans."""
+@dataclass
+class BatchOutcome:
+    """Verdicts of a batch as arrays; rows in error have `ok` False. `site(i)` is one row as `check` sees it."""
+    ok: np.ndarray
+    verdict: np.ndarray            # per site
+    complete: np.ndarray
+    reasons: list                  # per site: why incomplete
+    warnings: list                 # per site
+    layers: list                   # LayerReport per manifest layer, without status and covered share
+    status: np.ndarray             # (sites, layers)
+    covered: np.ndarray            # (sites, layers); NaN for a layer that failed
+    findings: Findings
+
+    def site(self, i: int) -> SiteOutcome | None:
+        if not self.ok[i]:
+            return None
+        reports = [replace(info, status=str(self.status[i, k]), warnings=list(info.warnings),
+                           covered_share=None if np.isnan(self.covered[i, k]) else float(self.covered[i, k]))
+                   for k, info in enumerate(self.layers)]
+        return SiteOutcome(str(self.verdict[i]), bool(self.complete[i]), list(self.reasons[i]), reports,
+                           self.findings.of_site(i), list(self.warnings[i]))
+
+
+def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
+    """Verdicts for every row of `batch`. `categories` are codes, `majors` booleans, per row."""
     n = len(batch)
     ok = np.array([e is None for e in batch.errors], dtype=bool)
-    findings = [[] for _ in range(n)]
-    reports = [[] for _ in range(n)]
-    warnings = [list(w) for w in batch.warnings]
-    for spec in ctx.manifest.layers:
+    categories = np.array([c if c is not None else "" for c in categories], dtype=object)
+    majors = np.array([bool(m) for m in majors], dtype=bool)
+    layers = list(ctx.manifest.layers)
+    out = FindingsBuilder(n)
+    status = np.empty((n, len(layers)), dtype=object)
+    covered = np.full((n, len(layers)), np.nan)
+    infos = []
+    for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)
         status_on = rs.status_on(ctx.date) if rs else None
         if layer is None:
-            for i in np.flatnonzero(ok):
-                reports[i].append(LayerReport(id=spec.id, kind=spec.kind, rule_set=spec.rule_set, status="failed",
-                                              version=spec.version, rule_set_status=status_on, error=error))
+            infos.append(LayerReport(id=spec.id, kind=spec.kind, rule_set=spec.rule_set, status="failed",
+                                     version=spec.version, rule_set_status=status_on, error=error))
+            status[:, k] = "failed"
             continue
+        infos.append(LayerReport(id=spec.id, kind=spec.kind, rule_set=spec.rule_set, status="", version=layer.version,
+                                 sha256=layer.sha256, rule_set_status=status_on,
+                                 coverage="raster extent (valid cells)" if spec.is_raster else layer.coverage_label,
+                                 warnings=list(layer.warnings)))
         in_force = status_on == "in_force"
-        covered = np.zeros(n)
-        if spec.is_raster:
-            from .overlay.raster_stats import zonal_batch
-            from .rules.evaluate import evaluate_raster
-            for epsg in np.unique(batch.epsg[ok]):
-                rows = np.flatnonzero(ok & (batch.epsg == epsg))
-                for i, st in zip(rows, zonal_batch(layer, batch.projected[rows], int(epsg))):
-                    covered[i] = st.covered_share
-                    findings[i].extend(evaluate_raster(layer, st, categories[i], in_force))
-        for epsg in (() if spec.is_raster else np.unique(batch.epsg[ok])):
+        for epsg in np.unique(batch.epsg[ok]):
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
+            if spec.is_raster:
+                from .overlay.raster_stats import zonal_batch
+                st = zonal_batch(layer, batch.projected[rows], int(epsg))
+                covered[rows, k] = st.covered_share
+                evaluate_raster(layer, st, rows, categories[rows], in_force, out, k)
+                continue
             indexed = layer.indexed(int(epsg))
             m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,
                         tolerance=batch.tolerance, near_m=near_distance(rs),
-                        inner=lambda k, rows=rows: batch.inner(rows[k]))
-            covered[rows] = m.covered
-            sub = _Rows(batch, rows)
-            per_site = evaluate_layer(indexed, m, sub, [categories[i] for i in rows], [majors[i] for i in rows],
-                                      in_force)
-            for k, fs in per_site.items():
-                findings[rows[k]].extend(fs)
-        for i in np.flatnonzero(ok):
-            layer_findings = [f for f in findings[i] if f.layer == spec.id]
-            reports[i].append(LayerReport(
-                id=spec.id, kind=spec.kind, rule_set=spec.rule_set,
-                status=layer_status(covered[i], layer_findings, in_force), version=layer.version,
-                sha256=layer.sha256, rule_set_status=status_on, covered_share=float(covered[i]),
-                coverage="raster extent (valid cells)" if spec.is_raster else layer.coverage_label,
-                warnings=list(layer.warnings)))
-    out: list[SiteOutcome | None] = [None] * n
-    for i in np.flatnonzero(ok):
-        bounded = [r for r in reports[i] if r.coverage not in (None, "unbounded") and r.covered_share is not None]
-        if bounded and all(r.covered_share == 0 for r in bounded):
-            warnings[i].append("the site lies outside the coverage of every bounded layer ("
-                               + ", ".join(r.id for r in bounded) + "); check its coordinates and CRS")
-        verdict, complete, reasons = overall(findings[i], reports[i])
-        out[i] = SiteOutcome(verdict, complete, reasons, reports[i], findings[i], warnings[i])
-    return out
-
-
-class _Rows:
-    """A view of some rows of a batch, indexed from 0, for the rule evaluation."""
-
-    def __init__(self, batch, rows):
-        self.projected = batch.projected[rows]
-        self.area = batch.area[rows]
+                        inner=lambda j, rows=rows: batch.inner(rows[j]))
+            covered[rows, k] = m.covered
+            evaluate_layer(indexed, m, batch.projected[rows], batch.area[rows], rows, categories[rows],
+                           majors[rows], in_force, out, k)
+    findings = out.build()
+    driving = findings["drives_verdict"]
+    for k, spec in enumerate(ctx.manifest.layers):
+        if infos[k].status == "failed":
+            continue
+        in_force = infos[k].rule_set_status == "in_force"
+        hit = np.zeros(n, dtype=bool)
+        hit[findings["site"][driving & (findings["layer_index"] == k)]] = True
+        status[:, k] = layer_status(covered[:, k], hit, in_force)
+    warnings = [list(w) for w in batch.warnings]
+    bounded = [k for k, info in enumerate(infos) if info.coverage not in (None, "unbounded")
+               and info.status != "failed"]
+    if bounded:
+        outside = ok & np.all(covered[:, bounded] == 0, axis=1)
+        note = ("the site lies outside the coverage of every bounded layer ("
+                + ", ".join(infos[k].id for k in bounded) + "); check its coordinates and CRS")
+        for i in np.flatnonzero(outside):
+            warnings[i].append(note)
+    verdict = worst_per_site(findings, n)
+    reasons = incomplete_reasons(infos, status, covered)
+    complete = np.array([not r for r in reasons], dtype=bool)
+    verdict[~ok] = None
+    status[~ok] = None
+    return BatchOutcome(ok, verdict, complete & ok, reasons, warnings, infos, status, covered, findings)

@@ -40,9 +40,9 @@ def suggest(result, ctx, *, radius_m: float = 3000.0, step_m: float | None = Non
         geoms = [shapely.affinity.translate(site, dx, dy) for dx, dy in chunk]
         inputs = [SiteInput(geometry=g, crs=f"EPSG:{epsg}", source="suggestion") for g in geoms]
         batch = normalise_batch(inputs, tolerance_m=result.tolerance_m)
-        outcomes = run(batch, [cat] * len(inputs), [major] * len(inputs), ctx)
-        for (dx, dy), g, o in zip(chunk, geoms, outcomes):
-            if o is None or not o.complete or o.verdict == "prohibited":
+        res = run(batch, [cat] * len(inputs), [major] * len(inputs), ctx)
+        for k, ((dx, dy), g) in enumerate(zip(chunk, geoms)):
+            if not res.ok[k] or not res.complete[k] or res.verdict[k] == "prohibited":
                 continue
             full = zoning.check(g, category=cat, national_major=major, crs=f"EPSG:{epsg}", context=ctx,
                                 tolerance_m=result.tolerance_m, name=f"{result.site['name'] or ''} (建议 suggested)")

@@ -14,18 +14,24 @@ import shapely
 from rasterio.windows import Window
 
 from ..geometry.project import reproject
-from .coverage import TINY, coverage
+from .coverage import coverage
 
 MAX_WINDOW_CELLS = 16_000_000   # a batch spread wider than this is read in spatial groups
 
 
 @dataclass
 class RasterStats:
-    covered_share: float                 # share of the site over valid (not nodata) cells of the raster
-    site_area_m2: float                  # in the raster's CRS
-    valid_area_m2: float
-    nodata_area_m2: float
-    values: dict = field(default_factory=dict)
+    """Per-site statistics of one raster layer for a batch (arrays indexed by site)."""
+    measure: str
+    covered_share: np.ndarray            # share of the site over valid (not nodata) cells of the raster
+    site_area: np.ndarray                # m², in the raster's CRS
+    valid_area: np.ndarray
+    nodata_area: np.ndarray
+    mean_slope: np.ndarray | None = None
+    max_slope: np.ndarray | None = None
+    over: dict = field(default_factory=dict)           # slope threshold -> area steeper, m²
+    class_names: list = field(default_factory=list)    # land cover: class names, columns of class_area
+    class_area: np.ndarray | None = None               # (sites, classes) m²
 
 
 def horn_slope(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
@@ -73,7 +79,7 @@ def _window_values(layer, ds, r0, c0, r1, c1):
     return data, valid
 
 
-def zonal_batch(layer, sites_projected, site_epsg: int) -> list[RasterStats]:
+def zonal_batch(layer, sites_projected, site_epsg: int) -> RasterStats:
     """Fractions, slope or class areas of `layer` under each site of a batch."""
     sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", layer.crs)
     n = len(sites)
@@ -98,29 +104,22 @@ def zonal_batch(layer, sites_projected, site_epsg: int) -> list[RasterStats]:
     share = np.where(area > 0, valid_area / np.where(area > 0, area, 1.0), 0.0)
     share[np.abs(area - valid_area) <= np.maximum(1e-6 * area, 1e-3)] = 1.0   # summed cells vs. polygon: float noise
     share[valid_area <= 0] = 0.0
-    out = [RasterStats(float(share[i]), float(area[i]), float(valid_area[i]), float(nodata_area[i]))
-           for i in range(n)]
-    counted = valid
-    if layer.rule_set.measure == "slope":
-        mean = np.bincount(site, weights=w * value, minlength=n)
-        top = np.full(n, -np.inf)
-        np.maximum.at(top, site[counted], value[counted])
-        thresholds = sorted({r.threshold for r in layer.rule_set.rules})
-        over = {t: np.bincount(site, weights=w * (value > t), minlength=n) for t in thresholds}
-        for i in np.flatnonzero(valid_area > 0):
-            out[i].values = {"mean_slope_deg": float(mean[i] / valid_area[i]), "max_slope_deg": float(top[i]),
-                             "over_m2": {t: float(over[t][i]) for t in thresholds}}
+    st = RasterStats(layer.rule_set.measure, share, area, valid_area, nodata_area)
+    if st.measure == "slope":
+        st.mean_slope = np.bincount(site, weights=w * value, minlength=n) / np.where(valid_area > 0, valid_area, 1)
+        st.max_slope = np.full(n, -np.inf)
+        np.maximum.at(st.max_slope, site[valid], value[valid])
+        st.over = {t: np.bincount(site, weights=w * (value > t), minlength=n)
+                   for t in sorted({r.threshold for r in layer.rule_set.rules})}
     else:
-        codes, inv = np.unique(value[counted].astype(np.int64), return_inverse=True)
-        per = np.bincount(site[counted] * len(codes) + inv, weights=w[counted],
-                          minlength=n * len(codes)).reshape(n, len(codes)) if len(codes) else np.zeros((n, 0))
+        codes, inv = np.unique(value[valid].astype(np.int64), return_inverse=True)
         names = [layer.classes.get(int(v), f"class {int(v)}") for v in codes]
-        for i in np.flatnonzero(valid_area > 0):
-            per_class = {}
-            for k in np.flatnonzero(per[i] > 0):
-                per_class[names[k]] = per_class.get(names[k], 0.0) + float(per[i, k])
-            out[i].values = {"class_area_m2": per_class}
-    return out
+        st.class_names = list(dict.fromkeys(names))
+        class_col = np.array([st.class_names.index(nm) for nm in names], dtype=np.int64)
+        k = len(st.class_names)
+        st.class_area = np.bincount(site[valid] * k + class_col[inv], weights=w[valid], minlength=n * k).reshape(n, k) \
+            if k else np.zeros((n, 0))
+    return st
 
 
 def _groups(site, row, col):

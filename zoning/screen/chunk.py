@@ -4,14 +4,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
-from ..api import build_result, parse_date, resolve_category
+from ..api import build_result, parse_date, resolve_category, rule_sets_dict
 from ..engine import Context, run
 from ..errors import ZoningError
 from ..geometry.normalise import normalise_batch
 from ..rules.ruleset import VERDICTS
-from ..units import areas
+from ..units import areas, rnd
 
 BASE_COLUMNS = ["row", "id", "name", "category", "category_name", "national_major", "date", "verdict", "complete",
                 "site_area_m2", "site_area_mu", "rules", "incomplete_reasons", "warnings", "error",
@@ -65,63 +68,26 @@ class ChunkSettings:
 @dataclass
 class ChunkResult:
     index: int
-    rows: list[dict]            # one per input row, in input order
-    findings: list[dict]        # the JSON findings of `check`, with the row number
-    geometry: list              # CGCS2000 lon/lat WKB per row (None for rows in error)
+    rows: object                # pyarrow Table: one row per input row, in input order, with geometry_wkb
+    findings: object            # pyarrow Table: the JSON findings of `check`, with the row number
     reports: list               # (row dict, CheckResult) of rows whose report was asked for
 
 
-def _worst_zone(findings, layer_id):
-    """The layer's worst zone: worst verdict among driving overlaps, else the largest overlap or contact."""
-    hits = [f for f in findings if f.layer == layer_id and f.type in ("overlap", "boundary_contact")]
-    if not hits:
-        return None
-    drive = [f for f in hits if f.drives_verdict] or hits
-    return min(drive, key=lambda f: (VERDICTS.index(f.verdict) if f.verdict in VERDICTS else 9, -f.overlap_m2))
+def _resolver(ctx, settings):
+    """Category and flag per site, resolved once per distinct raw value (errors name their row)."""
+    memo = {}
 
-
-def summary_row(result, row: int, layer_ids) -> dict:
-    """The output row of one CheckResult: what `screen` writes for a site that `check` would judge so."""
-    s = result.site
-    out = {"row": row, "id": s["id"], "name": s["name"], "category": s["category"],
-           "category_name": s["category_name"], "national_major": s["national_major"], "date": result.date,
-           "verdict": result.verdict, "complete": result.complete, "site_area_m2": s["area_m2"],
-           "site_area_mu": s["area_mu"],
-           "rules": ";".join(dict.fromkeys(f.rule for f in result.findings if f.drives_verdict and f.rule)),
-           "incomplete_reasons": "; ".join(result.incomplete_reasons), "warnings": "; ".join(result.warnings),
-           "error": "", "geometry_sha256": s["geometry_sha256"],
-           "layer_versions": json.dumps({l.id: l.version for l in result.layers}, ensure_ascii=False),
-           "rule_versions": json.dumps({r["id"]: r["version"] for r in result.rule_sets}, ensure_ascii=False)}
-    status = {l.id: l.status for l in result.layers}
-    for lid in layer_ids:
-        f = _worst_zone(result.findings, lid)
-        a = areas(f.overlap_m2) if f else None
-        out.update({f"{lid}_status": status.get(lid, ""), f"{lid}_zone": f.zone if f else "",
-                    f"{lid}_zone_name": f.zone_name if f else "", f"{lid}_overlap_m2": a["m2"] if f else 0.0,
-                    f"{lid}_overlap_mu": a["mu"] if f else 0.0,
-                    f"{lid}_share": round(f.overlap_share, 6) if f else 0.0})
-    return out
-
-
-def error_row(row: int, site, message: str, layer_ids) -> dict:
-    out = {c: None for c in columns(layer_ids)}
-    out.update({"row": row, "id": site.id or "", "name": site.name or "", "category": site.category or "",
-                "error": message, "complete": False, "national_major": False, "site_area_m2": 0.0,
-                "site_area_mu": 0.0})
-    for lid in layer_ids:
-        out[f"{lid}_overlap_m2"] = out[f"{lid}_overlap_mu"] = out[f"{lid}_share"] = 0.0
-    return out
-
-
-def finding_dicts(result, row: int) -> list[dict]:
-    out = []
-    for f in result.findings:
-        d = f.to_dict()
-        d["features"] = json.dumps(d["features"], ensure_ascii=False)
-        d["corridor"] = json.dumps(d["corridor"], ensure_ascii=False)
-        d["stats"] = json.dumps(d["stats"], ensure_ascii=False)
-        out.append({"row": row, "id": result.site["id"], **d})
-    return out
+    def resolve(si):
+        key = (si.category, si.national_major)
+        if key not in memo:
+            try:
+                memo[key] = resolve_category(ctx.catalogue, si, None, settings.national_major,
+                                             default_category=settings.default_category)
+            except ZoningError:
+                return resolve_category(ctx.catalogue, si, None, settings.national_major,
+                                        default_category=settings.default_category)   # raises with the row
+        return memo[key]
+    return resolve
 
 
 def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, report_levels=None) -> ChunkResult:
@@ -129,45 +95,141 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
     layer_ids = [s.id for s in ctx.manifest.layers]
     n = len(sites)
     cats, majors, dates, errors = [None] * n, [False] * n, [ctx.date] * n, [None] * n
+    resolve, parsed = _resolver(ctx, settings), {}
     for i, si in enumerate(sites):
         if si.error is not None:
             errors[i] = str(si.error)
             continue
         try:
-            cats[i], majors[i] = resolve_category(ctx.catalogue, si, None, settings.national_major,
-                                                  default_category=settings.default_category)
+            cats[i], majors[i] = resolve(si)
             if si.date is not None:
-                dates[i] = parse_date(si.date)
+                if si.date not in parsed:
+                    parsed[si.date] = parse_date(si.date)
+                dates[i] = parsed[si.date]
         except ZoningError as exc:
             errors[i] = str(exc)
     batch = normalise_batch([si if e is None else _as_error(si, e) for si, e in zip(sites, errors)],
                             crs_option=settings.crs, radius_m=settings.radius_m, width_m=settings.width_m,
                             tolerance_m=ctx.tolerance_m)
-    outcomes = [None] * n
+    row_no = np.array([si.row if si.row is not None else i + 1 for i, si in enumerate(sites)], dtype=np.int64)
+    ids = np.array([si.id or "" for si in sites], dtype=object)
+    cols = _error_columns(sites, row_no, ids, [errors[i] or str(batch.errors[i]) for i in range(n)], layer_ids)
+    finding_tables, reports = [], []
     for d in sorted(set(dates)):
-        rows = [i for i in range(n) if dates[i] == d and batch.errors[i] is None]
-        if not rows:
+        rows = np.array([i for i in range(n) if dates[i] == d and batch.errors[i] is None], dtype=np.int64)
+        if not len(rows):
             continue
         sub_ctx = ctx.on_date(d)
         sub = batch.subset(rows)
-        for i, o in zip(rows, run(sub, [cats[i].code for i in rows], [majors[i] for i in rows], sub_ctx)):
-            outcomes[i] = (o, sub_ctx)
-    out_rows, out_findings, geometry, reports = [], [], [], []
-    for i, si in enumerate(sites):
-        row = si.row if si.row is not None else i + 1
-        if outcomes[i] is None:
-            message = errors[i] or str(batch.errors[i])
-            out_rows.append(error_row(row, si, message, layer_ids))
-            geometry.append(None)
-            continue
-        outcome, sub_ctx = outcomes[i]
-        result = build_result(sub_ctx, batch, i, cats[i], majors[i], outcome)
-        out_rows.append(summary_row(result, row, layer_ids))
-        out_findings.extend(finding_dicts(result, row))
-        geometry.append(shapely.to_wkb(batch.lonlat[i]))
-        if report_levels is not None and result.verdict in report_levels:
-            reports.append((out_rows[-1], result))
-    return ChunkResult(index, out_rows, out_findings, geometry, reports)
+        outcome = run(sub, [cats[i].code for i in rows], [majors[i] for i in rows], sub_ctx)
+        _fill_rows(cols, rows, sub, outcome, sub_ctx, [cats[i] for i in rows], [majors[i] for i in rows], layer_ids)
+        finding_tables.append(_finding_table(outcome.findings, rows, row_no, ids))
+        if report_levels is not None:
+            for j in np.flatnonzero(np.isin(outcome.verdict, list(report_levels))):
+                i = rows[j]
+                result = build_result(sub_ctx, sub, j, cats[i], majors[i], outcome.site(j))
+                reports.append(({"row": int(row_no[i]), "id": ids[i]}, result))
+    geometry = np.empty(n, dtype=object)
+    good = np.flatnonzero([e is None for e in batch.errors])
+    geometry[good] = shapely.to_wkb(batch.lonlat[good])
+    table = _table(cols, row_schema(layer_ids)).append_column("geometry_wkb", pa.array(geometry, pa.binary()))
+    if finding_tables:
+        findings = pa.concat_tables(finding_tables)
+        findings = findings.take(pc.sort_indices(findings.column("_pos")))
+        findings = findings.drop_columns(["_pos"])
+    else:
+        findings = finding_schema().empty_table()
+    return ChunkResult(index, table, findings, reports)
+
+
+def _error_columns(sites, row_no, ids, errors, layer_ids) -> dict:
+    """Every row as if in error: the rows that get verdicts are filled in afterwards."""
+    n = len(sites)
+    cols = {c: np.full(n, None, dtype=object) for c in columns(layer_ids)}
+    cols.update({"row": row_no, "id": ids, "name": np.array([si.name or "" for si in sites], dtype=object),
+                 "category": np.array([si.category or "" for si in sites], dtype=object),
+                 "error": np.array(errors, dtype=object), "complete": np.zeros(n, dtype=bool),
+                 "national_major": np.zeros(n, dtype=bool), "site_area_m2": np.zeros(n), "site_area_mu": np.zeros(n)})
+    for lid in layer_ids:
+        for c in ("overlap_m2", "overlap_mu", "share"):
+            cols[f"{lid}_{c}"] = np.zeros(n)
+    return cols
+
+
+def _fill_rows(cols, rows, sub, outcome, ctx, cats, majors, layer_ids):
+    """The output row of each site that `run` judged: what `check` would report for it."""
+    a = areas(sub.area)
+    f = outcome.findings
+    site_of = f["site"]
+    drive = f["drives_verdict"] & np.array([r is not None for r in f["rule"]], dtype=bool)
+    rules = [[] for _ in rows]
+    for s, rule in zip(site_of[drive].tolist(), f["rule"][drive].tolist()):
+        if rule not in rules[s]:
+            rules[s].append(rule)
+    versions = json.dumps({l.id: l.version for l in outcome.layers}, ensure_ascii=False)
+    rule_versions = json.dumps({r["id"]: r["version"] for r in rule_sets_dict(ctx)}, ensure_ascii=False)
+    values = {
+        "name": [sub.inputs[j].name or "" for j in range(len(rows))], "category": [c.code for c in cats],
+        "category_name": [c.name for c in cats], "national_major": majors, "date": ctx.date.isoformat(),
+        "verdict": outcome.verdict, "complete": outcome.complete, "site_area_m2": a["m2"], "site_area_mu": a["mu"],
+        "rules": [";".join(r) for r in rules], "incomplete_reasons": ["; ".join(r) for r in outcome.reasons],
+        "warnings": ["; ".join(w) for w in outcome.warnings], "error": "", "geometry_sha256": sub.sha256,
+        "layer_versions": versions, "rule_versions": rule_versions}
+    for name, v in values.items():
+        cols[name][rows] = v
+    hit_type = np.isin(f["type"], ["overlap", "boundary_contact"])
+    rank = np.array([VERDICTS.index(v) if v in VERDICTS else 9 for v in f["verdict"]], dtype=np.int64)
+    for k, lid in enumerate(layer_ids):
+        cols[f"{lid}_status"][rows] = outcome.status[:, k]
+        sel = np.flatnonzero(hit_type & (f["layer_index"] == k))
+        zone = np.full(len(rows), "", dtype=object)
+        zone_name = np.full(len(rows), "", dtype=object)
+        overlap, share = np.zeros(len(rows)), np.zeros(len(rows))
+        if len(sel):
+            # the layer's worst zone: worst verdict among driving overlaps, else the largest overlap or contact
+            order = np.lexsort((-f["overlap_m2"][sel], rank[sel], ~f["drives_verdict"][sel], site_of[sel]))
+            sel = sel[order]
+            first = sel[np.r_[True, site_of[sel][1:] != site_of[sel][:-1]]]
+            s = site_of[first]
+            zone[s], zone_name[s] = f["zone"][first], f["zone_name"][first]
+            overlap[s], share[s] = f["overlap_m2"][first], f["overlap_share"][first]
+        oa = areas(overlap)
+        cols[f"{lid}_zone"][rows], cols[f"{lid}_zone_name"][rows] = zone, zone_name
+        cols[f"{lid}_overlap_m2"][rows], cols[f"{lid}_overlap_mu"][rows] = oa["m2"], oa["mu"]
+        cols[f"{lid}_share"][rows] = rnd(share, 6)
+
+
+def _finding_table(f, rows, row_no, ids):
+    """The findings of a batch as the findings table: exactly the JSON findings of `check`, with the row."""
+    import pyarrow as pa
+    pos = rows[f["site"]]
+    a = areas(f["overlap_m2"])
+    dist = f["distance_m"]
+    data = {"row": row_no[pos], "id": ids[pos]}
+    for name in FINDING_COLUMNS[2:]:
+        if name == "overlap_m2":
+            data[name] = a["m2"]
+        elif name == "overlap_ha":
+            data[name] = a["ha"]
+        elif name == "overlap_mu":
+            data[name] = a["mu"]
+        elif name == "overlap_share":
+            data[name] = rnd(f["overlap_share"], 6)
+        elif name == "distance_m":
+            data[name] = pa.array(rnd(np.nan_to_num(dist), 2), pa.float64(), mask=np.isnan(dist))
+        else:
+            data[name] = f[name]
+    table = _table(data, finding_schema())
+    return table.append_column("_pos", pa.array(pos, pa.int64()))
+
+
+def _table(cols: dict, schema):
+    import pyarrow as pa
+    arrays = []
+    for fld in schema:
+        v = cols[fld.name]
+        arrays.append(v if isinstance(v, pa.Array) else pa.array(v, fld.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _as_error(si, message):

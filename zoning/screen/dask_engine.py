@@ -63,26 +63,20 @@ def run_dask(chunks, done, ctx, settings, levels, finish, scheduler, workers, pr
 
 def _reassemble(todo, results, finish):
     """Back from spatial partitions to the input's chunks, in input order."""
-    by_row = {}
-    findings = defaultdict(list)
-    reports = {}
-    for res in results:
-        for r, g in zip(res.rows, res.geometry):
-            by_row[r["row"]] = (r, g)
-        for f in res.findings:
-            findings[f["row"]].append(f)
-        for r, result in res.reports:
-            reports[r["row"]] = (r, result)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    rows = pa.concat_tables([r.rows for r in results])
+    findings = pa.concat_tables([r.findings for r in results])
+    reports = {r["row"]: (r, result) for res in results for r, result in res.reports}
+    where = {int(v): k for k, v in enumerate(rows.column("row").to_pylist())}
     chunks = defaultdict(list)
     for index, pos, site in todo:
         chunks[index].append((pos, site.row if site.row is not None else pos + 1))
     for index in sorted(chunks):
-        rows, geoms, fs, reps = [], [], [], []
-        for _, row in sorted(chunks[index]):
-            r, g = by_row[row]
-            rows.append(r)
-            geoms.append(g)
-            fs += findings.get(row, [])
-            if row in reports:
-                reps.append(reports[row])
-        finish(ChunkResult(index, rows, fs, geoms, reps))
+        numbers = [row for _, row in sorted(chunks[index])]
+        pos_of = pa.array(numbers, pa.int64())
+        mine = findings.filter(pc.is_in(findings.column("row"), value_set=pos_of))
+        rank = pc.index_in(mine.column("row"), value_set=pos_of)
+        mine = mine.take(pc.sort_indices(pa.table({"k": rank}), sort_keys=[("k", "ascending")]))
+        finish(ChunkResult(index, rows.take([where[r] for r in numbers]), mine,
+                           [reports[r] for r in numbers if r in reports]))

@@ -56,11 +56,8 @@ class RunState:
 
     def save(self, chunk, row_schema: pa.Schema, finding_schema: pa.Schema):
         """Findings first, rows last: a chunk counts as done only when its rows file exists."""
-        self._write(pa.Table.from_pylist(chunk.findings, schema=finding_schema),
-                    f"chunk-{chunk.index:07d}.findings.parquet")
-        rows = pa.Table.from_pylist(chunk.rows, schema=row_schema)
-        rows = rows.append_column("geometry_wkb", pa.array(chunk.geometry, pa.binary()))
-        self._write(rows, f"chunk-{chunk.index:07d}.rows.parquet")
+        self._write(chunk.findings.cast(finding_schema), f"chunk-{chunk.index:07d}.findings.parquet")
+        self._write(chunk.rows, f"chunk-{chunk.index:07d}.rows.parquet")
 
     def chunks(self) -> list[int]:
         return sorted(int(p.name.split("-")[1].split(".")[0]) for p in self.dir.glob("chunk-*.rows.parquet"))

@@ -1,29 +1,49 @@
-"""Per-layer status and the overall verdict: the worst driving finding, honest about what was not checked."""
+"""Per-layer status and the overall verdict of every site of a batch: the worst driving finding, honest about
+what was not checked."""
 from __future__ import annotations
 
-from ..rules.ruleset import worst
+import numpy as np
+
+from ..rules.ruleset import VERDICTS
 
 
-def layer_status(covered_share: float, findings, in_force: bool) -> str:
+def layer_status(covered: np.ndarray, hit: np.ndarray, in_force: bool) -> np.ndarray:
+    """Status of one layer per site: not_in_force | not_checked | hit | clear."""
+    n = len(covered)
     if not in_force:
-        return "not_in_force"
-    if covered_share <= 0.0:
-        return "not_checked"
-    if any(f.drives_verdict for f in findings):
-        return "hit"
-    return "clear" if covered_share >= 1.0 else "not_checked"
+        return np.full(n, "not_in_force", dtype=object)
+    status = np.full(n, "not_checked", dtype=object)
+    status[hit & (covered > 0)] = "hit"
+    status[~hit & (covered >= 1.0)] = "clear"
+    return status
 
 
-def overall(findings, reports) -> tuple[str, bool, list[str]]:
-    """(verdict, complete, reasons incomplete). No driving finding means `permitted`."""
-    verdict = worst(f.verdict for f in findings if f.drives_verdict) or "permitted"
-    reasons = []
-    for r in reports:
-        if r.rule_set_status not in (None, "in_force"):
+def worst_per_site(findings, n: int) -> np.ndarray:
+    """The worst verdict among each site's driving findings; `permitted` when none drives."""
+    rank = np.full(n, len(VERDICTS) - 1)
+    drive = findings["drives_verdict"]
+    if drive.any():
+        verdicts = findings["verdict"][drive]
+        level = np.array([VERDICTS.index(v) if v in VERDICTS else len(VERDICTS) - 1 for v in verdicts])
+        np.minimum.at(rank, findings["site"][drive], level)
+    out = np.empty(n, dtype=object)
+    out[:] = [VERDICTS[r] for r in rank]
+    return out
+
+
+def incomplete_reasons(infos, status: np.ndarray, covered: np.ndarray) -> list[list[str]]:
+    """Per site, why the verdict is incomplete: a layer in force that failed or does not cover the site."""
+    reasons = [[] for _ in range(status.shape[0])]
+    for k, info in enumerate(infos):
+        if info.rule_set_status not in (None, "in_force"):
             continue
-        if r.status == "failed":
-            reasons.append(f"layer {r.id} failed to load: {r.error}")
-        elif r.status == "not_checked" or (r.covered_share is not None and r.covered_share < 1.0):
-            reasons.append(f"layer {r.id} does not cover the site "
-                           f"(covered share {0 if r.covered_share is None else r.covered_share:.1%}): not checked")
-    return verdict, not reasons, reasons
+        if info.status == "failed":
+            for r in reasons:
+                r.append(f"layer {info.id} failed to load: {info.error}")
+            continue
+        short = np.flatnonzero((status[:, k] == "not_checked") | (covered[:, k] < 1.0))
+        for i in short:
+            c = covered[i, k]
+            reasons[i].append(f"layer {info.id} does not cover the site "
+                              f"(covered share {0 if np.isnan(c) else c:.1%}): not checked")
+    return reasons

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..units import areas
+from ..units import areas, rnd
 
 
 @dataclass
@@ -37,8 +37,8 @@ class Finding:
         return {"layer": self.layer, "rule_set": self.rule_set, "type": self.type, "zone": self.zone,
                 "zone_name": self.zone_name, "zone_name_en": self.zone_name_en, "feature": self.feature,
                 "overlap_m2": a["m2"], "overlap_ha": a["ha"], "overlap_mu": a["mu"],
-                "overlap_share": round(self.overlap_share, 6),
-                "distance_m": None if self.distance_m is None else round(self.distance_m, 2),
+                "overlap_share": rnd(self.overlap_share, 6),
+                "distance_m": None if self.distance_m is None else rnd(self.distance_m, 2),
                 "verdict": self.verdict, "drives_verdict": self.drives_verdict, "rule": self.rule,
                 "basis": self.basis, "authority": self.authority, "conditions": self.conditions,
                 "conditions_en": self.conditions_en, "confidence": self.confidence,
