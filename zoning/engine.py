@@ -114,6 +114,7 @@ def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
     status = np.empty((n, len(layers)), dtype=object)
     covered = np.full((n, len(layers)), np.nan)
     infos = []
+    shared: dict = {}            # cell fractions, shared by rasters on one grid
     for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)
         status_on = rs.status_on(ctx.date) if rs else None
@@ -131,7 +132,7 @@ def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
             if spec.is_raster:
                 from .overlay.raster_stats import zonal_batch
-                st = zonal_batch(layer, batch.projected[rows], int(epsg))
+                st = zonal_batch(layer, batch.projected[rows], int(epsg), shared.setdefault(int(epsg), {}))
                 covered[rows, k] = st.covered_share
                 evaluate_raster(layer, st, rows, categories[rows], in_force, out, k)
                 continue

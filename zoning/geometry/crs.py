@@ -177,7 +177,12 @@ def _label(crs) -> str:
 
 
 def is_geographic(key) -> bool:
-    return key not in OFFSETS and not isinstance(key, GKSpec) and CRS.from_user_input(key).is_geographic
+    return key not in OFFSETS and not isinstance(key, GKSpec) and _geographic(key)
+
+
+@lru_cache(maxsize=256)
+def _geographic(key) -> bool:
+    return CRS.from_user_input(key).is_geographic
 
 
 def datum_of(key) -> str | None:

@@ -79,13 +79,20 @@ def _window_values(layer, ds, r0, c0, r1, c1):
     return data, valid
 
 
-def zonal_batch(layer, sites_projected, site_epsg: int) -> RasterStats:
-    """Fractions, slope or class areas of `layer` under each site of a batch."""
-    sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", layer.crs)
-    n = len(sites)
-    area = shapely.area(sites)
+def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = None) -> RasterStats:
+    """Fractions, slope or class areas of `layer` under each site of a batch.
+
+    Rasters on one grid share their cell fractions through `shared` (one dict per batch)."""
     with layer.open() as ds:
-        cov = coverage(sites, ds.transform).nonzero()
+        key = (site_epsg, layer.crs, tuple(ds.transform)[:6])
+        if shared is not None and key in shared:
+            area, cov = shared[key]
+        else:
+            sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", layer.crs)
+            area, cov = shapely.area(sites), coverage(sites, ds.transform).nonzero()
+            if shared is not None:
+                shared[key] = (area, cov)
+        n = len(area)
         inside = (cov.row >= 0) & (cov.row < ds.height) & (cov.col >= 0) & (cov.col < ds.width)
         site, row, col, frac = cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside]
         value = np.zeros(len(site), dtype=np.float64)

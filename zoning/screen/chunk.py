@@ -71,6 +71,11 @@ class ChunkResult:
     rows: object                # pyarrow Table: one row per input row, in input order, with geometry_wkb
     findings: object            # pyarrow Table: the JSON findings of `check`, with the row number
     reports: list               # (row dict, CheckResult) of rows whose report was asked for
+    n: int = 0                  # input rows in the chunk
+
+    def __post_init__(self):
+        if self.rows is not None:
+            self.n = len(self.rows)
 
 
 def _resolver(ctx, settings):

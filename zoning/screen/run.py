@@ -8,7 +8,8 @@ import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import multiprocessing as mp
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from ..api import make_context
 from ..errors import InputError
 from ..inputs import ReadOptions, iter_sites
 from ..render import screen_out
-from .chunk import ChunkSettings, finding_schema, process_chunk, row_schema
+from .chunk import ChunkResult, ChunkSettings, finding_schema, process_chunk, row_schema
 from .state import RunState, fingerprint
 
 
@@ -117,8 +118,9 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
     def finish_chunk(result):
         if levels is not None:
             _write_reports(Path(opts.reports_dir), result.reports)
-        state.save(result, rschema, fschema)
-        progress.update(len(result.rows))
+        if result.rows is not None:          # a worker process saves its own chunks
+            state.save(result, rschema, fschema)
+        progress.update(result.n)
 
     chunks = _chunks(iter_sites(list_path, opts.read), opts.chunk_size)
     try:
@@ -127,7 +129,7 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
             run_dask(chunks, done, ctx, settings, levels, finish_chunk, opts.scheduler, opts.workers, progress)
         else:
             _run_local(chunks, done, ctx, settings, levels, finish_chunk, opts.workers or os.cpu_count() or 1,
-                       progress)
+                       progress, lambda result: state.save(result, rschema, fschema))
     finally:
         progress.close()
     indices = state.chunks()
@@ -144,21 +146,53 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
     return summary
 
 
-def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress):
-    """Chunks on a thread pool: shapely releases the GIL in its vectorised calls."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = set()
+def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress, save):
+    """Chunks in this process, or (with several workers) on a pool of forked worker processes.
+
+    Before forking, a few sites run here so that the layers' indexes and caches are built once and inherited
+    by the workers; each worker saves its own chunk files, and only a row count (and any reports) comes back."""
+    pending = set()
+    pool = None
+    parallel = workers > 1 and "fork" in mp.get_all_start_methods()
+    try:
         for index, sites in chunks:
             if index in done:
                 progress.update(len(sites))
                 continue
-            pending.add(pool.submit(process_chunk, index, sites, ctx, settings, report_levels=levels))
+            if not parallel:
+                finish(process_chunk(index, sites, ctx, settings, report_levels=levels))
+                continue
+            if pool is None:
+                process_chunk(-1, sites[:WARM_UP], ctx, settings)
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                           initializer=_init_worker, initargs=(ctx, settings, levels, save))
+            pending.add(pool.submit(_work, index, sites))
             if len(pending) >= 2 * workers:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
                     finish(f.result())
         for f in pending:
             finish(f.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+_WORKER: dict = {}
+WARM_UP = 64        # sites run before forking, to build the indexes the workers inherit
+
+
+def _init_worker(ctx, settings, levels, save):
+    from ..layers import raster
+    raster._LOCAL.__dict__.clear()     # never share a parent's open raster handle (and file offset)
+    _WORKER.update(ctx=ctx, settings=settings, levels=levels, save=save)
+
+
+def _work(index, sites):
+    w = _WORKER
+    result = process_chunk(index, sites, w["ctx"], w["settings"], report_levels=w["levels"])
+    w["save"](result)
+    return ChunkResult(index, None, None, result.reports, result.n)
 
 
 def _write_reports(folder: Path, reports):
