@@ -93,7 +93,7 @@ def coverage(geoms, transform) -> Coverage:
     t = np.concatenate([np.zeros(ns), tu, tv, np.ones(ns)])
     pu = np.concatenate([u0, lu, u0[sv] + tv * (u1[sv] - u0[sv]), u1])
     pv = np.concatenate([v0, v0[su] + tu * (v1[su] - v0[su]), lv, v1])
-    order = np.lexsort((t, seg))
+    order = np.argsort(seg * 2.0 + t, kind="stable")     # by segment, then along it (t in [0, 1])
     seg, pu, pv = seg[order], pu[order], pv[order]
     inner = seg[1:] == seg[:-1]
     ua, va, ub, vb = pu[:-1][inner], pv[:-1][inner], pu[1:][inner], pv[1:][inner]

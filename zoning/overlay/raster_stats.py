@@ -17,6 +17,7 @@ from ..geometry.project import reproject
 from .coverage import coverage
 
 MAX_WINDOW_CELLS = 16_000_000   # a batch spread wider than this is read in spatial groups
+SNAP = 512                      # wide windows are snapped to this many cells
 
 
 @dataclass
@@ -100,6 +101,9 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
         for sel in _groups(site, row, col):
             r0, c0 = int(row[sel].min()), int(col[sel].min())
             r1, c1 = int(row[sel].max()) + 1, int(col[sel].max()) + 1
+            if (r1 - r0) * (c1 - c0) > SNAP * SNAP:     # a wide batch: snap, so that the next batch reuses it
+                r0, c0 = r0 // SNAP * SNAP, c0 // SNAP * SNAP
+                r1, c1 = min(-(-r1 // SNAP) * SNAP, ds.height), min(-(-c1 // SNAP) * SNAP, ds.width)
             data, ok = _window_values(layer, ds, r0, c0, r1, c1)
             value[sel] = data[row[sel] - r0, col[sel] - c0]
             valid[sel] = ok[row[sel] - r0, col[sel] - c0]
@@ -119,7 +123,12 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
         st.over = {t: np.bincount(site, weights=w * (value > t), minlength=n)
                    for t in sorted({r.threshold for r in layer.rule_set.rules})}
     else:
-        codes, inv = np.unique(value[valid].astype(np.int64), return_inverse=True)
+        vals = value[valid].astype(np.int64)
+        lo = int(vals.min()) if len(vals) else 0
+        present = np.bincount(vals - lo) > 0 if len(vals) else np.zeros(0, dtype=bool)
+        codes = np.flatnonzero(present) + lo
+        index_of = np.cumsum(present) - 1
+        inv = index_of[vals - lo]
         names = [layer.classes.get(int(v), f"class {int(v)}") for v in codes]
         st.class_names = list(dict.fromkeys(names))
         class_col = np.array([st.class_names.index(nm) for nm in names], dtype=np.int64)
