@@ -190,4 +190,7 @@ def datum_of(key) -> str | None:
     info = gk_info(key)
     if info:
         return info[0]
-    return {v: k for k, v in GEOGRAPHIC.items()}.get(key)
+    return _DATUM_OF_GEOGRAPHIC.get(key)
+
+
+_DATUM_OF_GEOGRAPHIC = {v: k for k, v in GEOGRAPHIC.items()}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -120,12 +121,16 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     errors = [si.error for si in site_inputs]
     if crs_option:
         parse_crs(crs_option)        # a bad --crs is the user's error for the whole run, not one row's
+    plausible = _plausible_lonlat([si.geometry if e is None else None for si, e in zip(site_inputs, errors)])
     for i, si in enumerate(site_inputs):
         if errors[i] is not None:
             continue
         try:
             declared, w = resolve_crs(si, crs_option)
-            geom, computable, more = to_computable(si.geometry, declared, si.source)
+            if plausible[i] and _plain_geographic(declared):     # the common case, settled for the batch at once
+                geom, computable, more = si.geometry, declared, []
+            else:
+                geom, computable, more = to_computable(si.geometry, declared, si.source)
         except ZoningError as exc:
             errors[i] = exc
             continue
@@ -153,7 +158,12 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
             sel = np.array([i for i in rows if (src[i], epsg[i]) == key])
             projected[sel] = reproject(geoms[sel], key[0], f"EPSG:{key[1]}")
     footprint = [None] * n
-    for i in rows:
+    # valid polygons with an area need nothing more: only the others go through _polygon one by one
+    simple = np.zeros(n, dtype=bool)
+    if len(rows):
+        simple[rows] = (np.isin(shapely.get_type_id(projected[rows]), (3, 6)) & shapely.is_valid(projected[rows])
+                        & (shapely.area(projected[rows]) > 0))
+    for i in rows[~simple[rows]]:
         projected[i], footprint[i], err, w = _polygon(projected[i], site_inputs[i], radius_m, width_m)
         if err is not None:
             errors[i] = err
@@ -166,8 +176,9 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     if len(rows):
         area[rows] = shapely.area(projected[rows])
         perimeter[rows] = shapely.length(projected[rows])
-        for key in {epsg[i] for i in rows}:
-            sel = np.array([i for i in rows if epsg[i] == key])
+        changed = rows[~simple[rows]]      # repaired or buffered: lon/lat from the analysed polygon
+        for key in {epsg[i] for i in changed}:
+            sel = np.array([i for i in changed if epsg[i] == key])
             lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)
         for i, digest in zip(rows, geometry_sha256(lonlat[rows])):
             sha[i] = digest
@@ -175,6 +186,27 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
                      perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
                      warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+def _plausible_lonlat(geoms) -> np.ndarray:
+    """Per geometry: every coordinate is a longitude, latitude in China (None counts as not)."""
+    out = np.zeros(len(geoms), dtype=bool)
+    have = np.array([g is not None for g in geoms], dtype=bool)
+    if not have.any():
+        return out
+    idx_have = np.flatnonzero(have)
+    xy, idx = shapely.get_coordinates(np.array(geoms, dtype=object)[idx_have], return_index=True)
+    bad = ~((xy[:, 0] >= 73) & (xy[:, 0] <= 135.5) & (xy[:, 1] >= 3) & (xy[:, 1] <= 54))
+    counts = np.bincount(idx, minlength=len(idx_have))
+    out[idx_have] = (np.bincount(idx, weights=bad, minlength=len(idx_have)) == 0) & (counts > 0)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _plain_geographic(declared) -> bool:
+    """A lon/lat CRS that needs no offset, zone or datum handling (CGCS2000, WGS84)."""
+    return (isinstance(declared, str) and declared not in OFFSETS and not gk_info(declared)
+            and is_geographic(declared) and datum_of(declared) not in ("xian80", "beijing54"))
 
 
 def _polygon(projected, si, radius_m, width_m):
