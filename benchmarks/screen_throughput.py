@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -74,7 +73,7 @@ def main():
 
     from zoning.screen import ScreenOptions, screen
     for workers in sorted({1, cores}):
-        timed(f"zoning screen, local engine, {workers} thread(s)",
+        timed(f"zoning screen, local engine, {workers} worker(s)",
               lambda: screen(lst, work / f"out{workers}.gpkg", ScreenOptions(quiet=True, workers=workers)),
               args.n, base)
     if not args.no_dask:
@@ -84,12 +83,31 @@ def main():
     if args.end_to_end:
         big = write_list(work / "big.gpkg", args.end_to_end, seed=7)
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "zoning", "screen", str(big), "--out", str(work / "big_out.gpkg"),
-                        "--quiet"], check=False)
+        proc = subprocess.Popen([sys.executable, "-m", "zoning", "screen", str(big), "--out",
+                                 str(work / "big_out.gpkg"), "--quiet"])
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_pss(proc.pid))
+            time.sleep(0.5)
         dt = time.perf_counter() - t
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"end to end: {args.end_to_end:,} sites read, screened and written to GPKG in {dt:.1f} s "
-              f"({args.end_to_end / dt:,.0f} sites/s), peak memory {peak:,.0f} MB")
+              f"({args.end_to_end / dt:,.0f} sites/s), exit {proc.returncode}, peak memory of the process tree "
+              f"{peak / 2**20:,.0f} MB (PSS, sampled every 0.5 s)")
+
+
+def _tree_pss(pid: int) -> int:
+    """Proportional set size in bytes of a process and its descendants (shared pages counted once)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total
 
 
 if __name__ == "__main__":

@@ -1,0 +1,78 @@
+"""The batch computations that replace per-site GEOS work: exact raster cell fractions, the nearest zone over a
+boundary-segment tree, and the geometry hash, each against a direct per-site computation."""
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+
+from conftest import REPO
+from zoning.geometry.normalise import geometry_sha256
+from zoning.geometry.project import reproject
+from zoning.overlay.coverage import coverage
+from zoning.overlay.measure import _nearest
+
+sys.path.insert(0, str(REPO / "seeds"))
+from random_sites import random_sites  # noqa: E402
+
+CELL = 30.0
+T = Affine(CELL, 0, 500_000, 0, -CELL, 3_100_000)
+
+
+def _polygons(rng, n):
+    out = []
+    for i in range(n):
+        cx, cy, r = 500_000 + rng.uniform(0, 3000), 3_100_000 - rng.uniform(0, 3000), rng.uniform(5, 300)
+        ang = np.sort(rng.uniform(0, 2 * np.pi, 24))
+        rad = r * rng.uniform(0.6, 1.3, 24)
+        p = shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)]).buffer(0)
+        if i % 3 == 0:       # a hole
+            p = p.difference(p.centroid.buffer(np.sqrt(p.area) / 6))
+        if i % 7 == 0:       # two parts
+            p = shapely.union(p, shapely.box(p.bounds[2] + 40, p.bounds[1], p.bounds[2] + 95, p.bounds[1] + 70))
+        if i % 5 == 0:       # drawn clockwise
+            p = shapely.reverse(p)
+        out.append(p)
+    # edges on the grid lines, a sliver, a site inside one cell
+    out += [shapely.box(500_030, 3_099_940, 500_090, 3_100_000), shapely.box(500_015, 3_099_955, 500_045, 3_099_985),
+            shapely.box(500_031, 3_099_971, 500_032, 3_099_999), shapely.box(500_100, 3_099_900, 500_160, 3_099_900.5)]
+    return np.array(out, dtype=object)
+
+
+def test_cell_fractions_equal_polygon_clipping():
+    geoms = _polygons(np.random.default_rng(1), 120)
+    cov = coverage(geoms, T).nonzero()
+    for s, g in enumerate(geoms):
+        sel = cov.site == s
+        x0, y0 = T.c + cov.col[sel] * CELL, T.f + cov.row[sel] * -CELL
+        clipped = shapely.area(shapely.intersection(shapely.box(x0, y0 - CELL, x0 + CELL, y0), g)) / CELL ** 2
+        assert np.abs(clipped - cov.frac[sel]).max() < 1e-9
+        assert cov.frac[sel].sum() * CELL ** 2 == pytest.approx(g.area, rel=1e-12)   # no cell left out
+
+
+def test_nearest_zone_equals_brute_force(demo_ctx):
+    polys, _, _ = random_sites(300, seed=11)
+    sites = reproject(polys, "EPSG:4490", "EPSG:4547")
+    for spec in demo_ctx.manifest.layers:
+        if spec.is_raster:
+            continue
+        indexed = demo_ctx.layer(spec)[0].indexed(4547)
+        touching = np.unique(indexed.tree.query(sites, predicate="intersects")[0])
+        rows = np.setdiff1d(np.arange(len(sites)), touching)
+        s, f, d = _nearest(indexed, sites, rows)
+        assert list(s) == list(rows)
+        for i, feat, dist in zip(s, f, d):
+            every = shapely.distance(sites[i], indexed.parts)
+            assert dist == pytest.approx(every.min(), abs=1e-9)
+            assert every[indexed.part_feature == feat].min() == pytest.approx(every.min(), abs=1e-9)
+
+
+def test_geometry_hash_equals_set_precision_hash():
+    polys, _, _ = random_sites(2000, seed=3)
+    reference = [hashlib.sha256(w).hexdigest() for w in shapely.to_wkb(
+        shapely.normalize(shapely.set_precision(polys, 1e-9)), output_dimension=2, byte_order=1)]
+    assert geometry_sha256(polys) == reference
