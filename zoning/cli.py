@@ -193,7 +193,7 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), help="Write each row's check report here.")
 @click.option("--reports-for", help="Only these verdicts get reports, e.g. prohibited,conditional.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--workers", type=int, help="Threads (local) or dask workers (default: all cores).")
+@click.option("--workers", type=int, help="Worker processes (local) or dask workers (default: all cores).")
 @click.option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786.")
 @click.option("--chunk-size", type=int, default=5000, show_default=True, help="Rows per chunk.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")

@@ -238,8 +238,9 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     def do_screen(path: Path, out_dir: Path, category, date):
         from ..screen import ScreenOptions, screen
         out = out_dir / "result.csv"
+        # in this process: a server's threads must not be forked (lists here are at most 10,000 rows)
         summary = screen(path, out, ScreenOptions(layers=ctx.manifest, date=date or None, quiet=True,
-                                                  default_category=category or None))
+                                                  default_category=category or None, workers=1))
         _csv_to_xlsx(out, out_dir / "result.xlsx")
         return summary, out
 
