@@ -83,7 +83,22 @@ def _xlsx(out, state, chunks):
     return [out]
 
 
+# The GeoPackage is a temporary file renamed into place only when complete, so SQLite need not sync each
+# transaction to disk: a crash leaves a temporary file that is discarded anyway. About 1.5x faster inserts.
+FAST_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
+
+
 def _gpkg(out, state, chunks):
+    import pyogrio
+    before = {k: pyogrio.get_gdal_config_option(k) for k in FAST_SQLITE}
+    pyogrio.set_gdal_config_options(FAST_SQLITE)
+    try:
+        return _gpkg_write(out, state, chunks)
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def _gpkg_write(out, state, chunks):
     import pyogrio
     tmp = _tmp(out)
     first = True
