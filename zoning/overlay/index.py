@@ -33,19 +33,13 @@ class IndexedLayer:
     _segments: tuple | None = None
 
     def segments(self):
-        """(boundary segments of the parts, their feature, STRtree): what nearest-zone distances search.
+        """(boundary chains of the parts, their feature, STRtree): what nearest-zone distances search.
 
-        Parts' cut lines are included: they lie inside the zone, so they are never nearer than its boundary."""
+        Each ring is cut into chains of at most CHAIN segments: small enough for tight bounding boxes, few
+        enough to index quickly. Parts' cut lines are included: they lie inside the zone, so they are never
+        nearer than its boundary."""
         if self._segments is None:
-            rings, ring_part = shapely.get_rings(shapely.get_parts(self.parts), return_index=True) \
-                if len(self.parts) else (np.array([], dtype=object), np.array([], dtype=np.int64))
-            part_of_piece = np.repeat(np.arange(len(self.parts)), shapely.get_num_geometries(self.parts))
-            xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-            same = ring_of[1:] == ring_of[:-1]
-            segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)) if same.any() \
-                else np.array([], dtype=object)
-            feature = self.part_feature[part_of_piece[ring_part[ring_of[:-1][same]]]]
-            self._segments = (segs, feature, shapely.STRtree(segs))
+            self._segments = _chains(self.parts, self.part_feature)
         return self._segments
 
     @classmethod
@@ -72,6 +66,28 @@ class IndexedLayer:
 
 
 CACHE_VERSION = 1
+CHAIN = 8
+
+
+def _chains(parts, part_feature):
+    if len(parts) == 0:
+        empty = np.array([], dtype=object)
+        return empty, np.array([], dtype=np.int64), shapely.STRtree(empty)
+    pieces, piece_part = shapely.get_parts(parts, return_index=True)
+    rings, ring_piece = shapely.get_rings(pieces, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    start, stop, seg_ring = xy[:-1][same], xy[1:][same], ring_of[:-1][same]
+    first = np.r_[0, np.flatnonzero(seg_ring[1:] != seg_ring[:-1]) + 1]
+    pos = np.arange(len(seg_ring)) - np.repeat(first, np.diff(np.r_[first, len(seg_ring)]))
+    key = seg_ring.astype(np.int64) * (1 << 32) + pos // CHAIN
+    chain = np.r_[0, np.cumsum(key[1:] != key[:-1])]
+    ends = np.r_[np.flatnonzero(chain[1:] != chain[:-1]) + 1, len(chain)]
+    coords = np.insert(start, ends, stop[ends - 1], axis=0)
+    owner = np.insert(chain, ends, chain[ends - 1])
+    lines = shapely.linestrings(coords, indices=owner)
+    feature = part_feature[piece_part[ring_piece[seg_ring[ends - 1]]]]
+    return lines, feature, shapely.STRtree(lines)
 
 
 def _cache_path(layer, epsg: int) -> Path:
