@@ -36,7 +36,6 @@ _BOOL = ("national_major", "complete", "drives_verdict")
 
 
 def _type(name: str):
-    import pyarrow as pa
     if name == "row":
         return pa.int64()
     if name in _BOOL:
@@ -47,12 +46,10 @@ def _type(name: str):
 
 
 def row_schema(layer_ids):
-    import pyarrow as pa
     return pa.schema([pa.field(c, _type(c)) for c in columns(layer_ids)])
 
 
 def finding_schema():
-    import pyarrow as pa
     return pa.schema([pa.field(c, _type(c)) for c in FINDING_COLUMNS])
 
 
@@ -118,7 +115,8 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
                             tolerance_m=ctx.tolerance_m)
     row_no = np.array([si.row if si.row is not None else i + 1 for i, si in enumerate(sites)], dtype=np.int64)
     ids = np.array([si.id or "" for si in sites], dtype=object)
-    cols = _error_columns(sites, row_no, ids, [errors[i] or str(batch.errors[i]) for i in range(n)], layer_ids)
+    messages = [errors[i] or (str(batch.errors[i]) if batch.errors[i] is not None else "") for i in range(n)]
+    cols = _error_columns(sites, row_no, ids, messages, layer_ids)
     finding_tables, reports = [], []
     for d in sorted(set(dates)):
         rows = np.array([i for i in range(n) if dates[i] == d and batch.errors[i] is None], dtype=np.int64)
@@ -206,7 +204,6 @@ def _fill_rows(cols, rows, sub, outcome, ctx, cats, majors, layer_ids):
 
 def _finding_table(f, rows, row_no, ids):
     """The findings of a batch as the findings table: exactly the JSON findings of `check`, with the row."""
-    import pyarrow as pa
     pos = rows[f["site"]]
     a = areas(f["overlap_m2"])
     dist = f["distance_m"]
@@ -229,7 +226,6 @@ def _finding_table(f, rows, row_no, ids):
 
 
 def _table(cols: dict, schema):
-    import pyarrow as pa
     arrays = []
     for fld in schema:
         v = cols[fld.name]

@@ -84,15 +84,6 @@ class Findings:
     def __getitem__(self, name):
         return self.cols[name]
 
-    def take(self, rows) -> "Findings":
-        """The findings of some sites, renumbered 0..len(rows)-1 in the order given."""
-        rows = np.asarray(rows, dtype=np.int64)
-        pieces = [np.arange(self.bounds[i], self.bounds[i + 1]) for i in rows]
-        idx = np.concatenate(pieces) if pieces else np.array([], dtype=np.int64)
-        cols = {name: c[idx] for name, c in self.cols.items()}
-        cols["site"] = np.repeat(np.arange(len(rows)), [len(p) for p in pieces]).astype(np.int64)
-        return Findings(len(rows), cols)
-
     def of_site(self, i: int) -> list[Finding]:
         """The findings of site i as `Finding` objects (what `check` returns)."""
         out = []
