@@ -59,6 +59,8 @@ from affine import Affine  # noqa: E402
 from rasterio.enums import ColorInterp, Resampling  # noqa: E402
 from shapely.geometry import LineString  # noqa: E402
 
+from zoning.overlay.raster_stats import horn_slope  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "layers"
 
@@ -209,14 +211,8 @@ def smoothstep(x):
 
 
 def horn_slope_deg(dem, cell=CELL):
-    """Slope in degrees by Horn's (1981) method, edges replicated."""
-    z = np.pad(dem.astype(np.float64), 1, mode="edge")
-    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
-    d, f = z[1:-1, :-2], z[1:-1, 2:]
-    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
-    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * cell)
-    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * cell)
-    return np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    """Slope in degrees by the engine's Horn (1981) method, edges replicated."""
+    return horn_slope(np.pad(dem.astype(np.float64), 1, mode="edge"), cell, cell)
 
 
 def upsample(coarse, shape, k=COARSE):

@@ -281,7 +281,6 @@ def describe_2013(L, site):
 # ====================================================================== the samples
 def build_sites(L: Layers):
     """Returns a list of dicts with the properties and the geometry (EPSG:4547)."""
-    rng = np.random.default_rng(SEED)
     S = []
 
     def add(pid, slug, zh, en, category, national_major, intent, expected, geom):

@@ -76,3 +76,28 @@ def test_geometry_hash_equals_set_precision_hash():
     reference = [hashlib.sha256(w).hexdigest() for w in shapely.to_wkb(
         shapely.normalize(shapely.set_precision(polys, 1e-9)), output_dimension=2, byte_order=1)]
     assert geometry_sha256(polys) == reference
+
+
+def test_zonal_statistics_read_in_spatial_groups_equal_one_window(demo_ctx, monkeypatch):
+    from zoning.overlay import raster_stats
+    polys, _, _ = random_sites(200, seed=5)
+    sites = reproject(polys, "EPSG:4490", "EPSG:4547")
+    for spec in demo_ctx.manifest.layers:
+        if not spec.is_raster:
+            continue
+        layer = demo_ctx.layer(spec)[0]
+        whole = raster_stats.zonal_batch(layer, sites, 4547)
+        monkeypatch.setattr(raster_stats, "MAX_WINDOW_CELLS", 40_000)      # tiles of 100 x 100 cells
+        assert len(raster_stats._groups(*_cells(layer, sites))) > 10
+        grouped = raster_stats.zonal_batch(layer, sites, 4547)
+        monkeypatch.undo()
+        for name in ("covered_share", "valid_area", "nodata_area", "mean_slope", "max_slope", "class_area"):
+            a, b = getattr(whole, name), getattr(grouped, name)
+            assert (a is None and b is None) or np.array_equal(a, b), name
+        assert all(np.array_equal(whole.over[t], grouped.over[t]) for t in whole.over)
+
+
+def _cells(layer, sites):
+    with layer.open() as ds:
+        cov = coverage(sites, ds.transform).nonzero()
+    return cov.site, cov.row, cov.col

@@ -114,7 +114,7 @@ def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
     status = np.empty((n, len(layers)), dtype=object)
     covered = np.full((n, len(layers)), np.nan)
     infos = []
-    shared: dict = {}            # cell fractions, shared by rasters on one grid
+    shared: dict = {}            # cell fractions, shared by rasters on one grid (zonal_batch keys them)
     for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)
         status_on = rs.status_on(ctx.date) if rs else None
@@ -132,7 +132,7 @@ def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
             if spec.is_raster:
                 from .overlay.raster_stats import zonal_batch
-                st = zonal_batch(layer, batch.projected[rows], int(epsg), shared.setdefault(int(epsg), {}))
+                st = zonal_batch(layer, batch.projected[rows], int(epsg), shared)
                 covered[rows, k] = st.covered_share
                 evaluate_raster(layer, st, rows, categories[rows], in_force, out, k)
                 continue
@@ -145,10 +145,10 @@ def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
                            majors[rows], in_force, out, k)
     findings = out.build()
     driving = findings["drives_verdict"]
-    for k, spec in enumerate(ctx.manifest.layers):
-        if infos[k].status == "failed":
+    for k, info in enumerate(infos):
+        if info.status == "failed":
             continue
-        in_force = infos[k].rule_set_status == "in_force"
+        in_force = info.rule_set_status == "in_force"
         hit = np.zeros(n, dtype=bool)
         hit[findings["site"][driving & (findings["layer_index"] == k)]] = True
         status[:, k] = layer_status(covered[:, k], hit, in_force)

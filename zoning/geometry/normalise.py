@@ -160,9 +160,11 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     footprint = [None] * n
     # valid polygons with an area need nothing more: only the others go through _polygon one by one
     simple = np.zeros(n, dtype=bool)
+    area = np.zeros(n)
     if len(rows):
+        area[rows] = shapely.area(projected[rows])
         simple[rows] = (np.isin(shapely.get_type_id(projected[rows]), (3, 6)) & shapely.is_valid(projected[rows])
-                        & (shapely.area(projected[rows]) > 0))
+                        & (area[rows] > 0))
     for i in rows[~simple[rows]]:
         projected[i], footprint[i], err, w = _polygon(projected[i], site_inputs[i], radius_m, width_m)
         if err is not None:
@@ -170,13 +172,13 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         warnings[i] += w
     ok = np.array([e is None for e in errors], dtype=bool)
     rows = np.flatnonzero(ok)
-    area = np.zeros(n)
     perimeter = np.zeros(n)
     sha = [None] * n
+    area[~ok] = 0.0
     if len(rows):
-        area[rows] = shapely.area(projected[rows])
         perimeter[rows] = shapely.length(projected[rows])
-        changed = rows[~simple[rows]]      # repaired or buffered: lon/lat from the analysed polygon
+        changed = rows[~simple[rows]]      # repaired or buffered: area and lon/lat from the analysed polygon
+        area[changed] = shapely.area(projected[changed])
         for key in {epsg[i] for i in changed}:
             sel = np.array([i for i in changed if epsg[i] == key])
             lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)

@@ -156,13 +156,11 @@ def _zone_sums(hs, hz, ha):
     return a, codes[b], v
 
 
-def _group_min(a, b, v, payload=None):
-    """Minimum of `v` per (a, b) pair; with `payload`, returns (a, payload at the minimum, v)."""
+def _group_min(a, b, v):
+    """Minimum of `v` per (a, b) pair."""
     if len(a) == 0:
-        return (a, b, v) if payload is None else (a, payload, v)
+        return a, b, v
     order = np.lexsort((v, b, a))
     a, b, v = a[order], b[order], v[order]
     first = np.r_[0, np.flatnonzero((a[1:] != a[:-1]) | (b[1:] != b[:-1])) + 1]
-    if payload is not None:
-        return a[first], payload[order][first], v[first]
     return a[first], b[first], v[first]

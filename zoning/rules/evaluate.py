@@ -19,14 +19,17 @@ def near_distance(rs) -> float:
     return rs.adjacency.distance_m if rs.adjacency else 0.0
 
 
-def _lookup(values, table: dict, default=""):
-    """`table[v]` for each v of an object array, computed once per distinct value."""
-    if len(values) == 0:
-        return np.array([], dtype=object)
-    uniq, inv = np.unique(values.astype(str), return_inverse=True)
-    mapped = np.empty(len(uniq), dtype=object)
-    mapped[:] = [table.get(u, default) for u in uniq]
-    return mapped[inv]
+def _zone_labels(rs, zones) -> dict:
+    """zone, zone_name and zone_name_en columns for an array of zone codes (looked up once per distinct code)."""
+    if len(zones) == 0:
+        return {"zone": zones, "zone_name": zones, "zone_name_en": zones}
+    uniq, inv = np.unique(zones.astype(str), return_inverse=True)
+    out = {"zone": zones}
+    for col, attr in (("zone_name", "name"), ("zone_name_en", "name_en")):
+        mapped = np.empty(len(uniq), dtype=object)
+        mapped[:] = [getattr(rs.zones[u], attr) if u in rs.zones else "" for u in uniq]
+        out[col] = mapped[inv]
+    return out
 
 
 def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_force: bool, out,
@@ -89,10 +92,7 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
         adj = rs.adjacency
         order = np.lexsort((m.near_distance, m.near_site))
         s, f, d = m.near_site[order], m.near_feature[order], m.near_distance[order]
-        zones = layer.zones[f]
-        out.add(rows[s], layer_index, **common, type="adjacency", zone=zones,
-                zone_name=_lookup(zones, {c: z.name for c, z in rs.zones.items()}),
-                zone_name_en=_lookup(zones, {c: z.name_en for c, z in rs.zones.items()}),
+        out.add(rows[s], layer_index, **common, type="adjacency", **_zone_labels(rs, layer.zones[f]),
                 feature=names[f].astype(str).astype(object), distance_m=d.astype(float), rule=adj.rule,
                 basis=adj.basis, conditions=adj.conditions, conditions_en=adj.conditions_en,
                 confidence=adj.confidence,
@@ -100,10 +100,7 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
 
     if len(m.nearest_site):
         f = m.nearest_feature
-        zones = layer.zones[f]
-        out.add(rows[m.nearest_site], layer_index, **common, type="nearest", zone=zones,
-                zone_name=_lookup(zones, {c: z.name for c, z in rs.zones.items()}),
-                zone_name_en=_lookup(zones, {c: z.name_en for c, z in rs.zones.items()}),
+        out.add(rows[m.nearest_site], layer_index, **common, type="nearest", **_zone_labels(rs, layer.zones[f]),
                 feature=names[f].astype(str).astype(object), distance_m=m.nearest_distance.astype(float),
                 note="nearest zone of this layer; the site does not touch it")
 
@@ -111,7 +108,7 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
 METHOD = "cells weighted by the exact covered fraction (polygon clipping); nodata cells left out"
 
 
-def _stats_texts(st, thresholds) -> np.ndarray:
+def _stats_texts(st) -> np.ndarray:
     """The statistics of each site as JSON text, formatted directly (json.dumps per site is the slow part)."""
     n = len(st.site_area)
     out = np.empty(n, dtype=object)
@@ -124,8 +121,7 @@ def _stats_texts(st, thresholds) -> np.ndarray:
         top = np.where(valid, st.max_slope, 0.0)
         parts = [[f', "mean_slope_deg": {round(float(a), 2)!r}, "max_slope_deg": {round(float(b), 2)!r}'
                   for a, b in zip(mean, top)]]
-        for thr in thresholds:
-            over = st.over[thr]
+        for thr, over in st.over.items():
             parts.append([f', "over_{thr:g}_deg_m2": {round(float(a), 2)!r}, '
                           f'"over_{thr:g}_deg_share": {round(float(a / k), 6)!r}' for a, k in zip(over, area)])
         out[:] = ["".join(p) + "}" for p in zip(head, *parts)]
@@ -146,9 +142,8 @@ def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_inde
     `st` holds the zonal statistics of sites 0..len(rows)-1; `categories` their category codes."""
     rs, lid = layer.rule_set, layer.spec.id
     common = {"layer": lid, "rule_set": rs.id, "feature": lid, "zone_name_en": ""}
-    thresholds = sorted({r.threshold for r in rs.rules}) if rs.measure == "slope" else []
     seen = np.flatnonzero(st.covered_share > 0)
-    stats = _stats_texts(st, thresholds)
+    stats = _stats_texts(st)
     zone, zone_name = ("slope", "坡度 Slope") if rs.measure == "slope" else ("landcover", "地类 Land cover")
     out.add(rows[seen], layer_index, **common, type="raster_stats", zone=zone, zone_name=zone_name, overlap_m2=0.0,
             stats=stats[seen],

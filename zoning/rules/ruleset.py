@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import RuleSetError
 
 VERDICTS = ("prohibited", "conditional", "permitted")  # worst first
@@ -11,10 +13,10 @@ CONFIDENCE = ("official", "news", "secondary", "draft", "unverified")
 WILDCARD = "*"
 
 
-def worst(verdicts) -> str | None:
-    """The worst verdict level of an iterable (prohibited > conditional > permitted)."""
-    levels = [VERDICTS.index(v) for v in verdicts if v is not None]
-    return VERDICTS[min(levels)] if levels else None
+def verdict_rank(verdicts, missing: int) -> np.ndarray:
+    """Each verdict's index in VERDICTS (0 = worst); `missing` for no verdict."""
+    index = {v: k for k, v in enumerate(VERDICTS)}
+    return np.array([index.get(v, missing) for v in verdicts], dtype=np.int64)
 
 
 @dataclass(frozen=True)

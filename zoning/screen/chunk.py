@@ -13,7 +13,7 @@ from ..api import build_result, parse_date, resolve_category, rule_sets_dict
 from ..engine import Context, run
 from ..errors import ZoningError
 from ..geometry.normalise import normalise_batch
-from ..rules.ruleset import VERDICTS
+from ..rules.ruleset import VERDICTS, verdict_rank
 from ..units import areas, rnd
 
 BASE_COLUMNS = ["row", "id", "name", "category", "category_name", "national_major", "date", "verdict", "complete",
@@ -181,7 +181,7 @@ def _fill_rows(cols, rows, sub, outcome, ctx, cats, majors, layer_ids):
     for name, v in values.items():
         cols[name][rows] = v
     hit_type = np.isin(f["type"], ["overlap", "boundary_contact"])
-    rank = np.array([VERDICTS.index(v) if v in VERDICTS else 9 for v in f["verdict"]], dtype=np.int64)
+    rank = verdict_rank(f["verdict"], len(VERDICTS))
     for k, lid in enumerate(layer_ids):
         cols[f"{lid}_status"][rows] = outcome.status[:, k]
         sel = np.flatnonzero(hit_type & (f["layer_index"] == k))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules.ruleset import VERDICTS
+from ..rules.ruleset import VERDICTS, verdict_rank
 
 
 def layer_status(covered: np.ndarray, hit: np.ndarray, in_force: bool) -> np.ndarray:
@@ -23,9 +23,7 @@ def worst_per_site(findings, n: int) -> np.ndarray:
     rank = np.full(n, len(VERDICTS) - 1)
     drive = findings["drives_verdict"]
     if drive.any():
-        verdicts = findings["verdict"][drive]
-        level = np.array([VERDICTS.index(v) if v in VERDICTS else len(VERDICTS) - 1 for v in verdicts])
-        np.minimum.at(rank, findings["site"][drive], level)
+        np.minimum.at(rank, findings["site"][drive], verdict_rank(findings["verdict"][drive], len(VERDICTS) - 1))
     out = np.empty(n, dtype=object)
     out[:] = [VERDICTS[r] for r in rank]
     return out
