@@ -3,9 +3,10 @@
 Generates N random polygon sites (about 30 vertices, 1-20 ha) over the demo area, then times:
   - baseline A: geopandas sjoin + intersection of whole zone polygons (areas per site x zone);
   - baseline B: geopandas.overlay(sites, zones, how="intersection");
-  - zoning screen with 1 thread and with all cores (local engine), and the dask engine on a 2-worker LocalCluster.
-Prints sites per second and the ratio to baseline A. `--end-to-end` also runs `zoning screen LIST --out OUT.gpkg` as
-a separate process and reports its wall time and peak memory (read, screen, write).
+  - zoning screen with 1 worker and with all cores (local engine), with findings and with --no-findings (rows only),
+    and the dask engine on a 2-worker LocalCluster.
+Prints sites per second and the ratio to baseline A. `--end-to-end N` also runs `zoning screen LIST --out OUT.gpkg`
+on N sites as a separate process, with and without findings, and reports wall time, peak memory and output size.
 Targets (issue #4): >= 20,000 sites/s with all cores; 1,000,000 sites end to end < 2 min and < 4 GB.
 """
 from __future__ import annotations
@@ -72,27 +73,36 @@ def main():
           args.n, base)
 
     from zoning.screen import ScreenOptions, screen
-    for workers in sorted({1, cores}):
-        timed(f"zoning screen, local engine, {workers} worker(s)",
-              lambda: screen(lst, work / f"out{workers}.gpkg", ScreenOptions(quiet=True, workers=workers)),
-              args.n, base)
+    for findings in (True, False):
+        for workers in sorted({1, cores}):
+            timed(f"zoning screen, {workers} worker(s), " + ("with findings" if findings else "--no-findings"),
+                  lambda: screen(lst, work / f"out{workers}{findings}.gpkg",
+                                 ScreenOptions(quiet=True, workers=workers, findings=findings)),
+                  args.n, base)
     if not args.no_dask:
         timed("zoning screen, dask engine, 2-worker LocalCluster",
               lambda: screen(lst, work / "out_dask.gpkg", ScreenOptions(quiet=True, engine="dask", workers=2)),
               args.n, base)
     if args.end_to_end:
         big = write_list(work / "big.gpkg", args.end_to_end, seed=7)
-        t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "zoning", "screen", str(big), "--out",
-                                 str(work / "big_out.gpkg"), "--quiet"])
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, _tree_pss(proc.pid))
-            time.sleep(0.5)
-        dt = time.perf_counter() - t
-        print(f"end to end: {args.end_to_end:,} sites read, screened and written to GPKG in {dt:.1f} s "
-              f"({args.end_to_end / dt:,.0f} sites/s), exit {proc.returncode}, peak memory of the process tree "
-              f"{peak / 2**20:,.0f} MB (PSS, sampled every 0.5 s)")
+        for flag in ("", "--no-findings"):
+            _end_to_end(big, work, args.end_to_end, flag)
+
+
+def _end_to_end(big, work, n, flag):
+    """`zoning screen BIG --out OUT.gpkg [flag]` as a separate process: wall time and peak memory."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "zoning", "screen", str(big), "--out", str(work / "big_out.gpkg"),
+                             "--quiet"] + ([flag] if flag else []))
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_pss(proc.pid))
+        time.sleep(0.5)
+    dt = time.perf_counter() - t
+    size = (work / "big_out.gpkg").stat().st_size if (work / "big_out.gpkg").exists() else 0
+    print(f"end to end {flag or '(with findings)'}: {n:,} sites read, screened and written to GPKG in {dt:.1f} s "
+          f"({n / dt:,.0f} sites/s), exit {proc.returncode}, peak memory of the process tree "
+          f"{peak / 2**20:,.0f} MB (PSS, sampled every 0.5 s), output {size / 2**30:.2f} GB")
 
 
 def _tree_pss(pid: int) -> int:

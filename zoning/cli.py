@@ -198,10 +198,14 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
 @click.option("--chunk-size", type=int, default=5000, show_default=True, help="Rows per chunk.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")
+@click.option("--findings/--no-findings", default=True, show_default=True,
+              help="Write the findings table. --no-findings: rows only, faster (no nearest zone, adjacency, raster "
+                   "statistics or corridor residual width); the verdicts and row columns are the same.")
 @input_options
 @user_errors
 def screen(list_path, out, layers_path, date_, default_category, national_major, crs, tolerance_m, radius_m, width_m,
-           map_path, reports_dir, reports_for, engine, workers, scheduler, chunk_size, resume, quiet, read_options):
+           map_path, reports_dir, reports_for, engine, workers, scheduler, chunk_size, resume, quiet, findings,
+           read_options):
     """Screen a project LIST (CSV, Excel, GeoPackage, Shapefile, GeoJSON, GeoParquet, FlatGeobuf, 界址点 TXT ...):
     one verdict per row, in input order, streamed in chunks, resumable with --resume.
 
@@ -223,7 +227,7 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
         layers=layers_path, date=date_, tolerance_m=tolerance_m, read=read_options, default_category=default_category,
         national_major=national_major, crs=crs, radius_m=radius_m, width_m=width_m, chunk_size=chunk_size,
         workers=workers, engine=engine, scheduler=scheduler, resume=resume, quiet=quiet, map_path=map_path,
-        reports_dir=reports_dir, reports_for=levels))
+        reports_dir=reports_dir, reports_for=levels, findings=findings))
     if not quiet:
         click.echo(f"{summary['rows']} rows in {summary['seconds']:.1f} s ({summary['rows_per_second']:,.0f} rows/s); "
                    f"verdicts {summary['verdicts']}; rows in error {summary['rows_in_error']}; "

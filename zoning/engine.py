@@ -103,8 +103,11 @@ class BatchOutcome:
                            self.findings.of_site(i), list(self.warnings[i]))
 
 
-def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
-    """Verdicts for every row of `batch`. `categories` are codes, `majors` booleans, per row."""
+def run(batch, categories, majors, ctx: Context, informational: bool = True) -> BatchOutcome:
+    """Verdicts for every row of `batch`. `categories` are codes, `majors` booleans, per row.
+
+    `informational=False` skips what only informs and never drives a verdict (nearest zone, adjacency, raster
+    statistics, corridor residual width, texts of features): verdicts, statuses and overlaps are the same."""
     n = len(batch)
     ok = np.array([e is None for e in batch.errors], dtype=bool)
     categories = np.array([c if c is not None else "" for c in categories], dtype=object)
@@ -134,15 +137,15 @@ def run(batch, categories, majors, ctx: Context) -> BatchOutcome:
                 from .overlay.raster_stats import zonal_batch
                 st = zonal_batch(layer, batch.projected[rows], int(epsg), shared)
                 covered[rows, k] = st.covered_share
-                evaluate_raster(layer, st, rows, categories[rows], in_force, out, k)
+                evaluate_raster(layer, st, rows, categories[rows], in_force, out, k, informational)
                 continue
             indexed = layer.indexed(int(epsg))
             m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,
-                        tolerance=batch.tolerance, near_m=near_distance(rs),
-                        inner=lambda j, rows=rows: batch.inner(rows[j]))
+                        tolerance=batch.tolerance, near_m=near_distance(rs) if informational else 0.0,
+                        inner=lambda j, rows=rows: batch.inner(rows[j]), nearest=informational)
             covered[rows, k] = m.covered
             evaluate_layer(indexed, m, batch.projected[rows], batch.area[rows], rows, categories[rows],
-                           majors[rows], in_force, out, k)
+                           majors[rows], in_force, out, k, informational)
     findings = out.build()
     driving = findings["drives_verdict"]
     for k, info in enumerate(infos):

@@ -54,11 +54,11 @@ def _group_sum(keys_a, keys_b, values):
 
 
 def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,
-            inner=None) -> LayerMeasure:
+            inner=None, nearest: bool = True) -> LayerMeasure:
     """Overlay an array of projected site polygons with one IndexedLayer.
 
     `inner(i)` returns site i shrunk by the tolerance; it is called only for the rare zone overlaps small
-    enough (at most perimeter x tolerance) to be boundary contacts.
+    enough (at most perimeter x tolerance) to be boundary contacts. `nearest=False` skips the nearest zone.
     """
     parts, part_feature, part_zone = indexed.parts, indexed.part_feature, indexed.part_zone
     covered = covered_share(sites, areas, indexed.coverage)
@@ -99,7 +99,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
             free = np.array([(i, f) not in touched for i, f in zip(a.tolist(), feat.tolist())], dtype=bool)
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
-    untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs))
+    untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else ns[:0]
     ms, mf, md = _nearest(indexed, sites, untouched)
     return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, mf, md)
 
@@ -122,12 +122,12 @@ def _within(tree, parts, sites, rows, radius):
 def _nearest(indexed, sites, rows):
     """(site, feature, distance) of the nearest feature of each site in `rows`, for sites touching none.
 
-    Exact, in two vectorised tree queries over the layer's boundary segments: the site's centroid finds its
-    nearest segment, whose distance to the site, U, bounds the answer from above. With r the farthest vertex
+    Exact, in two vectorised tree queries over the layer's boundary chains: the site's centroid finds its
+    nearest chain vertex, and the site's distance to that vertex's chain, U, bounds the answer from above. With r the farthest vertex
     from the centroid, only segments within U + r of the centroid can be nearer, and those get exact distances.
     Ties go to the lowest feature index."""
     e = np.array([], dtype=np.int64)
-    segs, seg_feature, tree = indexed.segments()
+    segs, seg_feature, tree, vertex_tree, vertex_chain = indexed.segments()
     if len(segs) == 0 or len(rows) == 0:
         return e, e, np.array([])
     geoms = sites[rows]
@@ -136,9 +136,9 @@ def _nearest(indexed, sites, rows):
     xy, idx = shapely.get_coordinates(geoms, return_index=True)
     reach = np.zeros(len(rows))
     np.maximum.at(reach, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
-    (k, p) = tree.query_nearest(pts, all_matches=False)
+    (k, v) = vertex_tree.query_nearest(pts, all_matches=False)
     bound = np.full(len(rows), np.inf)
-    bound[k] = shapely.distance(geoms[k], segs[p])     # the site's own distance to that segment: an upper bound
+    bound[k] = shapely.distance(geoms[k], segs[vertex_chain[v]])     # the site's own distance to it: an upper bound
     k, p = tree.query(pts, predicate="dwithin", distance=(bound + reach) * (1 + 1e-9) + 1e-6)
     dist = shapely.distance(geoms[k], segs[p])
     feat = seg_feature[p]

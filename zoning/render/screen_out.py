@@ -26,17 +26,21 @@ def _plain(table: pa.Table) -> pa.Table:
     return table.drop_columns([c for c in ("geometry_wkb",) if c in table.column_names])
 
 
-def write(out: Path, state, chunks: list[int]) -> list[Path]:
-    """Assemble the final output(s) from the chunk files; returns the paths written."""
+def write(out: Path, state, chunks: list[int], findings: bool = True) -> list[Path]:
+    """Assemble the final output(s) from the chunk files; returns the paths written.
+
+    `findings=False` writes the rows only: no findings table, sheet or sidecar."""
     ext = out.suffix.lower()
     writer = {".csv": _csv, ".xlsx": _xlsx, ".gpkg": _gpkg, ".parquet": _parquet}[ext]
-    return writer(out, state, chunks)
+    return writer(out, state, chunks, findings)
 
 
-def _csv(out, state, chunks):
+def _csv(out, state, chunks, findings):
     written = []
-    for path, tables in ((out, (state.rows(i) for i in chunks)),
-                         (out.with_suffix(".findings.csv"), (state.findings(i) for i in chunks))):
+    outputs = [(out, (state.rows(i) for i in chunks))]
+    if findings:
+        outputs.append((out.with_suffix(".findings.csv"), (state.findings(i) for i in chunks)))
+    for path, tables in outputs:
         tmp = _tmp(path)
         with open(tmp, "wb") as fh:
             fh.write(b"\xef\xbb\xbf")   # so that Excel opens the Chinese text as UTF-8
@@ -53,11 +57,11 @@ def _csv(out, state, chunks):
     return written
 
 
-def _xlsx(out, state, chunks):
+def _xlsx(out, state, chunks, findings):
     import openpyxl
     wb = openpyxl.Workbook(write_only=True)
     total = 0
-    for sheet, loader in (("screen", state.rows), ("findings", state.findings)):
+    for sheet, loader in (("screen", state.rows), ("findings", state.findings))[:2 if findings else 1]:
         ws = wb.create_sheet(sheet)
         header = False
         count = 0
@@ -88,17 +92,17 @@ def _xlsx(out, state, chunks):
 FAST_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
 
 
-def _gpkg(out, state, chunks):
+def _gpkg(out, state, chunks, findings):
     import pyogrio
     before = {k: pyogrio.get_gdal_config_option(k) for k in FAST_SQLITE}
     pyogrio.set_gdal_config_options(FAST_SQLITE)
     try:
-        return _gpkg_write(out, state, chunks)
+        return _gpkg_write(out, state, chunks, findings)
     finally:
         pyogrio.set_gdal_config_options(before)
 
 
-def _gpkg_write(out, state, chunks):
+def _gpkg_write(out, state, chunks, findings):
     import pyogrio
     tmp = _tmp(out)
     first = True
@@ -108,7 +112,7 @@ def _gpkg_write(out, state, chunks):
                             geometry_type="Unknown", crs="EPSG:4490", append=not first)
         first = False
     first_f = True
-    for i in chunks:
+    for i in chunks if findings else ():
         f = state.findings(i)
         if f.num_rows == 0 and not first_f:
             continue
@@ -123,7 +127,7 @@ GEO_META = {"version": "1.0.0", "primary_column": "geometry",
             "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": None}}}
 
 
-def _parquet(out, state, chunks):
+def _parquet(out, state, chunks, findings):
     from pyproj import CRS
     meta = dict(GEO_META)
     meta["columns"] = {"geometry": dict(GEO_META["columns"]["geometry"], crs=CRS.from_epsg(4490).to_json_dict())}
@@ -144,7 +148,7 @@ def _parquet(out, state, chunks):
     fpath = out.with_suffix(".findings.parquet")
     ftmp = _tmp(fpath)
     fw = None
-    for i in chunks:
+    for i in chunks if findings else ():
         f = state.findings(i)
         fw = fw or pq.ParquetWriter(ftmp, f.schema)
         fw.write_table(f)

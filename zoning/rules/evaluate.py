@@ -33,10 +33,12 @@ def _zone_labels(rs, zones) -> dict:
 
 
 def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_force: bool, out,
-                   layer_index: int) -> None:
+                   layer_index: int, informational: bool = True) -> None:
     """Add the findings of one vector layer for the sites `rows` of the batch to `out` (a FindingsBuilder).
 
-    `m` measures sites 0..len(rows)-1 of `projected`/`area`; `categories`, `majors` are per measured site."""
+    `m` measures sites 0..len(rows)-1 of `projected`/`area`; `categories`, `majors` are per measured site.
+    `informational=False` leaves out what no verdict depends on: the features and corridor texts, and the
+    corridor's residual width."""
     layer = indexed.layer
     rs, lid = layer.rule_set, layer.spec.id
     zone_order = {z: k for k, z in enumerate(rs.zones)}
@@ -58,8 +60,8 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
         contact = m.zone_contact.get((site, zone), False)
         verdict, cond, cond_en, effects = rule.verdict, rule.conditions, rule.conditions_en, []
         if rule.geometry_checks and not contact:
-            effects = [assess(indexed.features[f], projected[site], float(layer.widths[f]), str(names[f]))
-                       for f, a in feats if a > 0]
+            effects = [assess(indexed.features[f], projected[site], float(layer.widths[f]), str(names[f]),
+                              residual=informational) for f, a in feats if a > 0]
             failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
                       or ("residual_width" in rule.geometry_checks and e.narrows)]
             if failed and rule.on_geometry_fail:
@@ -82,8 +84,9 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
                 ("authority", rule.authority), ("conditions", cond), ("conditions_en", cond_en),
                 ("confidence", rule.confidence),
                 ("features", json.dumps([{"name": str(names[f]), "overlap_m2": round(a, 2)} for f, a in feats],
-                                        ensure_ascii=False)),
-                ("corridor", json.dumps([e.to_dict() for e in effects], ensure_ascii=False)),
+                                        ensure_ascii=False) if informational else None),
+                ("corridor", json.dumps([e.to_dict() for e in effects], ensure_ascii=False)
+                 if informational else None),
                 ("note", "; ".join(note))):
             cols[name].append(value)
     out.add(sites, layer_index, **common, **cols)
@@ -136,18 +139,21 @@ def _stats_texts(st) -> np.ndarray:
     return out
 
 
-def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_index: int) -> None:
+def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_index: int,
+                    informational: bool = True) -> None:
     """Add the findings of one raster layer for the sites `rows`: statistics, then each threshold reached.
 
-    `st` holds the zonal statistics of sites 0..len(rows)-1; `categories` their category codes."""
+    `st` holds the zonal statistics of sites 0..len(rows)-1; `categories` their category codes.
+    `informational=False` leaves out the statistics (findings and texts): no verdict depends on them."""
     rs, lid = layer.rule_set, layer.spec.id
     common = {"layer": lid, "rule_set": rs.id, "feature": lid, "zone_name_en": ""}
     seen = np.flatnonzero(st.covered_share > 0)
-    stats = _stats_texts(st)
+    stats = _stats_texts(st) if informational else np.full(len(rows), None, dtype=object)
     zone, zone_name = ("slope", "坡度 Slope") if rs.measure == "slope" else ("landcover", "地类 Land cover")
-    out.add(rows[seen], layer_index, **common, type="raster_stats", zone=zone, zone_name=zone_name, overlap_m2=0.0,
-            stats=stats[seen],
-            note="statistics of the raster under the site; a threshold rule reached is its own finding")
+    if informational:
+        out.add(rows[seen], layer_index, **common, type="raster_stats", zone=zone, zone_name=zone_name,
+                overlap_m2=0.0, stats=stats[seen],
+                note="statistics of the raster under the site; a threshold rule reached is its own finding")
     categories = np.asarray(categories, dtype=object)
     for rule in rs.rules:
         if rs.measure == "slope":

@@ -60,6 +60,7 @@ class ChunkSettings:
     width_m: float | None = None
     default_category: str | None = None
     national_major: bool | None = None
+    findings: bool = True       # False: rows only, and the engine skips what only findings would show
 
 
 @dataclass
@@ -124,9 +125,11 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
             continue
         sub_ctx = ctx.on_date(d)
         sub = batch.subset(rows)
-        outcome = run(sub, [cats[i].code for i in rows], [majors[i] for i in rows], sub_ctx)
+        outcome = run(sub, [cats[i].code for i in rows], [majors[i] for i in rows], sub_ctx,
+                      informational=settings.findings or report_levels is not None)
         _fill_rows(cols, rows, sub, outcome, sub_ctx, [cats[i] for i in rows], [majors[i] for i in rows], layer_ids)
-        finding_tables.append(_finding_table(outcome.findings, rows, row_no, ids))
+        if settings.findings:
+            finding_tables.append(_finding_table(outcome.findings, rows, row_no, ids))
         if report_levels is not None:
             for j in np.flatnonzero(np.isin(outcome.verdict, list(report_levels))):
                 i = rows[j]

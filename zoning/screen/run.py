@@ -42,6 +42,7 @@ class ScreenOptions:
     map_path: str | None = None
     reports_dir: str | None = None
     reports_for: tuple | None = None
+    findings: bool = True       # False: no findings table, and nothing computed that only it would show
 
 
 def _chunks(sites, size):
@@ -99,7 +100,8 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         layer, _, error = ctx.layer(spec)
         hashes[spec.id] = layer.sha256 if layer else f"failed: {error}"
     settings = ChunkSettings(crs=opts.crs, radius_m=opts.radius_m, width_m=opts.width_m,
-                             default_category=opts.default_category, national_major=opts.national_major)
+                             default_category=opts.default_category, national_major=opts.national_major,
+                             findings=opts.findings)
     run_opts = {k: v for k, v in asdict(opts).items() if k not in ("resume", "quiet", "workers", "engine",
                                                                       "scheduler", "map_path")}
     run_opts["date"] = ctx.date.isoformat()
@@ -133,7 +135,7 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
     finally:
         progress.close()
     indices = state.chunks()
-    written = screen_out.write(out, state, indices)
+    written = screen_out.write(out, state, indices, findings=opts.findings)
     summary = _summary(state, indices, ctx, list_path, out, written, time.perf_counter() - t0)
     side = out.with_suffix(".summary.json")
     side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
