@@ -249,9 +249,11 @@ def _polygon(projected, si, radius_m, width_m):
 
 def geometry_sha256(geoms) -> list[str]:
     """Hash of each site in CGCS2000 lon/lat, normalised and rounded to 1e-9 degree (about 0.1 mm)."""
-    geoms = np.asarray(geoms, dtype=object)
+    geoms = np.array(geoms, dtype=object)          # a copy: set_coordinates replaces its elements
+    has_z = shapely.has_z(geoms)
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
     # snapping to the 1e-9 grid (half up, as GEOS's set_precision does) at a fraction of set_precision's cost
-    snapped = shapely.set_coordinates(shapely.force_2d(geoms),
-                                      np.floor(shapely.get_coordinates(geoms) * 1e9 + 0.5) / 1e9)
+    snapped = shapely.set_coordinates(geoms, np.floor(shapely.get_coordinates(geoms) * 1e9 + 0.5) / 1e9)
     canon = shapely.normalize(shapely.remove_repeated_points(snapped))
     return [hashlib.sha256(w).hexdigest() for w in shapely.to_wkb(canon, output_dimension=2, byte_order=1)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
@@ -65,7 +66,40 @@ def _folder_shapefile(path: Path, layer: str | None) -> Path:
     return shps[0]
 
 
+@dataclass(frozen=True)
+class VectorMeta:
+    """What the rows of one layer share: enough to make SiteInputs from its Arrow batches anywhere."""
+    source: str
+    crs: object
+    geom_col: str
+    fid_col: str
+    names: tuple
+    note: tuple
+    opts: ReadOptions
+
+
 def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Iterator[SiteInput]:
+    for batch, meta, first_row in vector_batches(path, opts, zipped=zipped):
+        yield from vector_sites(batch, meta, first_row)
+
+
+def vector_sites(batch, meta: VectorMeta, first_row: int) -> list[SiteInput]:
+    """The SiteInputs of one Arrow batch of a layer; `first_row` is the 1-based row number of its first row."""
+    wkb = batch.column(meta.geom_col).to_pylist()
+    fids = batch.column(meta.fid_col).to_pylist() if meta.fid_col in batch.schema.names else [None] * len(wkb)
+    cols = [batch.column(n).to_pylist() for n in meta.names]
+    geoms = shapely.from_wkb(wkb)
+    out = []
+    for i in range(len(wkb)):
+        row = first_row + i
+        attrs = {n: c[i] for n, c in zip(meta.names, cols)}
+        out.append(make_site(attrs, geoms[i], meta.crs, meta.source, row, meta.opts,
+                             default_id=str(fids[i] if fids[i] is not None else row), warnings=list(meta.note)))
+    return out
+
+
+def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
+    """(Arrow batch, VectorMeta, first row number) of every layer of a vector file, read by GDAL in C."""
     src = str(path)
     target, encoding = str(path), opts.encoding
     if zipped:
@@ -83,25 +117,18 @@ def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Itera
         raise InputError(f"cannot read as a vector file: {exc}", source=src,
                          expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
     kml = path.suffix.lower() in (".kml", ".kmz")
-    note = ["KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
-            "Tencent) they may be GCJ-02: then use --crs gcj02"] if kml else []
-    row = 0
+    note = ("KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
+            "Tencent) they may be GCJ-02: then use --crs gcj02",) if kml else ()
+    row = 1
     for layer in layers:
         try:
             with pyogrio.raw.open_arrow(target, layer=layer, encoding=encoding, return_fids=True,
-                                        use_pyarrow=True, batch_size=BATCH) as (meta, reader):
-                geom_col, fid_col = meta["geometry_name"] or "wkb_geometry", meta["fid_column"] or "OGC_FID"
-                names = [str(n) for n in meta["fields"]]
+                                        use_pyarrow=True, batch_size=BATCH) as (info, reader):
+                meta = VectorMeta(src, info.get("crs"), info["geometry_name"] or "wkb_geometry",
+                                  info["fid_column"] or "OGC_FID", tuple(str(n) for n in info["fields"]), note, opts)
                 for batch in reader:
-                    wkb = batch.column(geom_col).to_pylist()
-                    fids = batch.column(fid_col).to_pylist() if fid_col in batch.schema.names else [None] * len(wkb)
-                    cols = [batch.column(n).to_pylist() for n in names]
-                    geoms = shapely.from_wkb(wkb)
-                    for i in range(len(wkb)):
-                        row += 1
-                        attrs = {n: c[i] for n, c in zip(names, cols)}
-                        yield make_site(attrs, geoms[i], meta.get("crs"), src, row, opts,
-                                        default_id=str(fids[i] if fids[i] is not None else row), warnings=note)
+                    yield batch, meta, row
+                    row += batch.num_rows
         except (DataSourceError, DataLayerError) as exc:
             raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {exc}", source=src,
                              expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else ""))

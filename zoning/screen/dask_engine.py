@@ -29,11 +29,11 @@ def _hilbert_order(sites, npartitions: int) -> np.ndarray:
 def run_dask(chunks, done, ctx, settings, levels, finish, scheduler, workers, progress):
     from dask.distributed import Client, LocalCluster
     todo = []
-    for index, sites in chunks:
+    for index, chunk in chunks:
         if index in done:
-            progress.update(len(sites))
+            progress.update(len(chunk))
             continue
-        todo += [(index, pos, s) for pos, s in enumerate(sites)]
+        todo += [(index, pos, s) for pos, s in enumerate(chunk.sites())]
     if not todo:
         return
     cluster = None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
 import sys
@@ -16,7 +15,8 @@ from pathlib import Path
 from .. import __version__
 from ..api import make_context
 from ..errors import InputError
-from ..inputs import ReadOptions, iter_sites
+from ..inputs import ReadOptions
+from ..inputs.chunks import iter_chunks
 from ..render import screen_out
 from .chunk import ChunkResult, ChunkSettings, finding_schema, process_chunk, row_schema
 from .state import RunState, fingerprint
@@ -43,15 +43,6 @@ class ScreenOptions:
     reports_dir: str | None = None
     reports_for: tuple | None = None
     findings: bool = True       # False: no findings table, and nothing computed that only it would show
-
-
-def _chunks(sites, size):
-    it = iter(sites)
-    for index in itertools.count():
-        chunk = list(itertools.islice(it, size))
-        if not chunk:
-            return
-        yield index, chunk
 
 
 def _estimate_rows(path: Path) -> int | None:
@@ -124,7 +115,7 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
             state.save(result, rschema, fschema)
         progress.update(result.n)
 
-    chunks = _chunks(iter_sites(list_path, opts.read), opts.chunk_size)
+    chunks = enumerate(iter_chunks(list_path, opts.read, opts.chunk_size))
     try:
         if opts.engine == "dask":
             from .dask_engine import run_dask
@@ -152,23 +143,24 @@ def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress, s
     """Chunks in this process, or (with several workers) on a pool of forked worker processes.
 
     Before forking, a few sites run here so that the layers' indexes and caches are built once and inherited
-    by the workers; each worker saves its own chunk files, and only a row count (and any reports) comes back."""
+    by the workers. A chunk travels as raw rows where it can (`inputs.chunks`): the worker builds its sites,
+    saves its own chunk files, and only a row count (and any reports) comes back."""
     pending = set()
     pool = None
     parallel = workers > 1 and "fork" in mp.get_all_start_methods()
     try:
-        for index, sites in chunks:
+        for index, chunk in chunks:
             if index in done:
-                progress.update(len(sites))
+                progress.update(len(chunk))
                 continue
             if not parallel:
-                finish(process_chunk(index, sites, ctx, settings, report_levels=levels))
+                finish(process_chunk(index, chunk.sites(), ctx, settings, report_levels=levels))
                 continue
             if pool is None:
-                process_chunk(-1, sites[:WARM_UP], ctx, settings)
+                process_chunk(-1, chunk.sites()[:WARM_UP], ctx, settings)
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                            initializer=_init_worker, initargs=(ctx, settings, levels, save))
-            pending.add(pool.submit(_work, index, sites))
+            pending.add(pool.submit(_work, index, chunk))
             if len(pending) >= 2 * workers:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
@@ -190,9 +182,9 @@ def _init_worker(ctx, settings, levels, save):
     _WORKER.update(ctx=ctx, settings=settings, levels=levels, save=save)
 
 
-def _work(index, sites):
+def _work(index, chunk):
     w = _WORKER
-    result = process_chunk(index, sites, w["ctx"], w["settings"], report_levels=w["levels"])
+    result = process_chunk(index, chunk.sites(), w["ctx"], w["settings"], report_levels=w["levels"])
     w["save"](result)
     return ChunkResult(index, None, None, result.reports, result.n)
 

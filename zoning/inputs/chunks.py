@@ -1,0 +1,72 @@
+"""A project list in chunks of rows that become sites in the process that screens them.
+
+Building each row's SiteInput is per-row Python work. Done by the process that reads the list, it would be work the
+screening workers wait for, and the sites would then be pickled to them. Vector files are read by GDAL into Arrow
+batches, so their chunks carry the raw Arrow rows (as IPC bytes: a sliced batch would pickle whole) and build
+their sites where they run. Other formats carry ready sites.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+
+from ..errors import InputError
+from .options import ReadOptions
+from .sites import SiteInput, iter_sites
+
+
+@dataclass
+class RowChunk:
+    n: int
+    ready: list | None = None                          # SiteInputs, for formats read row by row
+    pieces: list = field(default_factory=list)         # (Arrow IPC bytes, VectorMeta, first row number)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def sites(self) -> list[SiteInput]:
+        if self.ready is not None:
+            return self.ready
+        from .vector import vector_sites
+        out = []
+        for ipc, meta, first in self.pieces:
+            out += vector_sites(pa.ipc.open_stream(ipc).read_all(), meta, first)
+        return out
+
+
+def iter_chunks(path, opts: ReadOptions, size: int) -> Iterator[RowChunk]:
+    """The rows of `path` in chunks of `size`, in order; every row is in exactly one chunk."""
+    from .detect import detect_format
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", source=str(path), expected="a path to a site file")
+    fmt = detect_format(path, opts.format_in)
+    if fmt in ("table", "jzd_txt", "dxf", "parquet"):
+        it = iter_sites(path, opts)
+        while chunk := list(islice(it, size)):
+            yield RowChunk(len(chunk), ready=chunk)
+        return
+    from .vector import vector_batches
+    pieces, count = [], 0
+    for batch, meta, first in vector_batches(path, opts, zipped=fmt == "zip"):
+        start = 0
+        while start < batch.num_rows:
+            take = min(size - count, batch.num_rows - start)
+            pieces.append((_ipc(batch.slice(start, take)), meta, first + start))
+            count, start = count + take, start + take
+            if count == size:
+                yield RowChunk(count, pieces=pieces)
+                pieces, count = [], 0
+    if count:
+        yield RowChunk(count, pieces=pieces)
+
+
+def _ipc(batch) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue()
