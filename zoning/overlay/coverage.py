@@ -128,7 +128,7 @@ def coverage(geoms, transform) -> Coverage:
     # the full-cell term: dv of pieces further along the row, by a reverse running sum
     cell_site, pos = _ragged_arange(size)
     w = width[cell_site]
-    rel_row, rel_col = pos // w, pos % w
+    rel_row, rel_col = np.divmod(pos, w)
     rev = np.r_[np.cumsum(dv_sum[::-1])[::-1], 0.0]
     cells = np.arange(total)
     row_end = cells - rel_col + w
