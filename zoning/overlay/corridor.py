@@ -47,7 +47,9 @@ def assess(feature_geom, site, min_width: float, name: str = "", residual: bool 
     before, after = _parts(feature_geom), _parts(shapely.difference(feature_geom, site))
     severs = after > before
     # Erode only a window around the site: the test is local and buffering the whole corridor is slow.
-    window = shapely.box(*site.bounds).buffer(max(3 * min_width, 500.0), join_style="mitre")
+    x0, y0, x1, y1 = site.bounds
+    margin = max(3 * min_width, 500.0)
+    window = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
     local = shapely.intersection(feature_geom, window)
     narrows = severs or _splits(local, site, min_width)
     width = None

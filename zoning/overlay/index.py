@@ -33,8 +33,8 @@ class IndexedLayer:
     _segments: tuple | None = None
 
     def segments(self):
-        """(boundary chains of the parts, their feature, STRtree, STRtree of the chains' vertices, chain of each
-        vertex): what nearest-zone distances search.
+        """(boundary chains of the parts, their feature, STRtree, STRtree of the chains' vertices, the vertices'
+        coordinates): what nearest-zone distances search.
 
         Each ring is cut into chains of at most CHAIN segments: small enough for tight bounding boxes, few
         enough to index quickly. Parts' cut lines are included: they lie inside the zone, so they are never
@@ -74,7 +74,7 @@ def _chains(parts, part_feature):
     if len(parts) == 0:
         empty = np.array([], dtype=object)
         return empty, np.array([], dtype=np.int64), shapely.STRtree(empty), shapely.STRtree(empty), \
-            np.array([], dtype=np.int64)
+            np.zeros((0, 2))
     pieces, piece_part = shapely.get_parts(parts, return_index=True)
     rings, ring_piece = shapely.get_rings(pieces, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
@@ -89,7 +89,7 @@ def _chains(parts, part_feature):
     owner = np.insert(chain, ends, chain[ends - 1])
     lines = shapely.linestrings(coords, indices=owner)
     feature = part_feature[piece_part[ring_piece[seg_ring[ends - 1]]]]
-    return lines, feature, shapely.STRtree(lines), shapely.STRtree(shapely.points(coords)), owner
+    return lines, feature, shapely.STRtree(lines), shapely.STRtree(shapely.points(coords)), coords
 
 
 def _cache_path(layer, epsg: int) -> Path:

@@ -123,11 +123,11 @@ def _nearest(indexed, sites, rows):
     """(site, feature, distance) of the nearest feature of each site in `rows`, for sites touching none.
 
     Exact, in two vectorised tree queries over the layer's boundary chains: the site's centroid finds its
-    nearest chain vertex, and the site's distance to that vertex's chain, U, bounds the answer from above. With r the farthest vertex
-    from the centroid, only segments within U + r of the centroid can be nearer, and those get exact distances.
-    Ties go to the lowest feature index."""
+    nearest boundary vertex V, and the distance from the site's nearest vertex to V, U, bounds the answer from
+    above. With r the farthest vertex from the centroid, only chains within U + r of the centroid can be nearer,
+    and those get exact distances. Ties go to the lowest feature index."""
     e = np.array([], dtype=np.int64)
-    segs, seg_feature, tree, vertex_tree, vertex_chain = indexed.segments()
+    segs, seg_feature, tree, vertex_tree, vertex_xy = indexed.segments()
     if len(segs) == 0 or len(rows) == 0:
         return e, e, np.array([])
     geoms = sites[rows]
@@ -137,8 +137,10 @@ def _nearest(indexed, sites, rows):
     reach = np.zeros(len(rows))
     np.maximum.at(reach, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
     (k, v) = vertex_tree.query_nearest(pts, all_matches=False)
+    near = np.full((len(rows), 2), np.inf)
+    near[k] = vertex_xy[v]
     bound = np.full(len(rows), np.inf)
-    bound[k] = shapely.distance(geoms[k], segs[vertex_chain[v]])     # the site's own distance to it: an upper bound
+    np.minimum.at(bound, idx, np.hypot(xy[:, 0] - near[idx, 0], xy[:, 1] - near[idx, 1]))
     k, p = tree.query(pts, predicate="dwithin", distance=(bound + reach) * (1 + 1e-9) + 1e-6)
     dist = shapely.distance(geoms[k], segs[p])
     feat = seg_feature[p]

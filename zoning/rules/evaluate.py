@@ -32,6 +32,22 @@ def _zone_labels(rs, zones) -> dict:
     return out
 
 
+class _Quoted(dict):
+    """Feature index -> its name as a JSON string, quoted once per feature."""
+    def __init__(self, names):
+        super().__init__()
+        self.names = names
+
+    def __missing__(self, f):
+        self[f] = text = json.dumps(str(self.names[f]), ensure_ascii=False)
+        return text
+
+
+def _features_text(feats, quoted) -> str:
+    """json.dumps([{"name": ..., "overlap_m2": ...}, ...]) of a finding's features, formatted directly."""
+    return "[" + ", ".join(f'{{"name": {quoted[f]}, "overlap_m2": {round(a, 2)!r}}}' for f, a in feats) + "]"
+
+
 def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_force: bool, out,
                    layer_index: int, informational: bool = True) -> None:
     """Add the findings of one vector layer for the sites `rows` of the batch to `out` (a FindingsBuilder).
@@ -44,6 +60,7 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
     zone_order = {z: k for k, z in enumerate(rs.zones)}
     names = layer.names
     common = {"layer": lid, "rule_set": rs.id}
+    quoted = _Quoted(names)
 
     groups: dict = defaultdict(list)
     for site, feat, zone, a in zip(m.hit_site.tolist(), m.hit_feature.tolist(), m.hit_zone.tolist(),
@@ -83,9 +100,8 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
                 ("drives_verdict", in_force and not contact), ("rule", rule.id), ("basis", rule.basis),
                 ("authority", rule.authority), ("conditions", cond), ("conditions_en", cond_en),
                 ("confidence", rule.confidence),
-                ("features", json.dumps([{"name": str(names[f]), "overlap_m2": round(a, 2)} for f, a in feats],
-                                        ensure_ascii=False) if informational else None),
-                ("corridor", json.dumps([e.to_dict() for e in effects], ensure_ascii=False)
+                ("features", _features_text(feats, quoted) if informational else None),
+                ("corridor", (json.dumps([e.to_dict() for e in effects], ensure_ascii=False) if effects else "[]")
                  if informational else None),
                 ("note", "; ".join(note))):
             cols[name].append(value)
