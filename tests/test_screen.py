@@ -176,6 +176,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_output(tmp_path):
     done_before = len(list(work.glob("chunk-*.rows.parquet")))
     assert 4 <= done_before < 20, done_before
     assert not out.exists()
+    assert list(tmp_path.glob(".out.parquet.*.tmp.parquet"))       # the killed run was writing its output
     r = subprocess.run(cmd + ["--out", str(out), "--resume"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert _rows(out) == _rows(reference)
@@ -183,6 +184,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_output(tmp_path):
     assert pq.read_table(out.with_suffix(".findings.parquet")).equals(
         pq.read_table(reference.with_suffix(".findings.parquet")))
     assert not work.exists()
+    assert not list(tmp_path.glob(".out.*.tmp.*"))                  # its temporary files are gone
 
 
 def test_dask_engine_equals_local(tmp_path):

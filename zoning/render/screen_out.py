@@ -1,8 +1,10 @@
-"""Writing a screening result from its finished chunks: CSV, Excel, GeoPackage or GeoParquet.
+"""Writing a screening result while the run goes on: CSV, Excel, GeoPackage or GeoParquet.
 
-Every output is written to a temporary file and renamed into place only when complete. CSV and GeoParquet
-get their findings in a sidecar file beside them (`OUT.findings.csv` / `.parquet`); the GeoPackage holds the
-site geometries (layer `screen`) and a `findings` table; Excel a `findings` sheet when it fits.
+Finished chunks are appended in input order as soon as every chunk before them is in, so the writing overlaps
+the screening instead of following it. Every output is a temporary file renamed into place only when complete
+(a killed run leaves temporary files, removed by the next run). CSV and GeoParquet get their findings in a sidecar
+file beside them (`OUT.findings.csv` / `.parquet`); the GeoPackage holds the site geometries (layer `screen`) and
+a `findings` table; Excel a `findings` sheet when it fits.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pyarrow.parquet as pq
 
 FORMATS = (".csv", ".xlsx", ".gpkg", ".parquet")
 EXCEL_MAX_ROWS = 1_048_575
+SIDECAR = {".csv": ".findings.csv", ".parquet": ".findings.parquet"}
 
 
 def _tmp(path: Path) -> Path:
@@ -26,65 +29,105 @@ def _plain(table: pa.Table) -> pa.Table:
     return table.drop_columns([c for c in ("geometry_wkb",) if c in table.column_names])
 
 
-def write(out: Path, state, chunks: list[int], findings: bool = True) -> list[Path]:
-    """Assemble the final output(s) from the chunk files; returns the paths written.
+class Output:
+    """The output of one run, written chunk by chunk in input order.
 
-    `findings=False` writes the rows only: no findings table, sheet or sidecar."""
-    ext = out.suffix.lower()
-    writer = {".csv": _csv, ".xlsx": _xlsx, ".gpkg": _gpkg, ".parquet": _parquet}[ext]
-    return writer(out, state, chunks, findings)
+    `add(i)` says chunk i is saved in `state`; chunks are appended as soon as all before them are in. `close()`
+    appends what is left, renames the files into place and returns their paths; `abort()` removes them."""
+
+    def __init__(self, out: Path, state, schemas, findings: bool = True):
+        ext = out.suffix.lower()
+        self.out, self.state, self.findings, self.schemas = out, state, findings, schemas
+        self.paths = [out] + ([out.with_suffix(SIDECAR[ext])] if findings and ext in SIDECAR else [])
+        for path in self.paths:          # left behind by a killed run
+            for stale in path.parent.glob(f".{path.name}.*.tmp{path.suffix}"):
+                stale.unlink(missing_ok=True)
+        self.sink = {".csv": _Csv, ".xlsx": _Xlsx, ".gpkg": _Gpkg, ".parquet": _Parquet}[ext](self.paths, findings)
+        self.next, self.ready = 0, set()
+
+    def add(self, index: int) -> None:
+        self.ready.add(index)
+        while self.next in self.ready:
+            self.ready.discard(self.next)
+            self.sink.add(self.state.rows(self.next), self.state.findings(self.next) if self.findings else None)
+            self.next += 1
+
+    def close(self, indices: list[int]) -> list[Path]:
+        for i in indices:
+            if i >= self.next:
+                self.add(i)
+        if self.ready:
+            raise RuntimeError(f"chunks {sorted(self.ready)} finished but chunk {self.next} is missing")
+        if self.next == 0:               # an empty list still gets its (empty) outputs
+            rows, findings = self.schemas
+            rows = rows.append(pa.field("geometry_wkb", pa.binary()))
+            self.sink.add(rows.empty_table(), findings.empty_table() if self.findings else None)
+        self.sink.close()
+        for path in self.paths:
+            os.replace(_tmp(path), path)
+        return list(self.paths)
+
+    def abort(self) -> None:
+        try:
+            self.sink.close()
+        except Exception:      # noqa: BLE001 - the run already failed; its error is the one to report
+            pass
+        for path in self.paths:
+            _tmp(path).unlink(missing_ok=True)
 
 
-def _csv(out, state, chunks, findings):
-    written = []
-    outputs = [(out, (state.rows(i) for i in chunks))]
-    if findings:
-        outputs.append((out.with_suffix(".findings.csv"), (state.findings(i) for i in chunks)))
-    for path, tables in outputs:
-        tmp = _tmp(path)
-        with open(tmp, "wb") as fh:
+class _Csv:
+    def __init__(self, paths, findings):
+        self.files = [open(_tmp(p), "wb") for p in paths]
+        for fh in self.files:
             fh.write(b"\xef\xbb\xbf")   # so that Excel opens the Chinese text as UTF-8
-            writer = None
-            for t in tables:
-                t = _plain(t)
-                if writer is None:
-                    writer = pacsv.CSVWriter(fh, t.schema)
-                writer.write_table(t)
-            if writer is not None:
-                writer.close()
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+        self.writers = [None] * len(paths)
+
+    def add(self, rows, findings):
+        for k, t in enumerate([rows] + ([findings] if findings is not None else [])):
+            t = _plain(t)
+            if self.writers[k] is None:
+                self.writers[k] = pacsv.CSVWriter(self.files[k], t.schema)
+            self.writers[k].write_table(t)
+
+    def close(self):
+        for w in self.writers:
+            if w is not None:
+                w.close()
+        for fh in self.files:
+            fh.close()
 
 
-def _xlsx(out, state, chunks, findings):
-    import openpyxl
-    wb = openpyxl.Workbook(write_only=True)
-    total = 0
-    for sheet, loader in (("screen", state.rows), ("findings", state.findings))[:2 if findings else 1]:
-        ws = wb.create_sheet(sheet)
-        header = False
-        count = 0
-        for i in chunks:
-            t = _plain(loader(i))
-            if not header:
+class _Xlsx:
+    def __init__(self, paths, findings):
+        import openpyxl
+        self.path = paths[0]
+        self.wb = openpyxl.Workbook(write_only=True)
+        self.sheets = [self.wb.create_sheet("screen")] + ([self.wb.create_sheet("findings")] if findings else [])
+        self.counts = [0] * len(self.sheets)
+        self.closed = False
+
+    def add(self, rows, findings):
+        for k, t in enumerate([rows] + ([findings] if findings is not None else [])):
+            t = _plain(t)
+            ws = self.sheets[k]
+            if self.counts[k] == 0:
                 ws.append(t.column_names)
-                header = True
             for rec in t.to_pylist():
-                count += 1
-                if count > EXCEL_MAX_ROWS:
-                    break
-                ws.append([rec[c] for c in t.column_names])
-        if sheet == "screen":
-            total = count
-        elif count > EXCEL_MAX_ROWS:
-            ws.append(["truncated: more findings than an Excel sheet holds; write .gpkg or .parquet for all"])
-    if total > EXCEL_MAX_ROWS:
-        raise OverflowError(f"{total} rows do not fit an Excel sheet; write .csv, .gpkg or .parquet")
-    tmp = _tmp(out)
-    wb.save(tmp)
-    os.replace(tmp, out)
-    return [out]
+                self.counts[k] += 1
+                if self.counts[k] <= EXCEL_MAX_ROWS:
+                    ws.append([rec[c] for c in t.column_names])
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        if self.counts[0] > EXCEL_MAX_ROWS:
+            raise OverflowError(f"{self.counts[0]} rows do not fit an Excel sheet; write .csv, .gpkg or .parquet")
+        if len(self.counts) > 1 and self.counts[1] > EXCEL_MAX_ROWS:
+            self.sheets[1].append(["truncated: more findings than an Excel sheet holds; write .gpkg or .parquet "
+                                   "for all"])
+        self.wb.save(_tmp(self.path))
 
 
 # The GeoPackage is a temporary file renamed into place only when complete, so SQLite need not sync each
@@ -92,68 +135,52 @@ def _xlsx(out, state, chunks, findings):
 FAST_SQLITE = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
 
 
-def _gpkg(out, state, chunks, findings):
-    import pyogrio
-    before = {k: pyogrio.get_gdal_config_option(k) for k in FAST_SQLITE}
-    pyogrio.set_gdal_config_options(FAST_SQLITE)
-    try:
-        return _gpkg_write(out, state, chunks, findings)
-    finally:
-        pyogrio.set_gdal_config_options(before)
+class _Gpkg:
+    def __init__(self, paths, findings):
+        self.tmp, self.findings = _tmp(paths[0]), findings
+        self.first_rows = self.first_findings = True
 
+    def add(self, rows, findings):
+        import pyogrio
+        before = {k: pyogrio.get_gdal_config_option(k) for k in FAST_SQLITE}
+        pyogrio.set_gdal_config_options(FAST_SQLITE)
+        try:
+            pyogrio.write_arrow(rows, self.tmp, layer="screen", driver="GPKG", geometry_name="geometry_wkb",
+                                geometry_type="Unknown", crs="EPSG:4490", append=not self.first_rows)
+            self.first_rows = False
+            if findings is not None and (findings.num_rows or self.first_findings):
+                pyogrio.write_arrow(findings, self.tmp, layer="findings", driver="GPKG", geometry_name=None,
+                                    geometry_type=None, append=not self.first_findings)
+                self.first_findings = False
+        finally:
+            pyogrio.set_gdal_config_options(before)
 
-def _gpkg_write(out, state, chunks, findings):
-    import pyogrio
-    tmp = _tmp(out)
-    first = True
-    for i in chunks:
-        t = state.rows(i)
-        pyogrio.write_arrow(t, tmp, layer="screen", driver="GPKG", geometry_name="geometry_wkb",
-                            geometry_type="Unknown", crs="EPSG:4490", append=not first)
-        first = False
-    first_f = True
-    for i in chunks if findings else ():
-        f = state.findings(i)
-        if f.num_rows == 0 and not first_f:
-            continue
-        pyogrio.write_arrow(f, tmp, layer="findings", driver="GPKG", geometry_name=None, geometry_type=None,
-                            append=not first_f)
-        first_f = False
-    os.replace(tmp, out)
-    return [out]
+    def close(self):
+        pass
 
 
 GEO_META = {"version": "1.0.0", "primary_column": "geometry",
             "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": None}}}
 
 
-def _parquet(out, state, chunks, findings):
-    from pyproj import CRS
-    meta = dict(GEO_META)
-    meta["columns"] = {"geometry": dict(GEO_META["columns"]["geometry"], crs=CRS.from_epsg(4490).to_json_dict())}
-    written = []
-    tmp = _tmp(out)
-    writer = None
-    for i in chunks:
-        t = state.rows(i)
-        t = t.rename_columns([("geometry" if c == "geometry_wkb" else c) for c in t.column_names])
-        if writer is None:
-            schema = t.schema.with_metadata({b"geo": json.dumps(meta).encode()})
-            writer = pq.ParquetWriter(tmp, schema)
-        writer.write_table(t.cast(writer.schema))
-    if writer is not None:
-        writer.close()
-    os.replace(tmp, out)
-    written.append(out)
-    fpath = out.with_suffix(".findings.parquet")
-    ftmp = _tmp(fpath)
-    fw = None
-    for i in chunks if findings else ():
-        f = state.findings(i)
-        fw = fw or pq.ParquetWriter(ftmp, f.schema)
-        fw.write_table(f)
-    if fw is not None:
-        fw.close()
-        os.replace(ftmp, fpath)
-        written.append(fpath)
-    return written
+class _Parquet:
+    def __init__(self, paths, findings):
+        from pyproj import CRS
+        self.paths = paths
+        meta = dict(GEO_META)
+        meta["columns"] = {"geometry": dict(GEO_META["columns"]["geometry"], crs=CRS.from_epsg(4490).to_json_dict())}
+        self.geo = json.dumps(meta).encode()
+        self.writers = [None] * len(paths)
+
+    def add(self, rows, findings):
+        rows = rows.rename_columns([("geometry" if c == "geometry_wkb" else c) for c in rows.column_names])
+        for k, t in enumerate([rows] + ([findings] if findings is not None else [])):
+            if self.writers[k] is None:
+                schema = t.schema.with_metadata({b"geo": self.geo}) if k == 0 else t.schema
+                self.writers[k] = pq.ParquetWriter(_tmp(self.paths[k]), schema)
+            self.writers[k].write_table(t.cast(self.writers[k].schema))
+
+    def close(self):
+        for w in self.writers:
+            if w is not None:
+                w.close()

@@ -107,12 +107,16 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         levels = set(opts.reports_for or ("prohibited", "conditional", "permitted"))
         Path(opts.reports_dir).mkdir(parents=True, exist_ok=True)
     progress = _Progress(_estimate_rows(list_path), opts.quiet)
+    output = screen_out.Output(out, state, (rschema, fschema), findings=opts.findings)
+    for i in sorted(done):
+        output.add(i)
 
     def finish_chunk(result):
         if levels is not None:
             _write_reports(Path(opts.reports_dir), result.reports)
         if result.rows is not None:          # a worker process saves its own chunks
             state.save(result, rschema, fschema)
+        output.add(result.index)
         progress.update(result.n)
 
     chunks = enumerate(iter_chunks(list_path, opts.read, opts.chunk_size))
@@ -123,10 +127,13 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         else:
             _run_local(chunks, done, ctx, settings, levels, finish_chunk, opts.workers or os.cpu_count() or 1,
                        progress, lambda result: state.save(result, rschema, fschema))
+        indices = state.chunks()
+        written = output.close(indices)
+    except BaseException:
+        output.abort()
+        raise
     finally:
         progress.close()
-    indices = state.chunks()
-    written = screen_out.write(out, state, indices, findings=opts.findings)
     summary = _summary(state, indices, ctx, list_path, out, written, time.perf_counter() - t0)
     side = out.with_suffix(".summary.json")
     side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
