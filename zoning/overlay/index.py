@@ -30,6 +30,7 @@ class IndexedLayer:
     part_zone: np.ndarray       # zone code of each part
     tree: shapely.STRtree       # over the parts
     coverage: object            # projected coverage polygon, or None = unbounded
+    intact: np.ndarray          # per feature: its parts cover all of it (no earlier feature of its zone overlaps it)
     _segments: tuple | None = None
 
     def segments(self):
@@ -61,9 +62,12 @@ class IndexedLayer:
         if layer.coverage is not None:
             coverage = reproject(shapely.segmentize(layer.coverage, _segment(layer.coverage)), layer.crs, dst)
             shapely.prepare(coverage)
+        kept = np.bincount(owner, weights=shapely.area(parts), minlength=len(features)) if len(owner) \
+            else np.zeros(len(features))
         return cls(layer=layer, epsg=epsg, features=features, parts=parts, part_feature=owner,
                    part_zone=layer.zones[owner] if len(owner) else np.array([], dtype=object),
-                   tree=shapely.STRtree(parts), coverage=coverage)
+                   tree=shapely.STRtree(parts), coverage=coverage,
+                   intact=np.isclose(kept, shapely.area(features), rtol=1e-9, atol=0.0))
 
 
 CACHE_VERSION = 1

@@ -73,7 +73,16 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
     area[inside] = areas[s[inside]]
     cut = np.flatnonzero(touching)
     if len(cut):
-        area[cut] = shapely.area(shapely.intersection(sites[s[cut]], parts[p[cut]]))
+        # a site inside a whole feature that no other feature of its zone overlaps covers the feature's parts
+        # by its own area, however many of them it crosses: no intersections
+        f = part_feature[p[cut]]
+        whole = indexed.intact[f]
+        whole[whole] = shapely.contains_properly(indexed.features[f[whole]], sites[s[cut[whole]]])
+        w = np.flatnonzero(whole)
+        _, first = np.unique(s[cut[w]] * len(indexed.features) + f[w], return_index=True)
+        area[cut[w[first]]] = areas[s[cut[w[first]]]]       # once per (site, feature); its other parts add 0
+        rest = cut[~whole]
+        area[rest] = shapely.area(shapely.intersection(sites[s[rest]], parts[p[rest]]))
     hit = inside | touching
     s, p, area = s[hit], p[hit], area[hit]
     hs, hf, ha = _group_sum(s, part_feature[p], area)
