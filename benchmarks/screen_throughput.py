@@ -3,6 +3,7 @@
 Generates N random polygon sites (about 30 vertices, 1-20 ha) over the demo area, then times:
   - baseline A: geopandas sjoin + intersection of whole zone polygons (areas per site x zone);
   - baseline B: geopandas.overlay(sites, zones, how="intersection");
+  - zoning's overlay step alone (the same measurements as baseline A), in 1 and in all processes;
   - zoning screen with 1 worker and with all cores (local engine), with findings and with --no-findings (rows only),
     and the dask engine on a 2-worker LocalCluster.
 Prints sites per second and the ratio to baseline A. `--end-to-end N` also runs `zoning screen LIST --out OUT.gpkg`
@@ -72,6 +73,8 @@ def main():
     timed("baseline B: geopandas.overlay", lambda: gpd.overlay(sites, zones, how="intersection", keep_geom_type=True),
           args.n, base)
 
+    _overlay_step(sites, args.n, base, cores)
+
     from zoning.screen import ScreenOptions, screen
     for findings in (True, False):
         for workers in sorted({1, cores}):
@@ -87,6 +90,40 @@ def main():
         big = write_list(work / "big.gpkg", args.end_to_end, seed=7)
         for flag in ("", "--no-findings"):
             _end_to_end(big, work, args.end_to_end, flag)
+
+
+_STEP: dict = {}
+
+
+def _measure_all(rows):
+    import shapely
+
+    from zoning.overlay.measure import measure
+    geoms = _STEP["geoms"][rows]
+    for indexed in _STEP["indexed"]:
+        measure(geoms, shapely.area(geoms), shapely.length(geoms), indexed, tolerance=0.5, nearest=False)
+    return len(rows)
+
+
+def _overlay_step(sites, n, base, cores):
+    """zoning's overlay step alone: the measurements baseline A makes (overlap areas per site x feature of the
+    four vector layers), without nearest zones, rules, rasters, findings or I/O; layer indexes built beforehand."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    import numpy as np
+
+    from zoning.api import make_context
+    ctx = make_context()
+    _STEP["geoms"] = np.asarray(sites.geometry.values, dtype=object)
+    _STEP["indexed"] = [ctx.layer(spec)[0].indexed(4547) for spec in ctx.manifest.layers if not spec.is_raster]
+    _measure_all(np.arange(min(n, 50)))
+    timed("zoning overlay step alone, 1 process", lambda: _measure_all(np.arange(n)), n, base)
+    if cores > 1:
+        with ProcessPoolExecutor(cores, mp_context=mp.get_context("fork")) as pool:
+            list(pool.map(_measure_all, [np.arange(k, min(n, k + 10)) for k in range(0, 10 * cores, 10)]))
+            timed(f"zoning overlay step alone, {cores} processes",
+                  lambda: sum(pool.map(_measure_all, np.array_split(np.arange(n), 8 * cores))), n, base)
 
 
 def _end_to_end(big, work, n, flag):
