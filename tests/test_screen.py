@@ -142,16 +142,18 @@ def test_output_formats(tmp_path, ext):
 def test_no_findings_gives_the_same_rows(tmp_path):
     """--no-findings skips what only findings show (nearest zone, adjacency, statistics, residual width): the rows
     are identical to a full run's, and no findings sidecar is written."""
-    lst = write_list(tmp_path / "list.gpkg", 60, seed=11, vertices=12)
+    lst = write_list(tmp_path / "list.gpkg", 300, seed=11, vertices=12)
     full, lean = tmp_path / "full.parquet", tmp_path / "lean.parquet"
-    screen(lst, full, ScreenOptions(date=DATE, chunk_size=25, workers=1, quiet=True))
+    screen(lst, full, ScreenOptions(date=DATE, chunk_size=100, workers=2, quiet=True))
     r = subprocess.run([sys.executable, "-m", "zoning", "screen", str(lst), "--out", str(lean), "--date", DATE,
-                        "--chunk-size", "25", "--workers", "1", "--no-findings", "--quiet"],
+                        "--chunk-size", "100", "--workers", "2", "--no-findings", "--quiet"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert _rows(lean) == _rows(full)
     assert full.with_suffix(".findings.parquet").exists() and not lean.with_suffix(".findings.parquet").exists()
-    assert pq.read_table(full.with_suffix(".findings.parquet")).num_rows > 60
+    findings = pq.read_table(full.with_suffix(".findings.parquet")).to_pylist()
+    corridor_tests = [f for f in findings if f["corridor"] not in (None, "[]")]
+    assert len(corridor_tests) >= 3       # the list reaches corridor geometry tests that the lean run skips
 
 
 def _rows(path):

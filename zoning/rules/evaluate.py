@@ -53,8 +53,8 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
     """Add the findings of one vector layer for the sites `rows` of the batch to `out` (a FindingsBuilder).
 
     `m` measures sites 0..len(rows)-1 of `projected`/`area`; `categories`, `majors` are per measured site.
-    `informational=False` leaves out what no verdict depends on: the features and corridor texts, and the
-    corridor's residual width."""
+    `informational=False` leaves out what no verdict depends on: the features and corridor texts, the corridor's
+    residual width, and corridor tests whose failure would not change the verdict."""
     layer = indexed.layer
     rs, lid = layer.rule_set, layer.spec.id
     zone_order = {z: k for k, z in enumerate(rs.zones)}
@@ -76,7 +76,8 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
         overlap = sum(a for _, a in feats)
         contact = m.zone_contact.get((site, zone), False)
         verdict, cond, cond_en, effects = rule.verdict, rule.conditions, rule.conditions_en, []
-        if rule.geometry_checks and not contact:
+        # without findings, a geometry test that cannot change the verdict is not run
+        if rule.geometry_checks and not contact and (informational or rule.on_geometry_fail not in (None, verdict)):
             effects = [assess(indexed.features[f], projected[site], float(layer.widths[f]), str(names[f]),
                               residual=informational) for f, a in feats if a > 0]
             failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
