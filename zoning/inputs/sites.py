@@ -61,23 +61,39 @@ def _columns(cols: tuple, opts: ReadOptions):
 def make_site(attrs: dict, geometry, crs, source: str, row: int, opts: ReadOptions, *, default_id=None,
               error: ZoningError | None = None, warnings=None) -> SiteInput:
     """A SiteInput from one row's attributes, finding id, name, category and flag columns by their headers."""
-    id_col, name_col, cat_col, flag_col, date_col, missing = _columns(tuple(attrs), opts)
+    return make_sites(list(attrs), [[v] for v in attrs.values()], [geometry], crs, source, row, opts,
+                      default_ids=[default_id], errors=[error], warnings=warnings)[0]
 
-    def pick(col):
-        return None if col is None else _clean(attrs[col])
 
-    if missing:
-        error = error or InputError(f"column(s) {missing} not found", source=source,
-                                    expected="one of " + ", ".join(map(str, attrs)))
-    sid = pick(id_col)
-    if error is None and (geometry is None or geometry.is_empty):
-        error = InputError("empty or missing geometry", source=source, row=row,
-                           expected="a polygon, a line (with --width) or a point (with --radius)")
-    return SiteInput(geometry=geometry, crs=crs, source=source, row=row,
-                     id=sid if sid is not None else (default_id if default_id is not None else str(row)),
-                     name=pick(name_col), category=pick(cat_col), national_major=pick(flag_col), date=pick(date_col),
-                     error=error,
-                     warnings=list(warnings or []))
+def make_sites(names, columns, geometries, crs, source: str, first_row: int, opts: ReadOptions, *,
+               default_ids=None, errors=None, warnings=None) -> list[SiteInput]:
+    """SiteInputs of rows that share a header: `columns[k]` holds the values of column `names[k]`, row by row.
+
+    The id, name, category, flag and date columns are found once for the header, not once per row."""
+    n = len(geometries)
+    id_col, name_col, cat_col, flag_col, date_col, missing = _columns(tuple(names), opts)
+    by_name = dict(zip(names, columns))
+
+    def values(col):
+        return [None] * n if col is None else [_clean(v) for v in by_name[col]]
+
+    ids, site_names, cats, flags, dates = (values(c) for c in (id_col, name_col, cat_col, flag_col, date_col))
+    not_found = InputError(f"column(s) {missing} not found", source=source,
+                           expected="one of " + ", ".join(map(str, names))) if missing else None
+    empty = [g is None or g.is_empty for g in geometries]
+    out = []
+    for i in range(n):
+        row = first_row + i
+        error = (errors[i] if errors else None) or not_found
+        if error is None and empty[i]:
+            error = InputError("empty or missing geometry", source=source, row=row,
+                               expected="a polygon, a line (with --width) or a point (with --radius)")
+        default = default_ids[i] if default_ids else None
+        out.append(SiteInput(geometry=geometries[i], crs=crs, source=source, row=row,
+                             id=ids[i] if ids[i] is not None else (default if default is not None else str(row)),
+                             name=site_names[i], category=cats[i], national_major=flags[i], date=dates[i],
+                             error=error, warnings=list(warnings or [])))
+    return out
 
 
 def iter_sites(path, opts: ReadOptions = ReadOptions()) -> Iterator[SiteInput]:

@@ -13,7 +13,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from ..errors import InputError
 from .encoding import dbf_bytes_encoding, dbf_encoding
 from .options import ReadOptions
-from .sites import SiteInput, make_site
+from .sites import SiteInput, make_sites
 
 MAX_UNZIPPED = 2 << 30      # bytes: beyond this a zip is refused as a possible zip bomb
 MAX_RATIO = 200             # uncompressed / compressed
@@ -88,14 +88,9 @@ def vector_sites(batch, meta: VectorMeta, first_row: int) -> list[SiteInput]:
     wkb = batch.column(meta.geom_col).to_pylist()
     fids = batch.column(meta.fid_col).to_pylist() if meta.fid_col in batch.schema.names else [None] * len(wkb)
     cols = [batch.column(n).to_pylist() for n in meta.names]
-    geoms = shapely.from_wkb(wkb)
-    out = []
-    for i in range(len(wkb)):
-        row = first_row + i
-        attrs = {n: c[i] for n, c in zip(meta.names, cols)}
-        out.append(make_site(attrs, geoms[i], meta.crs, meta.source, row, meta.opts,
-                             default_id=str(fids[i] if fids[i] is not None else row), warnings=list(meta.note)))
-    return out
+    defaults = [str(fid if fid is not None else first_row + i) for i, fid in enumerate(fids)]
+    return make_sites(meta.names, cols, shapely.from_wkb(wkb), meta.crs, meta.source, first_row, meta.opts,
+                      default_ids=defaults, warnings=meta.note)
 
 
 def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):

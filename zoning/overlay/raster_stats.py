@@ -95,7 +95,8 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
                 shared[key] = (area, cov)
         n = len(area)
         inside = (cov.row >= 0) & (cov.row < ds.height) & (cov.col >= 0) & (cov.col < ds.width)
-        site, row, col, frac = cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside]
+        site, row, col, frac = (cov.site, cov.row, cov.col, cov.frac) if inside.all() else \
+            (cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside])
         value = np.zeros(len(site), dtype=np.float64)
         valid = np.zeros(len(site), dtype=bool)
         for sel in _groups(site, row, col):
