@@ -54,7 +54,9 @@ def test_cell_fractions_equal_polygon_clipping():
         assert cov.frac[sel].sum() * CELL ** 2 == pytest.approx(g.area, rel=1e-12)   # no cell left out
 
 
-def test_nearest_zone_equals_brute_force(demo_ctx):
+def test_nearest_zone_equals_brute_force(demo_ctx, monkeypatch):
+    import importlib
+    measure_module = importlib.import_module("zoning.overlay.measure")
     polys, _, _ = random_sites(300, seed=11)
     sites = reproject(polys, "EPSG:4490", "EPSG:4547")
     for spec in demo_ctx.manifest.layers:
@@ -63,8 +65,11 @@ def test_nearest_zone_equals_brute_force(demo_ctx):
         indexed = demo_ctx.layer(spec)[0].indexed(4547)
         touching = np.unique(indexed.tree.query(sites, predicate="intersects")[0])
         rows = np.setdiff1d(np.arange(len(sites)), touching)
+        monkeypatch.setattr(measure_module, "VERTEX_TREE_FROM", 1)        # the vertex tree's first bound
         s, f, d = _nearest(indexed, sites, rows)
         assert list(s) == list(rows)
+        monkeypatch.setattr(measure_module, "VERTEX_TREE_FROM", 10 ** 9)   # the chain tree's, as for `check`
+        assert [list(x) for x in _nearest(indexed, sites, rows)] == [list(s), list(f), list(d)]
         for i, feat, dist in zip(s, f, d):
             every = shapely.distance(sites[i], indexed.parts)
             assert dist == pytest.approx(every.min(), abs=1e-9)

@@ -32,17 +32,25 @@ class IndexedLayer:
     coverage: object            # projected coverage polygon, or None = unbounded
     intact: np.ndarray          # per feature: its parts cover all of it (no earlier feature of its zone overlaps it)
     _segments: tuple | None = None
+    _vertices: tuple | None = None
 
     def segments(self):
-        """(boundary chains of the parts, their feature, STRtree, STRtree of the chains' vertices, the vertices'
-        coordinates): what nearest-zone distances search.
+        """(boundary chains of the parts, their feature, STRtree): what nearest-zone distances search.
 
         Each ring is cut into chains of at most CHAIN segments: small enough for tight bounding boxes, few
         enough to index quickly. Parts' cut lines are included: they lie inside the zone, so they are never
-        nearer than its boundary. The vertex tree finds a near chain fast (point to point distances)."""
+        nearer than its boundary."""
         if self._segments is None:
             self._segments = _chains(self.parts, self.part_feature)
         return self._segments
+
+    def vertices(self):
+        """(STRtree of the chains' vertices, their coordinates): a near boundary point found by point-to-point
+        distances, faster than the chain tree's own nearest search once a batch is large enough to pay for it."""
+        if self._vertices is None:
+            xy = shapely.get_coordinates(self.segments()[0])
+            self._vertices = shapely.STRtree(shapely.points(xy)), xy
+        return self._vertices
 
     @classmethod
     def build(cls, layer, epsg: int) -> "IndexedLayer":
@@ -77,8 +85,7 @@ CHAIN = 8
 def _chains(parts, part_feature):
     if len(parts) == 0:
         empty = np.array([], dtype=object)
-        return empty, np.array([], dtype=np.int64), shapely.STRtree(empty), shapely.STRtree(empty), \
-            np.zeros((0, 2))
+        return empty, np.array([], dtype=np.int64), shapely.STRtree(empty)
     pieces, piece_part = shapely.get_parts(parts, return_index=True)
     rings, ring_piece = shapely.get_rings(pieces, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
@@ -93,7 +100,7 @@ def _chains(parts, part_feature):
     owner = np.insert(chain, ends, chain[ends - 1])
     lines = shapely.linestrings(coords, indices=owner)
     feature = part_feature[piece_part[ring_piece[seg_ring[ends - 1]]]]
-    return lines, feature, shapely.STRtree(lines), shapely.STRtree(shapely.points(coords)), coords
+    return lines, feature, shapely.STRtree(lines)
 
 
 def _cache_path(layer, epsg: int) -> Path:

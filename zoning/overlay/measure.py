@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 
 AREA_EPS = 1e-6  # m²: below this an intersection is floating-point noise, not an overlap
+VERTEX_TREE_FROM = 256  # sites: from this batch size the nearest zone starts from a vertex tree
 
 
 @dataclass
@@ -131,12 +132,14 @@ def _within(tree, parts, sites, rows, radius):
 def _nearest(indexed, sites, rows):
     """(site, feature, distance) of the nearest feature of each site in `rows`, for sites touching none.
 
-    Exact, in two vectorised tree queries over the layer's boundary chains: the site's centroid finds its
-    nearest boundary vertex V, and the distance from the site's nearest vertex to V, U, bounds the answer from
-    above. With r the farthest vertex from the centroid, only chains within U + r of the centroid can be nearer,
-    and those get exact distances. Ties go to the lowest feature index."""
+    Exact, in two vectorised tree queries over the layer's boundary chains. First an upper bound U of each
+    site's distance: in a large batch the centroid's nearest boundary vertex V and the distance from the site's
+    nearest vertex to V (the vertex tree pays for itself there); in a small one, as for `check`, the site's
+    distance to the centroid's nearest chain. With r the farthest vertex from the centroid, only chains within
+    U + r of the centroid can be nearer, and those get exact distances, so both bounds give the same answer.
+    Ties go to the lowest feature index."""
     e = np.array([], dtype=np.int64)
-    segs, seg_feature, tree, vertex_tree, vertex_xy = indexed.segments()
+    segs, seg_feature, tree = indexed.segments()
     if len(segs) == 0 or len(rows) == 0:
         return e, e, np.array([])
     geoms = sites[rows]
@@ -145,11 +148,16 @@ def _nearest(indexed, sites, rows):
     xy, idx = shapely.get_coordinates(geoms, return_index=True)
     reach = np.zeros(len(rows))
     np.maximum.at(reach, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
-    (k, v) = vertex_tree.query_nearest(pts, all_matches=False)
-    near = np.full((len(rows), 2), np.inf)
-    near[k] = vertex_xy[v]
     bound = np.full(len(rows), np.inf)
-    np.minimum.at(bound, idx, np.hypot(xy[:, 0] - near[idx, 0], xy[:, 1] - near[idx, 1]))
+    if len(rows) >= VERTEX_TREE_FROM:
+        vertex_tree, vertex_xy = indexed.vertices()
+        (k, v) = vertex_tree.query_nearest(pts, all_matches=False)
+        near = np.full((len(rows), 2), np.inf)
+        near[k] = vertex_xy[v]
+        np.minimum.at(bound, idx, np.hypot(xy[:, 0] - near[idx, 0], xy[:, 1] - near[idx, 1]))
+    else:
+        (k, p) = tree.query_nearest(pts, all_matches=False)
+        bound[k] = shapely.distance(geoms[k], segs[p])
     k, p = tree.query(pts, predicate="dwithin", distance=(bound + reach) * (1 + 1e-9) + 1e-6)
     dist = shapely.distance(geoms[k], segs[p])
     feat = seg_feature[p]
