@@ -107,7 +107,8 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
     """Verdicts for every row of `batch`. `categories` are codes, `majors` booleans, per row.
 
     `informational=False` skips what only informs and never drives a verdict (nearest zone, adjacency, raster
-    statistics, corridor residual width, texts of features): verdicts, statuses and overlaps are the same."""
+    statistics, corridor residual width and tests that cannot change the verdict, texts of features): verdicts,
+    statuses, overlaps and driving rules are the same."""
     n = len(batch)
     ok = np.array([e is None for e in batch.errors], dtype=bool)
     categories = np.array([c if c is not None else "" for c in categories], dtype=object)
