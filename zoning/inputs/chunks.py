@@ -2,8 +2,9 @@
 
 Building each row's SiteInput is per-row Python work. Done by the process that reads the list, it would be work the
 screening workers wait for, and the sites would then be pickled to them. Vector files are read by GDAL into Arrow
-batches, so their chunks carry the raw Arrow rows (as IPC bytes: a sliced batch would pickle whole) and build
-their sites where they run. Other formats carry ready sites.
+batches, so their chunks carry the raw Arrow rows (as IPC bytes: a sliced batch would pickle whole); CSV and Excel
+chunks carry the raw cell values; both build their sites (and parse their WKT) where they run. Other formats carry
+ready sites.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class RowChunk:
     n: int
     ready: list | None = None                          # SiteInputs, for formats read row by row
     pieces: list = field(default_factory=list)         # (Arrow IPC bytes, VectorMeta, first row number)
+    table: tuple | None = None                         # (TableMeta, [(row number, raw values)]) of CSV or Excel
 
     def __len__(self) -> int:
         return self.n
@@ -31,6 +33,9 @@ class RowChunk:
     def sites(self) -> list[SiteInput]:
         if self.ready is not None:
             return self.ready
+        if self.table is not None:
+            from .table import table_sites
+            return table_sites(*self.table)
         from .vector import vector_sites
         out = []
         for ipc, meta, first in self.pieces:
@@ -45,7 +50,13 @@ def iter_chunks(path, opts: ReadOptions, size: int) -> Iterator[RowChunk]:
     if not path.exists():
         raise InputError("file not found", source=str(path), expected="a path to a site file")
     fmt = detect_format(path, opts.format_in)
-    if fmt in ("table", "jzd_txt", "dxf", "parquet"):
+    if fmt == "table":
+        from .table import table_rows
+        meta, rows = table_rows(path, opts)
+        while batch := list(islice(rows, size)):
+            yield RowChunk(len(batch), table=(meta, batch))
+        return
+    if fmt in ("jzd_txt", "dxf", "parquet"):
         it = iter_sites(path, opts)
         while chunk := list(islice(it, size)):
             yield RowChunk(len(chunk), ready=chunk)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -65,7 +66,25 @@ def _xlsx_rows(path: Path, opts: ReadOptions):
     return [("" if h is None else str(h)) for h in header], it
 
 
+@dataclass(frozen=True)
+class TableMeta:
+    """What the rows of one table share: enough to make SiteInputs from its raw rows anywhere."""
+    source: str
+    header: tuple
+    wkt_col: str | None
+    lon_col: str | None
+    lat_col: str | None
+    opts: ReadOptions
+
+
 def iter_table(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
+    meta, rows = table_rows(path, opts)
+    for row in rows:
+        yield from table_sites(meta, [row])
+
+
+def table_rows(path: Path, opts: ReadOptions):
+    """(TableMeta, iterator of (row number, values)) of a CSV or Excel list; blank rows are left out."""
     src = str(path)
     header, rows = (_xlsx_rows if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows)(path, opts)
     header = [str(h).strip().lstrip("\ufeff") for h in header]
@@ -79,11 +98,21 @@ def iter_table(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
                          expected="a WKT column (wkt, geometry, 坐标 ...) or longitude and latitude columns "
                                   "(经度/纬度, lon/lat ...), or --wkt-field / --lon-field --lat-field; header: "
                                   + ", ".join(header))
-    for n, values in enumerate(rows, start=2):
-        values = list(values)
-        if not any(v is not None and str(v).strip() for v in values):
-            continue
-        attrs = dict(zip(header, values + [None] * (len(header) - len(values))))
+
+    def numbered():
+        for n, values in enumerate(rows, start=2):
+            values = list(values)
+            if any(v is not None and str(v).strip() for v in values):
+                yield n, values + [None] * (len(header) - len(values))
+    return TableMeta(src, tuple(header), wkt_col, lon_col, lat_col, opts), numbered()
+
+
+def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
+    """The SiteInputs of raw (row number, values) rows of a table: geometry parsed, a bad one on its row."""
+    src, wkt_col, lon_col, lat_col = meta.source, meta.wkt_col, meta.lon_col, meta.lat_col
+    out = []
+    for n, values in rows:
+        attrs = dict(zip(meta.header, values))
         geom, error = None, None
         try:
             if wkt_col is not None:
@@ -100,7 +129,8 @@ def iter_table(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
         except (GEOSException, ValueError, TypeError) as exc:
             error = InputError(f"not valid WKT: {exc}", source=src, row=n, field=wkt_col,
                                expected="WKT such as POLYGON((113.0 27.9, ...))")
-        yield make_site(attrs, geom, None, src, n, opts, error=error)
+        out.append(make_site(attrs, geom, None, src, n, meta.opts, error=error))
+    return out
 
 
 def _coord(value, src, row, col) -> float:
