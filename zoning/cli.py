@@ -200,7 +200,8 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")
 @click.option("--findings/--no-findings", default=True, show_default=True,
               help="Write the findings table. --no-findings: rows only, faster (no nearest zone, adjacency, raster "
-                   "statistics or corridor residual width); the verdicts and row columns are the same.")
+                   "statistics, corridor residual width or corridor tests that cannot change the verdict); the "
+                   "verdicts and row columns are the same.")
 @input_options
 @user_errors
 def screen(list_path, out, layers_path, date_, default_category, national_major, crs, tolerance_m, radius_m, width_m,

@@ -8,10 +8,10 @@ ready sites.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pyarrow as pa
 
@@ -22,25 +22,17 @@ from .sites import SiteInput, iter_sites
 
 @dataclass
 class RowChunk:
+    """`n` rows of a list; `sites()` builds them as `build(*args)` (a module-level function, so that the chunk
+    pickles) in whichever process runs it."""
     n: int
-    ready: list | None = None                          # SiteInputs, for formats read row by row
-    pieces: list = field(default_factory=list)         # (Arrow IPC bytes, VectorMeta, first row number)
-    table: tuple | None = None                         # (TableMeta, [(row number, raw values)]) of CSV or Excel
+    build: Callable
+    args: tuple
 
     def __len__(self) -> int:
         return self.n
 
     def sites(self) -> list[SiteInput]:
-        if self.ready is not None:
-            return self.ready
-        if self.table is not None:
-            from .table import table_sites
-            return table_sites(*self.table)
-        from .vector import vector_sites
-        out = []
-        for ipc, meta, first in self.pieces:
-            out += vector_sites(pa.ipc.open_stream(ipc).read_all(), meta, first)
-        return out
+        return self.build(*self.args)
 
 
 def iter_chunks(path, opts: ReadOptions, size: int) -> Iterator[RowChunk]:
@@ -51,15 +43,14 @@ def iter_chunks(path, opts: ReadOptions, size: int) -> Iterator[RowChunk]:
         raise InputError("file not found", source=str(path), expected="a path to a site file")
     fmt = detect_format(path, opts.format_in)
     if fmt == "table":
-        from .table import table_rows
+        from .table import table_rows, table_sites
         meta, rows = table_rows(path, opts)
-        while batch := list(islice(rows, size)):
-            yield RowChunk(len(batch), table=(meta, batch))
+        for batch in _batched(rows, size):
+            yield RowChunk(len(batch), table_sites, (meta, batch))
         return
     if fmt in ("jzd_txt", "dxf", "parquet"):
-        it = iter_sites(path, opts)
-        while chunk := list(islice(it, size)):
-            yield RowChunk(len(chunk), ready=chunk)
+        for batch in _batched(iter_sites(path, opts), size):
+            yield RowChunk(len(batch), _ready, (batch,))
         return
     from .vector import vector_batches
     pieces, count = [], 0
@@ -70,10 +61,28 @@ def iter_chunks(path, opts: ReadOptions, size: int) -> Iterator[RowChunk]:
             pieces.append((_ipc(batch.slice(start, take)), meta, first + start))
             count, start = count + take, start + take
             if count == size:
-                yield RowChunk(count, pieces=pieces)
+                yield RowChunk(count, _vector_pieces, (pieces,))
                 pieces, count = [], 0
     if count:
-        yield RowChunk(count, pieces=pieces)
+        yield RowChunk(count, _vector_pieces, (pieces,))
+
+
+def _batched(it, size):
+    it = iter(it)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _ready(sites):
+    return sites
+
+
+def _vector_pieces(pieces) -> list[SiteInput]:
+    from .vector import vector_sites
+    out = []
+    for ipc, meta, first in pieces:
+        out += vector_sites(pa.ipc.open_stream(ipc).read_all(), meta, first)
+    return out
 
 
 def _ipc(batch) -> pa.Buffer:

@@ -109,7 +109,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
             free = np.array([(i, f) not in touched for i, f in zip(a.tolist(), feat.tolist())], dtype=bool)
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
-    untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else ns[:0]
+    untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else np.zeros(0, np.int64)
     ms, mf, md = _nearest(indexed, sites, untouched)
     return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, mf, md)
 

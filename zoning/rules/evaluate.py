@@ -171,7 +171,6 @@ def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_inde
         out.add(rows[seen], layer_index, **common, type="raster_stats", zone=zone, zone_name=zone_name,
                 overlap_m2=0.0, stats=stats[seen],
                 note="statistics of the raster under the site; a threshold rule reached is its own finding")
-    categories = np.asarray(categories, dtype=object)
     for rule in rs.rules:
         if rs.measure == "slope":
             measured = st.over[rule.threshold]
@@ -183,8 +182,7 @@ def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_inde
             name = "、".join(rs.class_names.get(c, c) for c in rule.classes)
             key = "+".join(rule.classes)
         share = np.where(st.site_area > 0, measured / np.where(st.site_area > 0, st.site_area, 1.0), 0.0)
-        applies = np.ones(len(rows), dtype=bool) if "*" in rule.categories else np.isin(categories, rule.categories)
-        hit = np.flatnonzero(applies & (st.covered_share > 0) & (share >= rule.min_share) & (measured > 0))
+        hit = np.flatnonzero(rule.applies(categories) & (st.covered_share > 0) & (share >= rule.min_share) & (measured > 0))
         tail = "" if in_force else f"; rule set {rs.id} not in force on the date"
         out.add(rows[hit], layer_index, **common, type="raster", zone=key, zone_name=name, overlap_m2=measured[hit],
                 overlap_share=share[hit], distance_m=0.0, verdict=rule.verdict, drives_verdict=in_force,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import RuleSetError
 from .ruleset import CONFIDENCE, VERDICTS
 
@@ -22,6 +24,13 @@ class RasterRule:
     conditions: str = ""
     conditions_en: str = ""
     confidence: str = "unverified"
+
+    def applies(self, categories) -> np.ndarray:
+        """Per category code: does this rule apply to it (named, or the rule names every category)?"""
+        categories = np.asarray(categories, dtype=object)
+        if "*" in self.categories:
+            return np.ones(len(categories), dtype=bool)
+        return np.isin(categories, self.categories)
 
 
 @dataclass
@@ -86,4 +95,4 @@ class RasterRuleSet:
         return f"{start} – {end}"
 
     def rules_for(self, category: str) -> list[RasterRule]:
-        return [r for r in self.rules if category in r.categories or "*" in r.categories]
+        return [r for r in self.rules if r.applies([category])[0]]
