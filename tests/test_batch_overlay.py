@@ -45,7 +45,7 @@ def _polygons(rng, n):
 
 def test_cell_fractions_equal_polygon_clipping():
     geoms = _polygons(np.random.default_rng(1), 120)
-    cov = coverage(geoms, T).nonzero()
+    cov = coverage(geoms, T)
     for s, g in enumerate(geoms):
         sel = cov.site == s
         x0, y0 = T.c + cov.col[sel] * CELL, T.f + cov.row[sel] * -CELL
@@ -104,7 +104,7 @@ def test_zonal_statistics_read_in_spatial_groups_equal_one_window(demo_ctx, monk
 
 def _cells(layer, sites):
     with layer.open() as ds:
-        cov = coverage(sites, ds.transform).nonzero()
+        cov = coverage(sites, ds.transform)
     return cov.site, cov.row, cov.col
 
 

@@ -22,15 +22,11 @@ TINY = 1e-9     # a fraction below this (of one cell) is float noise of a cell t
 
 @dataclass
 class Coverage:
-    """Cells that a batch of polygons covers, as flat arrays (one entry per site x cell of its bounding box)."""
+    """Cells that a batch of polygons covers, as flat arrays: one entry per site x cell with a covered fraction."""
     site: np.ndarray        # site index of each entry
     row: np.ndarray         # grid row
     col: np.ndarray         # grid column
     frac: np.ndarray        # covered fraction of the cell, 0-1
-
-    def nonzero(self) -> "Coverage":
-        keep = self.frac > TINY
-        return Coverage(self.site[keep], self.row[keep], self.col[keep], self.frac[keep])
 
 
 def _ragged_arange(counts):
@@ -53,7 +49,7 @@ def coverage(geoms, transform) -> Coverage:
     """Exact covered fractions of every cell under each polygon of `geoms` on the grid of `transform`.
 
     `transform` is a north-up affine (rasterio's): x = c + a * col, y = f + e * row. Cells outside the
-    raster are included (the caller masks them)."""
+    raster are included (the caller masks them); cells the polygon only touches (fraction <= TINY) are not."""
     a, b, c, d, e, f = transform[:6]
     if b != 0 or d != 0:
         raise ValueError("rotated rasters are not supported")
@@ -125,12 +121,17 @@ def coverage(geoms, transform) -> Coverage:
     direct_sum = np.bincount(flat, weights=direct, minlength=total)
     dv_sum = np.bincount(flat, weights=dv, minlength=total)
 
-    # the full-cell term: dv of pieces further along the row, by a reverse running sum
-    cell_site, pos = _ragged_arange(size)
-    w = width[cell_site]
-    rel_row, rel_col = np.divmod(pos, w)
+    # the full-cell term: dv of pieces further along the row, by a reverse running sum; rows of the flat layout
+    # are runs of `width` cells, so a cell's row end comes from repeating each row's end over its cells
+    row_site = np.repeat(np.arange(n), height)
+    row_start = offset[row_site] + _ragged_arange(height)[1] * width[row_site]
+    row_width = width[row_site]
     rev = np.r_[np.cumsum(dv_sum[::-1])[::-1], 0.0]
-    cells = np.arange(total)
-    row_end = cells - rel_col + w
-    frac = direct_sum + rev[cells + 1] - rev[row_end]
-    return Coverage(cell_site, r0[cell_site] + rel_row, c0[cell_site] + rel_col, np.clip(frac, 0.0, 1.0))
+    frac = direct_sum + rev[1:] - np.repeat(rev[row_start + row_width], row_width)
+    cells = np.flatnonzero(frac > TINY)
+    # the row of each kept cell, then its site, grid row and column
+    r = np.searchsorted(row_start, cells, side="right") - 1
+    s = row_site[r]
+    first_row = np.cumsum(height) - height
+    return Coverage(s, r0[s] + (r - first_row[s]), c0[s] + (cells - row_start[r]),
+                    np.minimum(frac[cells], 1.0))

@@ -90,7 +90,7 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
             area, cov = shared[key]
         else:
             sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", layer.crs)
-            area, cov = shapely.area(sites), coverage(sites, ds.transform).nonzero()
+            area, cov = shapely.area(sites), coverage(sites, ds.transform)
             if shared is not None:
                 shared[key] = (area, cov)
         n = len(area)

@@ -209,22 +209,25 @@ def _safe(name: str) -> str:
 
 
 def _summary(state, indices, ctx, list_path, out, written, seconds) -> dict:
+    import pyarrow.compute as pc
     verdicts, categories, errors, incomplete = Counter(), Counter(), 0, 0
     layers = {spec.id: Counter() for spec in ctx.manifest.layers}
     rows = 0
+
+    def count(counter, array):
+        for item in pc.value_counts(array).to_pylist():
+            counter[item["values"]] += item["counts"]
+
     for i in indices:
-        t = state.rows(i).select(["verdict", "category", "error", "complete"]
-                                 + [f"{lid}_status" for lid in layers]).to_pydict()
-        rows += len(t["verdict"])
-        for k in range(len(t["verdict"])):
-            if t["error"][k]:
-                errors += 1
-                continue
-            verdicts[t["verdict"][k]] += 1
-            categories[t["category"][k]] += 1
-            incomplete += not t["complete"][k]
-            for lid in layers:
-                layers[lid][t[f"{lid}_status"][k]] += 1
+        t = state.rows(i, ["verdict", "category", "error", "complete"] + [f"{lid}_status" for lid in layers])
+        rows += t.num_rows
+        judged = t.filter(pc.invert(pc.fill_null(pc.not_equal(t["error"], ""), False)))
+        errors += t.num_rows - judged.num_rows
+        count(verdicts, judged["verdict"])
+        count(categories, judged["category"])
+        incomplete += judged.num_rows - pc.sum(judged["complete"]).as_py() if judged.num_rows else 0
+        for lid in layers:
+            count(layers[lid], judged[f"{lid}_status"])
     return {"input": str(list_path), "output": str(out), "outputs": [str(p) for p in written], "rows": rows,
             "rows_in_error": errors, "incomplete": incomplete, "verdicts": dict(verdicts),
             "categories": dict(categories), "layers": {k: dict(v) for k, v in layers.items()},

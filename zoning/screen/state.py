@@ -62,8 +62,8 @@ class RunState:
     def chunks(self) -> list[int]:
         return sorted(int(p.name.split("-")[1].split(".")[0]) for p in self.dir.glob("chunk-*.rows.parquet"))
 
-    def rows(self, i: int) -> pa.Table:
-        return pq.read_table(self.dir / f"chunk-{i:07d}.rows.parquet")
+    def rows(self, i: int, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.dir / f"chunk-{i:07d}.rows.parquet", columns=columns)
 
     def findings(self, i: int) -> pa.Table:
         return pq.read_table(self.dir / f"chunk-{i:07d}.findings.parquet")
