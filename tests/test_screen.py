@@ -171,11 +171,11 @@ def test_sigkill_then_resume_gives_the_uninterrupted_output(tmp_path):
     proc = subprocess.Popen(cmd + ["--out", str(out)])
     work = tmp_path / ".out.parquet.zoning-run"
     deadline = time.time() + 300
-    while time.time() < deadline and len(list(work.glob("chunk-*.rows.parquet"))) < 4:
+    while time.time() < deadline and len(list(work.glob("chunk-*.rows.arrow"))) < 4:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = len(list(work.glob("chunk-*.rows.parquet")))
+    done_before = len(list(work.glob("chunk-*.rows.arrow")))
     assert 4 <= done_before < 20, done_before
     assert not out.exists()
     assert list(tmp_path.glob(".out.parquet.*.tmp.parquet"))       # the killed run was writing its output

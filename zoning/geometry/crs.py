@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
@@ -116,14 +117,13 @@ def parse_crs(text, *, source: str = "--crs"):
                                   "beijing54, cgcs2000-gk3:38") from None
 
 
-@lru_cache(maxsize=64)
-def analysis_epsg(lon: float, lat: float) -> int:
-    """CGCS2000 3-degree GK (CM nE) for the longitude; UTM outside China's zones."""
-    cm = 3 * round(lon / 3)
-    if 75 <= cm <= 135:
-        return 4534 + (cm - 75) // 3
-    zone = int((lon + 180) // 6) % 60 + 1
-    return (32600 if lat >= 0 else 32700) + zone
+def analysis_epsg(lon, lat):
+    """CGCS2000 3-degree GK (CM nE) for the longitude; UTM outside China's zones. Scalars or arrays."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    cm = 3 * np.rint(lon / 3)              # half to even, as Python's round
+    zone = np.floor((lon + 180) / 6).astype(np.int64) % 60 + 1
+    epsg = np.where((cm >= 75) & (cm <= 135), 4534 + (cm - 75) // 3, np.where(lat >= 0, 32600, 32700) + zone)
+    return epsg.astype(np.int64) if epsg.ndim else int(epsg)
 
 
 def in_china_lonlat(lon, lat) -> bool:

@@ -149,7 +149,7 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     if len(rows):
         b = shapely.bounds(lonlat[rows])
         cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-        epsg[rows] = [analysis_epsg(round(float(x), 6), round(float(y), 6)) for x, y in zip(cx, cy)]
+        epsg[rows] = analysis_epsg(np.round(cx, 6), np.round(cy, 6))
         china = (b[:, 0] >= 73) & (b[:, 2] <= 135.5) & (b[:, 1] >= 3) & (b[:, 3] <= 54)
         for i, inside, x, y in zip(rows, china, b[:, 0], b[:, 1]):
             if not inside:
@@ -254,6 +254,13 @@ def geometry_sha256(geoms) -> list[str]:
     if has_z.any():
         geoms[has_z] = shapely.force_2d(geoms[has_z])
     # snapping to the 1e-9 grid (half up, as GEOS's set_precision does) at a fraction of set_precision's cost
-    snapped = shapely.set_coordinates(geoms, np.floor(shapely.get_coordinates(geoms) * 1e9 + 0.5) / 1e9)
-    canon = shapely.normalize(shapely.remove_repeated_points(snapped))
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    xy = np.floor(xy * 1e9 + 0.5) / 1e9
+    snapped = shapely.set_coordinates(geoms, xy)
+    # only geometries with a repeated coordinate (after snapping) need them removed
+    repeated = np.zeros(len(geoms), dtype=bool)
+    repeated[owner[1:][(owner[1:] == owner[:-1]) & (xy[1:] == xy[:-1]).all(axis=1)]] = True
+    if repeated.any():
+        snapped[repeated] = shapely.remove_repeated_points(snapped[repeated])
+    canon = shapely.normalize(snapped)
     return [hashlib.sha256(w).hexdigest() for w in shapely.to_wkb(canon, output_dimension=2, byte_order=1)]

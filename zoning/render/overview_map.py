@@ -16,7 +16,7 @@ def overview_map(state, indices, ctx, path: Path) -> Path:
     from folium.plugins import FastMarkerCluster
     data = []
     for i in indices:
-        t = state.rows(i).select(["row", "id", "name", "verdict", "category", "error", "geometry_wkb"]).to_pylist()
+        t = state.rows(i, ["row", "id", "name", "verdict", "category", "error", "geometry_wkb"]).to_pylist()
         for r in t:
             if r["geometry_wkb"] is None:
                 continue

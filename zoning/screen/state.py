@@ -12,7 +12,11 @@ import shutil
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.feather as feather
+
+# Chunk files are Arrow IPC with LZ4: written by a worker and read once by the writer of the output, so cheap
+# encoding matters more than size (about 2x faster than Parquet both ways, about 2x larger).
+CHUNK = ".arrow"
 
 
 def fingerprint(input_path: Path, options: dict, layer_hashes: dict, version: str) -> str:
@@ -36,8 +40,8 @@ class RunState:
         """The chunk numbers already done (empty unless resuming the same run)."""
         meta = self.dir / "run.json"
         if resume and meta.exists() and json.loads(meta.read_text()).get("fingerprint") == fp:
-            done = {int(p.name.split("-")[1].split(".")[0]) for p in self.dir.glob("chunk-*.rows.parquet")}
-            done = {i for i in done if (self.dir / f"chunk-{i:07d}.findings.parquet").exists()}
+            done = set(self.chunks())
+            done = {i for i in done if (self.dir / f"chunk-{i:07d}.findings{CHUNK}").exists()}
             self.say(f"resuming: {len(done)} chunks already done")
             return done
         if resume and meta.exists():
@@ -51,22 +55,22 @@ class RunState:
 
     def _write(self, table: pa.Table, name: str):
         tmp = self.dir / f"{name}.tmp"
-        pq.write_table(table, tmp)
+        feather.write_feather(table, tmp, compression="lz4")
         os.replace(tmp, self.dir / name)
 
     def save(self, chunk, row_schema: pa.Schema, finding_schema: pa.Schema):
         """Findings first, rows last: a chunk counts as done only when its rows file exists."""
-        self._write(chunk.findings.cast(finding_schema), f"chunk-{chunk.index:07d}.findings.parquet")
-        self._write(chunk.rows, f"chunk-{chunk.index:07d}.rows.parquet")
+        self._write(chunk.findings.cast(finding_schema), f"chunk-{chunk.index:07d}.findings{CHUNK}")
+        self._write(chunk.rows, f"chunk-{chunk.index:07d}.rows{CHUNK}")
 
     def chunks(self) -> list[int]:
-        return sorted(int(p.name.split("-")[1].split(".")[0]) for p in self.dir.glob("chunk-*.rows.parquet"))
+        return sorted(int(p.name.split("-")[1].split(".")[0]) for p in self.dir.glob(f"chunk-*.rows{CHUNK}"))
 
     def rows(self, i: int, columns: list[str] | None = None) -> pa.Table:
-        return pq.read_table(self.dir / f"chunk-{i:07d}.rows.parquet", columns=columns)
+        return feather.read_table(self.dir / f"chunk-{i:07d}.rows{CHUNK}", columns=columns)
 
     def findings(self, i: int) -> pa.Table:
-        return pq.read_table(self.dir / f"chunk-{i:07d}.findings.parquet")
+        return feather.read_table(self.dir / f"chunk-{i:07d}.findings{CHUNK}")
 
     def finish(self):
         shutil.rmtree(self.dir, ignore_errors=True)
