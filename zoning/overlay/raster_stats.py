@@ -80,40 +80,57 @@ def _window_values(layer, ds, r0, c0, r1, c1):
     return data, valid
 
 
+@dataclass
+class _Cells:
+    """The cells under a batch of sites on one grid, and the windows to read them: shared by rasters on it."""
+    area: np.ndarray        # per site: area in the grid's CRS
+    cell_area: np.ndarray   # per site: area of its cells inside the raster (m²)
+    site: np.ndarray        # per cell inside the raster: its site
+    weight: np.ndarray      # per cell: the area the site covers (m²)
+    windows: list           # (cells, r0, c0, r1, c1, flat index of each cell in the window)
+
+
+def _cells(sites_projected, site_epsg: int, crs, ds) -> _Cells:
+    sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", crs)
+    cov = coverage(sites, ds.transform)
+    inside = (cov.row >= 0) & (cov.row < ds.height) & (cov.col >= 0) & (cov.col < ds.width)
+    site, row, col, frac = (cov.site, cov.row, cov.col, cov.frac) if inside.all() else \
+        (cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside])
+    windows = []
+    for sel in _groups(site, row, col):
+        r, c = row[sel], col[sel]
+        r0, c0, r1, c1 = int(r.min()), int(c.min()), int(r.max()) + 1, int(c.max()) + 1
+        if (r1 - r0) * (c1 - c0) > SNAP * SNAP:     # a wide batch: snap, so that the next batch reuses it
+            r0, c0 = r0 // SNAP * SNAP, c0 // SNAP * SNAP
+            r1, c1 = min(-(-r1 // SNAP) * SNAP, ds.height), min(-(-c1 // SNAP) * SNAP, ds.width)
+        windows.append((sel, r0, c0, r1, c1, (r - r0) * (c1 - c0) + (c - c0)))
+    weight = frac * abs(ds.transform.a * ds.transform.e)
+    return _Cells(shapely.area(sites), np.bincount(site, weights=weight, minlength=len(sites)), site, weight,
+                  windows)
+
+
 def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = None) -> RasterStats:
     """Fractions, slope or class areas of `layer` under each site of a batch.
 
-    Rasters on one grid share their cell fractions through `shared` (one dict per batch)."""
+    Rasters on one grid share their cells and windows through `shared` (one dict per batch)."""
     with layer.open() as ds:
-        key = (site_epsg, layer.crs, tuple(ds.transform)[:6])
-        if shared is not None and key in shared:
-            area, cov = shared[key]
-        else:
-            sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", layer.crs)
-            area, cov = shapely.area(sites), coverage(sites, ds.transform)
+        key = (site_epsg, layer.crs, tuple(ds.transform)[:6], ds.height, ds.width)
+        cells = shared.get(key) if shared is not None else None
+        if cells is None:
+            cells = _cells(sites_projected, site_epsg, layer.crs, ds)
             if shared is not None:
-                shared[key] = (area, cov)
+                shared[key] = cells
+        area, site, w_all = cells.area, cells.site, cells.weight
         n = len(area)
-        inside = (cov.row >= 0) & (cov.row < ds.height) & (cov.col >= 0) & (cov.col < ds.width)
-        site, row, col, frac = (cov.site, cov.row, cov.col, cov.frac) if inside.all() else \
-            (cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside])
         value = np.zeros(len(site), dtype=np.float64)
         valid = np.zeros(len(site), dtype=bool)
-        for sel in _groups(site, row, col):
-            r0, c0 = int(row[sel].min()), int(col[sel].min())
-            r1, c1 = int(row[sel].max()) + 1, int(col[sel].max()) + 1
-            if (r1 - r0) * (c1 - c0) > SNAP * SNAP:     # a wide batch: snap, so that the next batch reuses it
-                r0, c0 = r0 // SNAP * SNAP, c0 // SNAP * SNAP
-                r1, c1 = min(-(-r1 // SNAP) * SNAP, ds.height), min(-(-c1 // SNAP) * SNAP, ds.width)
+        for sel, r0, c0, r1, c1, flat in cells.windows:
             data, ok = _window_values(layer, ds, r0, c0, r1, c1)
-            flat = (row[sel] - r0) * data.shape[1] + (col[sel] - c0)
             value[sel] = data.ravel()[flat]
             valid[sel] = ok.ravel()[flat]
-        cell_area = abs(ds.transform.a * ds.transform.e)
-    w_all = frac * cell_area
     w = np.where(valid, w_all, 0.0)
     valid_area = np.bincount(site, weights=w, minlength=n)
-    nodata_area = np.bincount(site, weights=w_all, minlength=n) - valid_area
+    nodata_area = cells.cell_area - valid_area
     share = np.where(area > 0, valid_area / np.where(area > 0, area, 1.0), 0.0)
     share[np.abs(area - valid_area) <= np.maximum(1e-6 * area, 1e-3)] = 1.0   # summed cells vs. polygon: float noise
     share[valid_area <= 0] = 0.0
@@ -141,12 +158,13 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
 
 
 def _groups(site, row, col):
-    """Index arrays of cells to read together: one window unless the batch spans more than MAX_WINDOW_CELLS."""
+    """Cells to read together (index arrays, or all of them): one window unless the batch spans more than
+    MAX_WINDOW_CELLS."""
     if len(site) == 0:
         return []
     span = (int(row.max()) - int(row.min()) + 1) * (int(col.max()) - int(col.min()) + 1)
     if span <= MAX_WINDOW_CELLS:
-        return [np.arange(len(site))]
+        return [slice(None)]
     tile = int(np.sqrt(MAX_WINDOW_CELLS)) // 2
     # group by the tile of each site's first cell; a site's cells stay together
     first = np.r_[0, np.flatnonzero(site[1:] != site[:-1]) + 1]
