@@ -251,3 +251,36 @@ def test_date_and_tolerance_apply_with_a_shared_context(tiny):
     old = zoning.check(sq(100, 100, 100), category="tourism_leisure", crs=GK, context=ctx, date="2020-06-01")
     assert old.date == "2020-06-01" and old.verdict == "prohibited"
     assert ctx.date.isoformat() == TODAY and ctx.tolerance_m == 0.5  # the shared context itself is unchanged
+
+
+def test_severance_decided_near_the_site_equals_the_whole_corridor():
+    """`assess` decides most severance tests on a clip around the site; its answer must equal removing the site
+    from the whole corridor: a ring with a hole (cut once: not severed), a U bend, a corridor in two parts,
+    strips across, boxes inside, tips and sites swallowing a whole fragment."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import box
+    from zoning.overlay.corridor import _parts, assess
+
+    ring = box(0, 0, 3000, 3000).difference(box(400, 400, 2600, 2600))
+    bend = shapely.union_all([box(0, 0, 300, 3000), box(0, 2700, 3000, 3000), box(2700, 0, 3000, 3000)])
+    two = shapely.union_all([box(0, 0, 3000, 300), box(0, 1000, 200, 1200)])
+    rng = np.random.default_rng(7)
+    seen = {True: 0, False: 0}
+    for corridor in (ring, bend, two):
+        x0, y0, x1, y1 = corridor.bounds
+        for _ in range(150):
+            cx, cy = rng.uniform(x0 - 200, x1 + 200), rng.uniform(y0 - 200, y1 + 200)
+            w, h = rng.choice([rng.uniform(20, 120), rng.uniform(300, 700)], 2)
+            site = box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            if not site.intersects(corridor):
+                continue
+            effect = assess(corridor, site, 100.0, residual=False)
+            whole = _parts(shapely.difference(corridor, site))
+            assert effect.parts_after == whole and effect.severs == (whole > _parts(corridor))
+            seen[effect.severs] += 1
+    assert seen[True] > 10 and seen[False] > 50
+    # a site that cuts the ring once and swallows an islet beside it: one part fewer, and still not severed
+    with_islet = shapely.union_all([ring, box(1400, 250, 1440, 290)])
+    effect = assess(with_islet, box(1380, -50, 1460, 300), 100.0, residual=False)
+    assert (effect.parts_before, effect.parts_after, effect.severs) == (2, 1, False)

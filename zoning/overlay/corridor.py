@@ -30,6 +30,24 @@ def _parts(geom) -> int:
         or geom.geom_type == "GeometryCollection" else 1
 
 
+def _unchanged(area, hole) -> bool:
+    """True when taking `hole` out of `area` certainly leaves as many parts: decided near the hole alone.
+
+    Clip `area` to a box a little wider than `hole`. If every clipped part reaches the box's edge and taking the
+    hole out leaves as many of them, each stays one part with all its crossings of the edge (the hole does not
+    reach it), so the parts of `area` stay connected as before. False means undecided, not split."""
+    x0, y0, x1, y1 = hole.bounds
+    pad = max(x1 - x0, y1 - y0) / 4 + 1.0
+    box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    near = shapely.clip_by_rect(area, *box)
+    if near.is_empty:
+        return True
+    pieces = shapely.get_parts(near)
+    b = shapely.bounds(pieces)
+    edge = (b[:, 0] <= box[0]) | (b[:, 1] <= box[1]) | (b[:, 2] >= box[2]) | (b[:, 3] >= box[3])
+    return bool(edge.all()) and _parts(shapely.difference(near, hole)) == len(pieces)
+
+
 def _splits(local, site, width: float) -> bool:
     """Does taking `site` out of `local` leave more parts once both are eroded by half `width`?
 
@@ -44,7 +62,8 @@ def assess(feature_geom, site, min_width: float, name: str = "", residual: bool 
     """Does removing `site` split the corridor, or leave it narrower than `min_width` beside the site?
 
     `residual=False` leaves the residual width unmeasured (None): the verdict does not depend on it."""
-    before, after = _parts(feature_geom), _parts(shapely.difference(feature_geom, site))
+    before = _parts(feature_geom)
+    after = before if _unchanged(feature_geom, site) else _parts(shapely.difference(feature_geom, site))
     severs = after > before
     # Erode only a window around the site: the test is local and buffering the whole corridor is slow.
     x0, y0, x1, y1 = site.bounds
