@@ -281,6 +281,6 @@ def test_severance_decided_near_the_site_equals_the_whole_corridor():
             seen[effect.severs] += 1
     assert seen[True] > 10 and seen[False] > 50
     # a site that cuts the ring once and swallows an islet beside it: one part fewer, and still not severed
-    with_islet = shapely.union_all([ring, box(1400, 250, 1440, 290)])
-    effect = assess(with_islet, box(1380, -50, 1460, 300), 100.0, residual=False)
+    with_islet = shapely.union_all([ring, box(1400, 450, 1440, 490)])
+    effect = assess(with_islet, box(1380, -50, 1460, 500), 100.0, residual=False)
     assert (effect.parts_before, effect.parts_after, effect.severs) == (2, 1, False)
