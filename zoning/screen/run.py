@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import sys
@@ -120,6 +121,9 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         progress.update(result.n)
 
     chunks = enumerate(iter_chunks(list_path, opts.read, opts.chunk_size))
+    # the loaded layers live as long as the run: keep the collector from scanning them again and again (and
+    # forked workers from touching their pages)
+    gc.freeze()
     try:
         if opts.engine == "dask":
             from .dask_engine import run_dask
@@ -134,6 +138,7 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         raise
     finally:
         progress.close()
+        gc.unfreeze()
     summary = _summary(state, indices, ctx, list_path, out, written, time.perf_counter() - t0)
     side = out.with_suffix(".summary.json")
     side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -165,6 +170,7 @@ def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress, s
                 continue
             if pool is None:
                 process_chunk(-1, chunk.sites()[:WARM_UP], ctx, settings)
+                gc.freeze()              # the indexes the warm-up built, before the workers inherit them
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                            initializer=_init_worker, initargs=(ctx, settings, levels, save))
             pending.add(pool.submit(_work, index, chunk))
