@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import LayerError, RuleSetError
 from .layers import Manifest, load_layer
-from .overlay.measure import measure
+from .overlay.measure import Reach, measure
 from .rules.evaluate import evaluate_layer, evaluate_raster, near_distance
 from .verdict.decide import incomplete_reasons, layer_status, worst_per_site
 from .verdict.findings import Findings, FindingsBuilder
@@ -119,6 +119,7 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
     covered = np.full((n, len(layers)), np.nan)
     infos = []
     shared: dict = {}            # cell fractions, shared by rasters on one grid (zonal_batch keys them)
+    reach: dict = {}             # per analysis CRS: the sites' centroids and radii, shared by nearest-zone searches
     for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)
         status_on = rs.status_on(ctx.date) if rs else None
@@ -141,9 +142,12 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
                 evaluate_raster(layer, st, rows, categories[rows], in_force, out, k, informational)
                 continue
             indexed = layer.indexed(int(epsg))
+            if informational and epsg not in reach:
+                reach[epsg] = Reach.of(batch.projected[rows])
             m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,
                         tolerance=batch.tolerance, near_m=near_distance(rs) if informational else 0.0,
-                        inner=lambda j, rows=rows: batch.inner(rows[j]), nearest=informational)
+                        inner=lambda j, rows=rows: batch.inner(rows[j]), nearest=informational,
+                        reach=reach.get(epsg))
             covered[rows, k] = m.covered
             evaluate_layer(indexed, m, batch.projected[rows], batch.area[rows], rows, categories[rows],
                            majors[rows], in_force, out, k, informational)

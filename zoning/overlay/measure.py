@@ -27,6 +27,23 @@ class LayerMeasure:
     nearest_distance: np.ndarray
 
 
+@dataclass
+class Reach:
+    """Per site of a batch: its centroid and how far its farthest vertex lies from it. The nearest-zone search
+    of every layer starts from these, so a batch computes them once."""
+    centroid: np.ndarray         # points
+    radius: np.ndarray
+
+    @classmethod
+    def of(cls, sites) -> "Reach":
+        pts = shapely.centroid(sites)
+        c = shapely.get_coordinates(pts)
+        xy, idx = shapely.get_coordinates(sites, return_index=True)
+        radius = np.zeros(len(sites))
+        np.maximum.at(radius, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
+        return cls(pts, radius)
+
+
 def covered_share(sites, areas, coverage) -> np.ndarray:
     n = len(sites)
     if coverage is None:
@@ -55,11 +72,12 @@ def _group_sum(keys_a, keys_b, values):
 
 
 def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,
-            inner=None, nearest: bool = True) -> LayerMeasure:
+            inner=None, nearest: bool = True, reach: Reach | None = None) -> LayerMeasure:
     """Overlay an array of projected site polygons with one IndexedLayer.
 
     `inner(i)` returns site i shrunk by the tolerance; it is called only for the rare zone overlaps small
-    enough (at most perimeter x tolerance) to be boundary contacts. `nearest=False` skips the nearest zone.
+    enough (at most perimeter x tolerance) to be boundary contacts. `nearest=False` skips the nearest zone;
+    `reach` (of `sites`) may be shared by the layers of a batch.
     """
     parts, part_feature, part_zone = indexed.parts, indexed.part_feature, indexed.part_zone
     covered = covered_share(sites, areas, indexed.coverage)
@@ -110,7 +128,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
     untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else np.zeros(0, np.int64)
-    ms, mf, md = _nearest(indexed, sites, untouched)
+    ms, mf, md = _nearest(indexed, sites, untouched, reach)
     return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, mf, md)
 
 
@@ -129,7 +147,7 @@ def _within(tree, parts, sites, rows, radius):
     return s[keep], p[keep], dist[keep]
 
 
-def _nearest(indexed, sites, rows):
+def _nearest(indexed, sites, rows, reach: Reach | None = None):
     """(site, feature, distance) of the nearest feature of each site in `rows`, for sites touching none.
 
     Exact, in two vectorised tree queries over the layer's boundary chains. First an upper bound U of each
@@ -143,11 +161,11 @@ def _nearest(indexed, sites, rows):
     if len(segs) == 0 or len(rows) == 0:
         return e, e, np.array([])
     geoms = sites[rows]
-    pts = shapely.centroid(geoms)
-    c = shapely.get_coordinates(pts)
+    at = rows
+    if reach is None:
+        reach, at = Reach.of(geoms), np.arange(len(rows))
+    pts, radius = reach.centroid[at], reach.radius[at]
     xy, idx = shapely.get_coordinates(geoms, return_index=True)
-    reach = np.zeros(len(rows))
-    np.maximum.at(reach, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
     bound = np.full(len(rows), np.inf)
     if len(rows) >= VERTEX_TREE_FROM:
         vertex_tree, vertex_xy = indexed.vertices()
@@ -158,7 +176,7 @@ def _nearest(indexed, sites, rows):
     else:
         (k, p) = tree.query_nearest(pts, all_matches=False)
         bound[k] = shapely.distance(geoms[k], segs[p])
-    k, p = tree.query(pts, predicate="dwithin", distance=(bound + reach) * (1 + 1e-9) + 1e-6)
+    k, p = tree.query(pts, predicate="dwithin", distance=(bound + radius) * (1 + 1e-9) + 1e-6)
     dist = shapely.distance(geoms[k], segs[p])
     feat = seg_feature[p]
     order = np.lexsort((feat, dist, k))
