@@ -133,25 +133,25 @@ def _stats_texts(st) -> np.ndarray:
     n = len(st.site_area)
     out = np.empty(n, dtype=object)
     area = np.where(st.site_area > 0, st.site_area, np.inf)       # a share of nothing is 0
-    head = [f'{{"covered_share": {round(float(c), 6)!r}, "nodata_m2": {round(float(d), 2)!r}, "method": "{METHOD}"'
-            for c, d in zip(st.covered_share, st.nodata_area)]
+    head = [f'{{"covered_share": {round(c, 6)!r}, "nodata_m2": {round(d, 2)!r}, "method": "{METHOD}"'
+            for c, d in zip(st.covered_share.tolist(), st.nodata_area.tolist())]
     if st.measure == "slope":
         valid = st.valid_area > 0
         mean = np.where(valid, st.mean_slope, 0.0)
         top = np.where(valid, st.max_slope, 0.0)
-        parts = [[f', "mean_slope_deg": {round(float(a), 2)!r}, "max_slope_deg": {round(float(b), 2)!r}'
-                  for a, b in zip(mean, top)]]
+        parts = [[f', "mean_slope_deg": {round(a, 2)!r}, "max_slope_deg": {round(b, 2)!r}'
+                  for a, b in zip(mean.tolist(), top.tolist())]]
         for thr, over in st.over.items():
-            parts.append([f', "over_{thr:g}_deg_m2": {round(float(a), 2)!r}, '
-                          f'"over_{thr:g}_deg_share": {round(float(a / k), 6)!r}' for a, k in zip(over, area)])
+            parts.append([f', "over_{thr:g}_deg_m2": {round(a, 2)!r}, "over_{thr:g}_deg_share": {round(a / k, 6)!r}'
+                          for a, k in zip(over.tolist(), area.tolist())])
         out[:] = ["".join(p) + "}" for p in zip(head, *parts)]
         return out
-    names = [json.dumps(c, ensure_ascii=False) for c in st.class_names]
-    order = sorted(range(len(names)), key=lambda k: st.class_names[k])
-    for i in range(n):
-        present = [k for k in order if st.class_area[i, k] > 0]
-        areas = ", ".join(f"{names[k]}: {round(float(st.class_area[i, k]), 2)!r}" for k in present)
-        shares = ", ".join(f"{names[k]}: {round(float(st.class_area[i, k] / area[i]), 6)!r}" for k in present)
+    order = sorted(range(len(st.class_names)), key=lambda k: st.class_names[k])
+    names = [json.dumps(st.class_names[k], ensure_ascii=False) for k in order]
+    for i, (row, a) in enumerate(zip(st.class_area[:, order].tolist(), area.tolist())):
+        present = [(nm, v) for nm, v in zip(names, row) if v > 0]
+        areas = ", ".join(f"{nm}: {round(v, 2)!r}" for nm, v in present)
+        shares = ", ".join(f"{nm}: {round(v / a, 6)!r}" for nm, v in present)
         out[i] = f'{head[i]}, "class_area_m2": {{{areas}}}, "class_share": {{{shares}}}}}'
     return out
 
