@@ -123,8 +123,8 @@ def coverage(geoms, transform) -> Coverage:
 
     # the full-cell term: dv of pieces further along the row, by a reverse running sum; rows of the flat layout
     # are runs of `width` cells, so a cell's row end comes from repeating each row's end over its cells
-    row_site = np.repeat(np.arange(n), height)
-    row_start = offset[row_site] + _ragged_arange(height)[1] * width[row_site]
+    row_site, row_of_site = _ragged_arange(height)
+    row_start = offset[row_site] + row_of_site * width[row_site]
     row_width = width[row_site]
     rev = np.r_[np.cumsum(dv_sum[::-1])[::-1], 0.0]
     frac = direct_sum + rev[1:] - np.repeat(rev[row_start + row_width], row_width)
@@ -132,6 +132,4 @@ def coverage(geoms, transform) -> Coverage:
     # the row of each kept cell, then its site, grid row and column
     r = np.searchsorted(row_start, cells, side="right") - 1
     s = row_site[r]
-    first_row = np.cumsum(height) - height
-    return Coverage(s, r0[s] + (r - first_row[s]), c0[s] + (cells - row_start[r]),
-                    np.minimum(frac[cells], 1.0))
+    return Coverage(s, r0[s] + row_of_site[r], c0[s] + (cells - row_start[r]), np.minimum(frac[cells], 1.0))

@@ -1,4 +1,4 @@
-"""`zoning screen`: a project list through the engine in chunks, on a thread pool or a dask cluster."""
+"""`zoning screen`: a project list through the engine in chunks, on forked worker processes or a dask cluster."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +12,8 @@ import multiprocessing as mp
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import pyarrow.compute as pc
 
 from .. import __version__
 from ..api import make_context
@@ -215,7 +217,6 @@ def _safe(name: str) -> str:
 
 
 def _summary(state, indices, ctx, list_path, out, written, seconds) -> dict:
-    import pyarrow.compute as pc
     verdicts, categories, errors, incomplete = Counter(), Counter(), 0, 0
     layers = {spec.id: Counter() for spec in ctx.manifest.layers}
     rows = 0
@@ -231,7 +232,7 @@ def _summary(state, indices, ctx, list_path, out, written, seconds) -> dict:
         errors += t.num_rows - judged.num_rows
         count(verdicts, judged["verdict"])
         count(categories, judged["category"])
-        incomplete += judged.num_rows - pc.sum(judged["complete"]).as_py() if judged.num_rows else 0
+        incomplete += (judged.num_rows - pc.sum(judged["complete"]).as_py()) if judged.num_rows else 0
         for lid in layers:
             count(layers[lid], judged[f"{lid}_status"])
     return {"input": str(list_path), "output": str(out), "outputs": [str(p) for p in written], "rows": rows,
