@@ -48,43 +48,64 @@ def _unchanged(area, hole) -> bool:
     return bool(edge.all()) and _parts(shapely.difference(near, hole)) == len(pieces)
 
 
-def _splits(local, site, width: float) -> bool:
-    """Does taking `site` out of `local` leave more parts once both are eroded by half `width`?
+class Erosions:
+    """A corridor eroded by each distance asked for, computed once: the erosion of the whole corridor serves every
+    site beside it (a batch keeps one per feature)."""
 
-    Erosion of (local - site) equals erosion of local minus the site dilated by the same distance, and the site
-    is small: one erosion of the corridor per test instead of two."""
-    eroded = shapely.buffer(local, -width / 2, quad_segs=QUAD_SEGS)
-    left = shapely.difference(eroded, shapely.buffer(site, width / 2, quad_segs=QUAD_SEGS))
+    def __init__(self, geom):
+        self.geom, self.done = geom, {}
+
+    def __call__(self, r: float):
+        if r not in self.done:
+            self.done[r] = shapely.buffer(self.geom, -r, quad_segs=QUAD_SEGS)
+        return self.done[r]
+
+
+def _splits(erosions, window, site, width: float) -> bool:
+    """Does taking `site` out of the corridor within `window` leave more parts once both are eroded by half
+    `width`?
+
+    Erosion of (corridor ∩ window − site) is the corridor's erosion, clipped to the window shrunk by the same
+    distance, minus the site dilated by it: the corridor is eroded once per distance for all sites, not per test."""
+    r = width / 2
+    x0, y0, x1, y1 = window
+    box = (x0 + r, y0 + r, x1 - r, y1 - r)
+    eroded = shapely.clip_by_rect(erosions(r), *box)
+    if not shapely.is_valid(eroded):        # the fast clip may leave a dirty result: clip exactly
+        eroded = shapely.intersection(erosions(r), shapely.box(*box))
+    left = shapely.difference(eroded, shapely.buffer(site, r, quad_segs=QUAD_SEGS))
     return _parts(left) > _parts(eroded)
 
 
-def assess(feature_geom, site, min_width: float, name: str = "", residual: bool = True) -> CorridorEffect:
+def assess(feature_geom, site, min_width: float, name: str = "", residual: bool = True,
+           erosions: Erosions | None = None) -> CorridorEffect:
     """Does removing `site` split the corridor, or leave it narrower than `min_width` beside the site?
 
-    `residual=False` leaves the residual width unmeasured (None): the verdict does not depend on it."""
+    `residual=False` leaves the residual width unmeasured (None): the verdict does not depend on it. `erosions`
+    of `feature_geom` may be shared by the sites of a batch."""
     before = _parts(feature_geom)
     after = before if _unchanged(feature_geom, site) else _parts(shapely.difference(feature_geom, site))
     severs = after > before
-    # Erode only a window around the site: the test is local and buffering the whole corridor is slow.
+    # the narrowing test is local: only a window around the site counts
     x0, y0, x1, y1 = site.bounds
     margin = max(3 * min_width, 500.0)
-    window = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
-    local = shapely.intersection(feature_geom, window)
-    narrows = severs or _splits(local, site, min_width)
+    window = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+    erosions = erosions or Erosions(feature_geom)
+    narrows = severs or _splits(erosions, window, site, min_width)
     width = None
     if severs:
         width = 0.0
     elif narrows and residual:
-        width = _residual_width(local, site, min_width)
+        width = _residual_width(erosions, window, site, min_width)
     return CorridorEffect(name, float(min_width), before, after, severs, narrows, width)
 
 
-def _residual_width(local, site, min_width: float, steps: int = 7) -> float:
+def _residual_width(erosions, window, site, min_width: float, steps: int = 7) -> float:
     """The widest erosion width that does not split what is left, by bisection below `min_width`."""
     lo, hi = 0.0, min_width
     for _ in range(steps):
         mid = (lo + hi) / 2
-        if _splits(local, site, mid):
+        if _splits(erosions, window, site, mid):
             hi = mid
         else:
             lo = mid

@@ -8,7 +8,7 @@ most sites fall inside one part, which is the cheap case.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ class IndexedLayer:
     intact: np.ndarray          # per feature: its parts cover all of it (no earlier feature of its zone overlaps it)
     _segments: tuple | None = None
     _vertices: tuple | None = None
+    derived: dict = field(default_factory=dict, repr=False)  # kept by users of the layer (a corridor's erosions)
 
     def segments(self):
         """(boundary chains of the parts, their feature, STRtree): what nearest-zone distances search.

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..overlay.corridor import assess
+from ..overlay.corridor import Erosions, assess
 
 
 def near_distance(rs) -> float:
@@ -48,6 +48,14 @@ def _features_text(feats, quoted) -> str:
     return "[" + ", ".join(f'{{"name": {quoted[f]}, "overlap_m2": {round(a, 2)!r}}}' for f, a in feats) + "]"
 
 
+def _erosions(indexed, f) -> Erosions:
+    """The erosions of feature f, kept with the layer for every later batch of the process."""
+    key = ("erosions", f)
+    if key not in indexed.derived:
+        indexed.derived[key] = Erosions(indexed.features[f])
+    return indexed.derived[key]
+
+
 def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_force: bool, out,
                    layer_index: int, informational: bool = True) -> None:
     """Add the findings of one vector layer for the sites `rows` of the batch to `out` (a FindingsBuilder).
@@ -79,7 +87,7 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
         # without findings, a geometry test that cannot change the verdict is not run
         if rule.geometry_checks and not contact and (informational or rule.on_geometry_fail not in (None, verdict)):
             effects = [assess(indexed.features[f], projected[site], float(layer.widths[f]), str(names[f]),
-                              residual=informational) for f, a in feats if a > 0]
+                              residual=informational, erosions=_erosions(indexed, f)) for f, a in feats if a > 0]
             failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
                       or ("residual_width" in rule.geometry_checks and e.narrows)]
             if failed and rule.on_geometry_fail:
