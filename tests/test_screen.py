@@ -189,7 +189,9 @@ def test_sigkill_then_resume_gives_the_uninterrupted_output(tmp_path):
     assert not list(tmp_path.glob(".out.*.tmp.*"))                  # its temporary files are gone
 
 
-def test_dask_engine_equals_local(tmp_path):
+def test_dask_engine_equals_local(tmp_path, monkeypatch):
+    from zoning.screen import dask_engine
+    monkeypatch.setattr(dask_engine, "BLOCK", 30)       # blocks of two chunks: the list goes through in two blocks
     lst = write_list(tmp_path / "list.gpkg", 60, seed=5, vertices=10)
     local, dask_out = tmp_path / "local.parquet", tmp_path / "dask.parquet"
     screen(lst, local, ScreenOptions(date=DATE, chunk_size=16, quiet=True))

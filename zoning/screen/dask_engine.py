@@ -1,9 +1,10 @@
 """The dask engine: the same per-chunk function on a dask.distributed cluster.
 
 The context (manifest, rules and the loaded layers) is scattered to every worker once; only the sites travel.
-Sites are partitioned spatially by their Hilbert distance (dask-geopandas), so that each task touches a compact
-part of the layers; results are put back into input order and saved chunk by chunk, as the local engine does,
-so that the output and `--resume` are the same.
+The list goes through in blocks of whole chunks (BLOCK rows), so memory stays bounded whatever its length. Within a
+block, sites are partitioned spatially by their Hilbert distance (dask-geopandas), so that each task touches a
+compact part of the layers; results are put back into input order and saved chunk by chunk, as the local engine
+does, so that the output and `--resume` are the same.
 """
 from __future__ import annotations
 
@@ -26,39 +27,52 @@ def _hilbert_order(sites, npartitions: int) -> np.ndarray:
     return np.argsort(dist.to_numpy(), kind="stable")
 
 
+BLOCK = 100_000     # rows partitioned, screened and written together
+
+
 def run_dask(chunks, done, ctx, settings, levels, finish, scheduler, workers, progress):
     from dask.distributed import Client, LocalCluster
-    todo = []
-    for index, chunk in chunks:
-        if index in done:
-            progress.update(len(chunk))
-            continue
-        todo += [(index, pos, s) for pos, s in enumerate(chunk.sites())]
-    if not todo:
-        return
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+    conn: dict = {}
+
+    def run(block):
+        if not conn:         # connect at the first block with work: a resumed, finished run needs no cluster
+            conn["cluster"] = None
+            if scheduler:
+                conn["client"] = Client(scheduler)
+            else:
+                conn["cluster"] = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                                               dashboard_address=None)
+                conn["client"] = Client(conn["cluster"])
+            conn["ctx"] = conn["client"].scatter(ctx, broadcast=True)
+        _run_block(conn["client"], conn["ctx"], block, settings, levels, finish)
+
+    block = []
     try:
-        n_workers = max(1, len(client.scheduler_info()["workers"]))
-        n_tasks = max(n_workers * 4, len(todo) // 5000 + 1)
-        order = _hilbert_order([s for _, _, s in todo], n_tasks)
-        ctx_future = client.scatter(ctx, broadcast=True)
-        futures = []
-        for part, idx in enumerate(np.array_split(order, n_tasks)):
-            if len(idx):
-                futures.append(client.submit(process_chunk, part, [todo[i][2] for i in idx], ctx_future, settings,
-                                             report_levels=levels, pure=False))
-        results = client.gather(futures)
+        for index, chunk in chunks:
+            if index in done:
+                progress.update(len(chunk))
+                continue
+            block += [(index, pos, s) for pos, s in enumerate(chunk.sites())]
+            if len(block) >= BLOCK:
+                run(block)
+                block = []
+        if block:
+            run(block)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    _reassemble(todo, results, finish)
+        if conn:
+            conn["client"].close()
+            if conn["cluster"] is not None:
+                conn["cluster"].close()
+
+
+def _run_block(client, ctx_future, todo, settings, levels, finish):
+    n_workers = max(1, len(client.scheduler_info()["workers"]))
+    n_tasks = max(n_workers * 4, len(todo) // 5000 + 1)
+    order = _hilbert_order([s for _, _, s in todo], n_tasks)
+    futures = [client.submit(process_chunk, part, [todo[i][2] for i in idx], ctx_future, settings,
+                             report_levels=levels, pure=False)
+               for part, idx in enumerate(np.array_split(order, n_tasks)) if len(idx)]
+    _reassemble(todo, client.gather(futures), finish)
 
 
 def _reassemble(todo, results, finish):
