@@ -7,7 +7,6 @@ A single check is a batch of one.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 import numpy as np
 
@@ -56,6 +55,94 @@ def _erosions(indexed, f) -> Erosions:
     return indexed.derived[key]
 
 
+CONTACT_NOTE = "boundary contact within the tolerance: reported, does not drive the verdict"
+
+
+def _name_rank(indexed) -> np.ndarray:
+    """Rank of each feature's name as text, so that features sort by name in numpy (kept with the layer)."""
+    if "name_rank" not in indexed.derived:
+        text = indexed.layer.names.astype(str)
+        rank = np.empty(len(text), dtype=np.int64)
+        rank[np.argsort(text, kind="stable")] = np.arange(len(text))
+        indexed.derived["name_rank"] = rank
+    return indexed.derived["name_rank"]
+
+
+def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, layer_index, informational):
+    """One finding per (site, zone) the site overlaps or touches, in zone order; its features by overlap, then name.
+
+    The rule is looked up once per distinct (zone, category, flag); only geometry tests run per finding."""
+    layer = indexed.layer
+    rs, names = layer.rule_set, layer.names
+    zones = list(rs.zones)
+    zone_rank = {z: k for k, z in enumerate(zones)}
+    hz = np.array([zone_rank[z] for z in m.hit_zone.tolist()], dtype=np.int64)
+    hs, hf, ha = m.hit_site, m.hit_feature, m.hit_area
+    order = np.lexsort((hf, _name_rank(indexed)[hf], -ha, hz, hs))
+    hs, hf, ha, hz = hs[order], hf[order], ha[order], hz[order]
+    start = np.flatnonzero(np.r_[True, (hs[1:] != hs[:-1]) | (hz[1:] != hz[:-1])])
+    size = np.diff(np.r_[start, len(hs)])
+    site, zone = hs[start], hz[start]
+    overlap = ha[start].copy()                 # summed in order, as the features are listed
+    for g in np.flatnonzero(size > 1):
+        overlap[g] = sum(ha[start[g]:start[g] + size[g]].tolist())
+    contact = np.array([m.zone_contact.get((s, zones[z]), False) for s, z in zip(site.tolist(), zone.tolist())],
+                       dtype=bool) if m.zone_contact else np.zeros(len(site), dtype=bool)
+    # one rule per distinct (zone, category, flag)
+    cat = np.asarray(categories, dtype=object)[site]
+    flag = np.asarray(majors, dtype=bool)[site]
+    keys = list(zip(zone.tolist(), cat.tolist(), flag.tolist()))
+    found: dict = {}
+    rule_of = [found.get(k) or found.setdefault(k, rs.rule_for(zones[k[0]], k[1], k[2])) for k in keys]
+    verdict = np.array([r.verdict for r in rule_of], dtype=object)
+    cond = np.array([r.conditions for r in rule_of], dtype=object)
+    cond_en = np.array([r.conditions_en for r in rule_of], dtype=object)
+    corridor = np.full(len(site), "[]" if informational else None, dtype=object)
+    for g, rule in enumerate(rule_of):
+        # without findings, a geometry test that cannot change the verdict is not run
+        if not rule.geometry_checks or contact[g] or not (informational or rule.on_geometry_fail not in (None, rule.verdict)):
+            continue
+        span = range(start[g], start[g] + size[g])
+        effects = [assess(indexed.features[hf[k]], projected[site[g]], float(layer.widths[hf[k]]), str(names[hf[k]]),
+                          residual=informational, erosions=_erosions(indexed, hf[k])) for k in span if ha[k] > 0]
+        failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
+                  or ("residual_width" in rule.geometry_checks and e.narrows)]
+        if failed and rule.on_geometry_fail:
+            verdict[g] = rule.on_geometry_fail
+            cond[g] = " ".join(filter(None, [rule.conditions, rule.geometry_fail_conditions]))
+            cond_en[g] = " ".join(filter(None, [rule.conditions_en, rule.geometry_fail_conditions_en]))
+        if informational and effects:
+            corridor[g] = json.dumps([e.to_dict() for e in effects], ensure_ascii=False)
+    late = f"rule set {rs.id} not in force on the application date ({rs.period()})"
+    note = np.where(contact, CONTACT_NOTE + "; " + late if not in_force else CONTACT_NOTE, "" if in_force else late)
+    text = names.astype(str).astype(object)
+    feature = text[hf[start]]
+    features = np.full(len(site), None, dtype=object)
+    if informational:
+        quoted = _Quoted(names)
+        features[:] = [f'[{{"name": {quoted[f]}, "overlap_m2": {round(a, 2)!r}}}]'
+                       for f, a in zip(hf[start].tolist(), ha[start].tolist())]
+    for g in np.flatnonzero((size > 1) | (ha[start] <= 0)):
+        span = slice(start[g], start[g] + size[g])
+        feats = list(zip(hf[span].tolist(), ha[span].tolist()))
+        shown = [text[f] for f, a in feats if a > 0] or [text[f] for f, _ in feats]
+        feature[g] = "、".join(dict.fromkeys(shown))
+        if informational:
+            features[g] = _features_text(feats, quoted)
+    zone_code = np.array(zones, dtype=object)[zone]
+    out.add(rows[site], layer_index, layer=layer.spec.id, rule_set=rs.id,
+            type=np.where(contact, "boundary_contact", "overlap").astype(object), zone=zone_code,
+            zone_name=np.array([rs.zones[z].name for z in zones], dtype=object)[zone],
+            zone_name_en=np.array([rs.zones[z].name_en for z in zones], dtype=object)[zone], feature=feature,
+            overlap_m2=overlap, overlap_share=overlap / area[site], distance_m=0.0, verdict=verdict,
+            drives_verdict=~contact if in_force else np.zeros(len(site), dtype=bool),
+            rule=np.array([r.id for r in rule_of], dtype=object),
+            basis=np.array([r.basis for r in rule_of], dtype=object),
+            authority=np.array([r.authority for r in rule_of], dtype=object), conditions=cond, conditions_en=cond_en,
+            confidence=np.array([r.confidence for r in rule_of], dtype=object), features=features, corridor=corridor,
+            note=note.astype(object))
+
+
 def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_force: bool, out,
                    layer_index: int, informational: bool = True) -> None:
     """Add the findings of one vector layer for the sites `rows` of the batch to `out` (a FindingsBuilder).
@@ -64,57 +151,10 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
     `informational=False` leaves out what no verdict depends on: the features and corridor texts, the corridor's
     residual width, and corridor tests whose failure would not change the verdict."""
     layer = indexed.layer
-    rs, lid = layer.rule_set, layer.spec.id
-    zone_order = {z: k for k, z in enumerate(rs.zones)}
-    names = layer.names
-    common = {"layer": lid, "rule_set": rs.id}
-    quoted = _Quoted(names)
-
-    groups: dict = defaultdict(list)
-    for site, feat, zone, a in zip(m.hit_site.tolist(), m.hit_feature.tolist(), m.hit_zone.tolist(),
-                                   m.hit_area.tolist()):
-        groups[(site, zone)].append((feat, a))
-    rules: dict = {}
-    cols = defaultdict(list)
-    sites = []
-    for (site, zone) in sorted(groups, key=lambda k: (k[0], zone_order[k[1]])):
-        feats = sorted(groups[(site, zone)], key=lambda fa: (-fa[1], str(names[fa[0]])))
-        key = (zone, categories[site], bool(majors[site]))
-        rule = rules.get(key) or rules.setdefault(key, rs.rule_for(*key))
-        overlap = sum(a for _, a in feats)
-        contact = m.zone_contact.get((site, zone), False)
-        verdict, cond, cond_en, effects = rule.verdict, rule.conditions, rule.conditions_en, []
-        # without findings, a geometry test that cannot change the verdict is not run
-        if rule.geometry_checks and not contact and (informational or rule.on_geometry_fail not in (None, verdict)):
-            effects = [assess(indexed.features[f], projected[site], float(layer.widths[f]), str(names[f]),
-                              residual=informational, erosions=_erosions(indexed, f)) for f, a in feats if a > 0]
-            failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
-                      or ("residual_width" in rule.geometry_checks and e.narrows)]
-            if failed and rule.on_geometry_fail:
-                verdict = rule.on_geometry_fail
-                cond = " ".join(filter(None, [rule.conditions, rule.geometry_fail_conditions]))
-                cond_en = " ".join(filter(None, [rule.conditions_en, rule.geometry_fail_conditions_en]))
-        note = []
-        if contact:
-            note.append("boundary contact within the tolerance: reported, does not drive the verdict")
-        if not in_force:
-            note.append(f"rule set {rs.id} not in force on the application date ({rs.period()})")
-        z = rs.zones[zone]
-        shown = [str(names[f]) for f, a in feats if a > 0] or [str(names[f]) for f, _ in feats]
-        sites.append(rows[site])
-        for name, value in (
-                ("type", "boundary_contact" if contact else "overlap"), ("zone", zone), ("zone_name", z.name),
-                ("zone_name_en", z.name_en), ("feature", "、".join(dict.fromkeys(shown))), ("overlap_m2", overlap),
-                ("overlap_share", overlap / area[site]), ("distance_m", 0.0), ("verdict", verdict),
-                ("drives_verdict", in_force and not contact), ("rule", rule.id), ("basis", rule.basis),
-                ("authority", rule.authority), ("conditions", cond), ("conditions_en", cond_en),
-                ("confidence", rule.confidence),
-                ("features", _features_text(feats, quoted) if informational else None),
-                ("corridor", (json.dumps([e.to_dict() for e in effects], ensure_ascii=False) if effects else "[]")
-                 if informational else None),
-                ("note", "; ".join(note))):
-            cols[name].append(value)
-    out.add(sites, layer_index, **common, **cols)
+    rs, names = layer.rule_set, layer.names
+    common = {"layer": layer.spec.id, "rule_set": rs.id}
+    if len(m.hit_site):
+        _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, layer_index, informational)
 
     if rs.adjacency and len(m.near_site):
         adj = rs.adjacency
