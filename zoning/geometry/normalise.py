@@ -122,11 +122,18 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     if crs_option:
         parse_crs(crs_option)        # a bad --crs is the user's error for the whole run, not one row's
     plausible = _plausible_lonlat([si.geometry if e is None else None for si, e in zip(site_inputs, errors)])
+    resolved: dict = {}      # a declared CRS resolves the same for every row that declares it
     for i, si in enumerate(site_inputs):
         if errors[i] is not None:
             continue
         try:
-            declared, w = resolve_crs(si, crs_option)
+            if si.crs and _hashable(si.crs):
+                if si.crs not in resolved:
+                    resolved[si.crs] = resolve_crs(si, crs_option)
+                declared, w = resolved[si.crs]
+                w = list(w)
+            else:
+                declared, w = resolve_crs(si, crs_option)
             if plausible[i] and _plain_geographic(declared):     # the common case, settled for the batch at once
                 geom, computable, more = si.geometry, declared, []
             else:
@@ -188,6 +195,14 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
                      perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
                      warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _plausible_lonlat(geoms) -> np.ndarray:

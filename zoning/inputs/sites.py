@@ -42,6 +42,8 @@ def site_from_wkt(text: str) -> SiteInput:
 
 
 def _clean(v):
+    if type(v) is str:
+        return v.strip() or None
     if v is None or (isinstance(v, float) and v != v):
         return None
     text = str(v).strip()
@@ -80,7 +82,7 @@ def make_sites(names, columns, geometries, crs, source: str, first_row: int, opt
     ids, site_names, cats, flags, dates = (values(c) for c in (id_col, name_col, cat_col, flag_col, date_col))
     not_found = InputError(f"column(s) {missing} not found", source=source,
                            expected="one of " + ", ".join(map(str, names))) if missing else None
-    empty = [g is None or g.is_empty for g in geometries]
+    empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     out = []
     for i in range(n):
         row = first_row + i
