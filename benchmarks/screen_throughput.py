@@ -6,7 +6,8 @@ Generates N random polygon sites (about 30 vertices, 1-20 ha) over the demo area
   - zoning's overlay step alone (the same measurements as baseline A), in 1 and in all processes;
   - zoning screen with 1 worker and with all cores (local engine), with findings and with --no-findings (rows only),
     and the dask engine on a 2-worker LocalCluster.
-Prints sites per second and the ratio to baseline A. `--end-to-end N` also runs `zoning screen LIST --out OUT.gpkg`
+Prints a machine probe (µs per fixed GEOS intersection) before and after, sites per second and the ratio to baseline
+A. `--end-to-end N` also runs `zoning screen LIST --out OUT.gpkg`
 on N sites as a separate process, with and without findings, and reports wall time, peak memory and output size.
 Targets (issue #4): >= 20,000 sites/s with all cores; 1,000,000 sites end to end < 2 min and < 4 GB.
 """
@@ -41,6 +42,20 @@ def zones_gdf():
     return pd.concat(frames, ignore_index=True).to_crs(4547)
 
 
+def probe() -> str:
+    """The machine's speed right now: µs per GEOS intersection of two fixed circles (best of 5 x 2,000)."""
+    import numpy as np
+    import shapely
+    a, b = shapely.Point(0, 0).buffer(100, quad_segs=8), shapely.Point(150, 0).buffer(100, quad_segs=20)
+    left, right = np.array([a] * 2000), np.array([b] * 2000)
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        shapely.intersection(left, right)
+        best = min(best, time.perf_counter() - t)
+    return f"machine probe: {best / 2000 * 1e6:.1f} µs per GEOS intersection (lower is faster; it varies up to 2x)"
+
+
 def timed(label, fn, n, base=None):
     t = time.perf_counter()
     fn()
@@ -60,6 +75,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="zoning-bench-"))
     lst = write_list(work / "sites.gpkg", args.n, seed=42)
     print(f"{args.n:,} random sites, {cores} cores, list {lst}")
+    print(probe(), flush=True)
     sites = gpd.read_file(lst).to_crs(4547)
     zones = zones_gdf()
 
@@ -86,10 +102,12 @@ def main():
         timed("zoning screen, dask engine, 2-worker LocalCluster",
               lambda: screen(lst, work / "out_dask.gpkg", ScreenOptions(quiet=True, engine="dask", workers=2)),
               args.n, base)
+    print(probe(), flush=True)
     if args.end_to_end:
         big = write_list(work / "big.gpkg", args.end_to_end, seed=7)
         for flag in ("", "--no-findings"):
             _end_to_end(big, work, args.end_to_end, flag)
+            print(probe(), flush=True)
 
 
 _STEP: dict = {}
