@@ -7,8 +7,8 @@ Generates N random polygon sites (about 30 vertices, 1-20 ha) over the demo area
   - zoning screen with 1 worker and with all cores (local engine), with findings and with --no-findings (rows only),
     and the dask engine on a 2-worker LocalCluster.
 Prints a machine probe (µs per fixed GEOS intersection) before and after, sites per second and the ratio to baseline
-A. `--end-to-end N` also runs `zoning screen LIST --out OUT.gpkg`
-on N sites as a separate process, with and without findings, and reports wall time, peak memory and output size.
+A. `--end-to-end N` also runs `zoning screen LIST --out OUT.gpkg` on N sites as a separate process, with and without
+findings, and reports wall time, peak memory and output size.
 Targets (issue #4): >= 20,000 sites/s with all cores; 1,000,000 sites end to end < 2 min and < 4 GB.
 """
 from __future__ import annotations
