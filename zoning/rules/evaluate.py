@@ -97,38 +97,11 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
     verdict = np.array([r.verdict for r in rule_of], dtype=object)
     cond = np.array([r.conditions for r in rule_of], dtype=object)
     cond_en = np.array([r.conditions_en for r in rule_of], dtype=object)
-    corridor = np.full(len(site), "[]" if informational else None, dtype=object)
-    for g, rule in enumerate(rule_of):
-        # without findings, a geometry test that cannot change the verdict is not run
-        if not rule.geometry_checks or contact[g] or not (informational or rule.on_geometry_fail not in (None, rule.verdict)):
-            continue
-        span = range(start[g], start[g] + size[g])
-        effects = [assess(indexed.features[hf[k]], projected[site[g]], float(layer.widths[hf[k]]), str(names[hf[k]]),
-                          residual=informational, erosions=_erosions(indexed, hf[k])) for k in span if ha[k] > 0]
-        failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
-                  or ("residual_width" in rule.geometry_checks and e.narrows)]
-        if failed and rule.on_geometry_fail:
-            verdict[g] = rule.on_geometry_fail
-            cond[g] = " ".join(filter(None, [rule.conditions, rule.geometry_fail_conditions]))
-            cond_en[g] = " ".join(filter(None, [rule.conditions_en, rule.geometry_fail_conditions_en]))
-        if informational and effects:
-            corridor[g] = json.dumps([e.to_dict() for e in effects], ensure_ascii=False)
+    corridor = _geometry_tests(indexed, projected, rule_of, site, start, size, hf, ha, contact, verdict, cond,
+                               cond_en, informational)
     late = f"rule set {rs.id} not in force on the application date ({rs.period()})"
     note = np.where(contact, CONTACT_NOTE + "; " + late if not in_force else CONTACT_NOTE, "" if in_force else late)
-    text = names.astype(str).astype(object)
-    feature = text[hf[start]]
-    features = np.full(len(site), None, dtype=object)
-    if informational:
-        quoted = _Quoted(names)
-        features[:] = [f'[{{"name": {quoted[f]}, "overlap_m2": {round(a, 2)!r}}}]'
-                       for f, a in zip(hf[start].tolist(), ha[start].tolist())]
-    for g in np.flatnonzero((size > 1) | (ha[start] <= 0)):
-        span = slice(start[g], start[g] + size[g])
-        feats = list(zip(hf[span].tolist(), ha[span].tolist()))
-        shown = [text[f] for f, a in feats if a > 0] or [text[f] for f, _ in feats]
-        feature[g] = "、".join(dict.fromkeys(shown))
-        if informational:
-            features[g] = _features_text(feats, quoted)
+    feature, features = _feature_texts(names, start, size, hf, ha, informational)
     zone_code = np.array(zones, dtype=object)[zone]
     out.add(rows[site], layer_index, layer=layer.spec.id, rule_set=rs.id,
             type=np.where(contact, "boundary_contact", "overlap").astype(object), zone=zone_code,
@@ -141,6 +114,51 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
             authority=np.array([r.authority for r in rule_of], dtype=object), conditions=cond, conditions_en=cond_en,
             confidence=np.array([r.confidence for r in rule_of], dtype=object), features=features, corridor=corridor,
             note=note.astype(object))
+
+
+def _geometry_tests(indexed, projected, rule_of, site, start, size, hf, ha, contact, verdict, cond, cond_en,
+                    informational):
+    """Corridor tests of the findings whose rule asks for them: a failed test sets the rule's verdict and
+    conditions for failure (in `verdict`, `cond`, `cond_en`); returns the corridor texts."""
+    layer = indexed.layer
+    corridor = np.full(len(site), "[]" if informational else None, dtype=object)
+    for g, rule in enumerate(rule_of):
+        # without findings, a geometry test that cannot change the verdict is not run
+        if not rule.geometry_checks or contact[g] or not (informational
+                                                          or rule.on_geometry_fail not in (None, rule.verdict)):
+            continue
+        effects = [assess(indexed.features[f], projected[site[g]], float(layer.widths[f]), str(layer.names[f]),
+                          residual=informational, erosions=_erosions(indexed, f))
+                   for f, a in zip(hf[start[g]:start[g] + size[g]], ha[start[g]:start[g] + size[g]]) if a > 0]
+        failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
+                  or ("residual_width" in rule.geometry_checks and e.narrows)]
+        if failed and rule.on_geometry_fail:
+            verdict[g] = rule.on_geometry_fail
+            cond[g] = " ".join(filter(None, [rule.conditions, rule.geometry_fail_conditions]))
+            cond_en[g] = " ".join(filter(None, [rule.conditions_en, rule.geometry_fail_conditions_en]))
+        if informational and effects:
+            corridor[g] = json.dumps([e.to_dict() for e in effects], ensure_ascii=False)
+    return corridor
+
+
+def _feature_texts(names, start, size, hf, ha, informational):
+    """(feature, features) of each finding: the names of the features it overlaps (or only touches), and their
+    overlaps as JSON text. A finding of one overlapping feature takes the quick path."""
+    text = names.astype(str).astype(object)
+    feature = text[hf[start]]
+    features = np.full(len(start), None, dtype=object)
+    quoted = _Quoted(names)
+    if informational:
+        features[:] = [f'[{{"name": {quoted[f]}, "overlap_m2": {round(a, 2)!r}}}]'
+                       for f, a in zip(hf[start].tolist(), ha[start].tolist())]
+    for g in np.flatnonzero((size > 1) | (ha[start] <= 0)):
+        span = slice(start[g], start[g] + size[g])
+        feats = list(zip(hf[span].tolist(), ha[span].tolist()))
+        shown = [text[f] for f, a in feats if a > 0] or [text[f] for f, _ in feats]
+        feature[g] = "、".join(dict.fromkeys(shown))
+        if informational:
+            features[g] = _features_text(feats, quoted)
+    return feature, features
 
 
 def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_force: bool, out,
