@@ -284,3 +284,22 @@ def test_severance_decided_near_the_site_equals_the_whole_corridor():
     with_islet = shapely.union_all([ring, box(1400, 450, 1440, 490)])
     effect = assess(with_islet, box(1380, -50, 1460, 500), 100.0, residual=False)
     assert (effect.parts_before, effect.parts_after, effect.severs) == (2, 1, False)
+
+
+def test_narrowing_with_the_exact_clip_equals_the_fast_clip(monkeypatch):
+    """The narrowing test clips the corridor's erosion to the site's window with the fast clip, and with an exact
+    intersection when the fast clip is not valid: both give the same effects (residual width included)."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import box
+    from zoning.overlay import corridor as C
+
+    bend = shapely.union_all([box(0, 0, 300, 3000), box(0, 2700, 3000, 3000), box(2700, 0, 3000, 3000)])
+    rng = np.random.default_rng(11)
+    sites = [box(x, y, x + w, y + w) for x, y, w in zip(rng.uniform(-100, 250, 40), rng.uniform(0, 2900, 40),
+                                                           rng.uniform(30, 200, 40))]
+    fast = [C.assess(bend, s, 250.0, erosions=C.Erosions(bend)) for s in sites]
+    monkeypatch.setattr(C.shapely, "is_valid", lambda g: False)
+    exact = [C.assess(bend, s, 250.0, erosions=C.Erosions(bend)) for s in sites]
+    assert [e.to_dict() for e in fast] == [e.to_dict() for e in exact]
+    assert sum(e.narrows for e in fast) >= 5 and sum(not e.narrows for e in fast) >= 5
