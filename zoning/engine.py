@@ -118,7 +118,7 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
     status = np.empty((n, len(layers)), dtype=object)
     covered = np.full((n, len(layers)), np.nan)
     infos = []
-    shared: dict = {}            # cell fractions, shared by rasters on one grid (zonal_batch keys them)
+    shared: dict = {}            # cells under the sites, shared by rasters on one grid (zonal_batch keys them)
     reach: dict = {}             # per analysis CRS: the sites' centroids and radii, shared by nearest-zone searches
     for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)

@@ -30,6 +30,12 @@ def _parts(geom) -> int:
         or geom.geom_type == "GeometryCollection" else 1
 
 
+def _clip(geom, box):
+    """`geom` within the rectangle `box`: the fast clip, or an exact intersection where the fast one is not valid."""
+    clipped = shapely.clip_by_rect(geom, *box)
+    return clipped if shapely.is_valid(clipped) else shapely.intersection(geom, shapely.box(*box))
+
+
 def _unchanged(area, hole) -> bool:
     """True when taking `hole` out of `area` certainly leaves as many parts: decided near the hole alone.
 
@@ -39,7 +45,7 @@ def _unchanged(area, hole) -> bool:
     x0, y0, x1, y1 = hole.bounds
     pad = max(x1 - x0, y1 - y0) / 4 + 1.0
     box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-    near = shapely.clip_by_rect(area, *box)
+    near = _clip(area, box)
     if near.is_empty:
         return True
     pieces = shapely.get_parts(near)
@@ -69,10 +75,7 @@ def _splits(erosions, window, site, width: float) -> bool:
     distance, minus the site dilated by it: the corridor is eroded once per distance for all sites, not per test."""
     r = width / 2
     x0, y0, x1, y1 = window
-    box = (x0 + r, y0 + r, x1 - r, y1 - r)
-    eroded = shapely.clip_by_rect(erosions(r), *box)
-    if not shapely.is_valid(eroded):        # the fast clip may leave a dirty result: clip exactly
-        eroded = shapely.intersection(erosions(r), shapely.box(*box))
+    eroded = _clip(erosions(r), (x0 + r, y0 + r, x1 - r, y1 - r))
     left = shapely.difference(eroded, shapely.buffer(site, r, quad_segs=QUAD_SEGS))
     return _parts(left) > _parts(eroded)
 

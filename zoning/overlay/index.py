@@ -33,7 +33,14 @@ class IndexedLayer:
     intact: np.ndarray          # per feature: its parts cover all of it (no earlier feature of its zone overlaps it)
     _segments: tuple | None = None
     _vertices: tuple | None = None
-    derived: dict = field(default_factory=dict, repr=False)  # kept by users of the layer (a corridor's erosions)
+    derived: dict = field(default_factory=dict, repr=False)
+
+    def derive(self, key, make):
+        """A value its users derive from the layer (a corridor's erosions, the features' name order), made once
+        per process and kept with the layer."""
+        if key not in self.derived:
+            self.derived[key] = make()
+        return self.derived[key]
 
     def segments(self):
         """(boundary chains of the parts, their feature, STRtree): what nearest-zone distances search.

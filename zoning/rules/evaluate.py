@@ -49,10 +49,7 @@ def _features_text(feats, quoted) -> str:
 
 def _erosions(indexed, f) -> Erosions:
     """The erosions of feature f, kept with the layer for every later batch of the process."""
-    key = ("erosions", f)
-    if key not in indexed.derived:
-        indexed.derived[key] = Erosions(indexed.features[f])
-    return indexed.derived[key]
+    return indexed.derive(("erosions", f), lambda: Erosions(indexed.features[f]))
 
 
 CONTACT_NOTE = "boundary contact within the tolerance: reported, does not drive the verdict"
@@ -60,12 +57,12 @@ CONTACT_NOTE = "boundary contact within the tolerance: reported, does not drive 
 
 def _name_rank(indexed) -> np.ndarray:
     """Rank of each feature's name as text, so that features sort by name in numpy (kept with the layer)."""
-    if "name_rank" not in indexed.derived:
-        text = indexed.layer.names.astype(str)
-        rank = np.empty(len(text), dtype=np.int64)
-        rank[np.argsort(text, kind="stable")] = np.arange(len(text))
-        indexed.derived["name_rank"] = rank
-    return indexed.derived["name_rank"]
+    def rank():
+        order = np.argsort(indexed.layer.names.astype(str), kind="stable")
+        out = np.empty(len(order), dtype=np.int64)
+        out[order] = np.arange(len(order))
+        return out
+    return indexed.derive("name_rank", rank)
 
 
 def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, layer_index, informational):
@@ -102,11 +99,9 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
     late = f"rule set {rs.id} not in force on the application date ({rs.period()})"
     note = np.where(contact, CONTACT_NOTE + "; " + late if not in_force else CONTACT_NOTE, "" if in_force else late)
     feature, features = _feature_texts(names, start, size, hf, ha, informational)
-    zone_code = np.array(zones, dtype=object)[zone]
     out.add(rows[site], layer_index, layer=layer.spec.id, rule_set=rs.id,
-            type=np.where(contact, "boundary_contact", "overlap").astype(object), zone=zone_code,
-            zone_name=np.array([rs.zones[z].name for z in zones], dtype=object)[zone],
-            zone_name_en=np.array([rs.zones[z].name_en for z in zones], dtype=object)[zone], feature=feature,
+            type=np.where(contact, "boundary_contact", "overlap").astype(object),
+            **_zone_labels(rs, np.array(zones, dtype=object)[zone]), feature=feature,
             overlap_m2=overlap, overlap_share=overlap / area[site], distance_m=0.0, verdict=verdict,
             drives_verdict=~contact if in_force else np.zeros(len(site), dtype=bool),
             rule=np.array([r.id for r in rule_of], dtype=object),
@@ -149,8 +144,7 @@ def _feature_texts(names, start, size, hf, ha, informational):
     features = np.full(len(start), None, dtype=object)
     quoted = _Quoted(names)
     if informational:
-        features[:] = [f'[{{"name": {quoted[f]}, "overlap_m2": {round(a, 2)!r}}}]'
-                       for f, a in zip(hf[start].tolist(), ha[start].tolist())]
+        features[:] = [_features_text(((f, a),), quoted) for f, a in zip(hf[start].tolist(), ha[start].tolist())]
     for g in np.flatnonzero((size > 1) | (ha[start] <= 0)):
         span = slice(start[g], start[g] + size[g])
         feats = list(zip(hf[span].tolist(), ha[span].tolist()))
@@ -248,7 +242,8 @@ def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_inde
             name = "、".join(rs.class_names.get(c, c) for c in rule.classes)
             key = "+".join(rule.classes)
         share = np.where(st.site_area > 0, measured / np.where(st.site_area > 0, st.site_area, 1.0), 0.0)
-        hit = np.flatnonzero(rule.applies(categories) & (st.covered_share > 0) & (share >= rule.min_share) & (measured > 0))
+        hit = np.flatnonzero(rule.applies(categories) & (st.covered_share > 0) & (share >= rule.min_share)
+                             & (measured > 0))
         tail = "" if in_force else f"; rule set {rs.id} not in force on the date"
         out.add(rows[hit], layer_index, **common, type="raster", zone=key, zone_name=name, overlap_m2=measured[hit],
                 overlap_share=share[hit], distance_m=0.0, verdict=rule.verdict, drives_verdict=in_force,
