@@ -102,12 +102,73 @@ def main():
         timed("zoning screen, dask engine, 2-worker LocalCluster",
               lambda: screen(lst, work / "out_dask.gpkg", ScreenOptions(quiet=True, engine="dask", workers=2)),
               args.n, base)
+    _floor(lst, work / f"out{cores}True.gpkg", args.n, cores)
     print(probe(), flush=True)
     if args.end_to_end:
         big = write_list(work / "big.gpkg", args.end_to_end, seed=7)
         for flag in ("", "--no-findings"):
             _end_to_end(big, work, args.end_to_end, flag)
             print(probe(), flush=True)
+
+
+def _floor(lst, screened, n, cores):
+    """The library calls every site passes through whatever zoning does, timed alone in one process: reading the
+    list, parsing, validity, reprojection, area, hashing, one index query and containment test per vector layer,
+    and writing the rows and findings that the screen wrote. What is left of the per-site budget is for the exact
+    overlay of boundary sites, raster statistics, nearest zones, corridor tests, rules and texts."""
+    import hashlib
+
+    import numpy as np
+    import pyogrio
+    import shapely
+    from pyproj import Transformer
+
+    from zoning.api import make_context
+    from zoning.render.screen_out import FAST_SQLITE
+    ctx = make_context()
+    indexed = [ctx.layer(spec)[0].indexed(4547) for spec in ctx.manifest.layers if not spec.is_raster]
+    rows = pyogrio.read_arrow(screened, layer="screen")[1]
+    findings = pyogrio.read_arrow(screened, layer="findings")[1]
+    to_gk = Transformer.from_crs("EPSG:4490", "EPSG:4547", always_xy=True)
+    out = Path(tempfile.mkdtemp(prefix="zoning-floor-")) / "floor.gpkg"
+    took = {}
+
+    def step(label, fn):
+        t = time.perf_counter()
+        value = fn()
+        took[label] = time.perf_counter() - t
+        return value
+
+    def inside():
+        for ix in indexed:
+            s, p = ix.tree.query(proj)
+            shapely.contains_properly(ix.parts[p], proj[s])
+
+    def write(table, layer, geometry):
+        pyogrio.set_gdal_config_options(FAST_SQLITE)
+        pyogrio.write_arrow(table, out, layer=layer, driver="GPKG", geometry_name=geometry,
+                            geometry_type="Unknown" if geometry else None, crs="EPSG:4490" if geometry else None,
+                            append=out.exists())
+
+    meta, table = step("read the list", lambda: pyogrio.read_arrow(lst))
+    geoms = step("parse WKB", lambda: shapely.from_wkb(table.column(meta["geometry_name"] or "wkb_geometry")))
+    step("validity", lambda: shapely.is_valid(geoms))
+    proj = step("reproject to the Gauss-Kruger zone",
+                lambda: shapely.transform(geoms, lambda xy: np.column_stack(to_gk.transform(xy[:, 0], xy[:, 1]))))
+    step("area and perimeter", lambda: (shapely.area(proj), shapely.length(proj)))
+    step("hash", lambda: [hashlib.sha256(w).hexdigest() for w in shapely.to_wkb(geoms)])
+    step("index query + containment, 4 vector layers", inside)
+    step("write the rows to GPKG", lambda: write(rows, "screen", "geometry_wkb"))
+    step(f"write the findings to GPKG ({findings.num_rows / n:.1f} per site)",
+         lambda: write(findings, "findings", None))
+    print("library floor, 1 process (calls every site passes through, with none of zoning's own work):")
+    for label, dt in took.items():
+        print(f"  {label:52s} {dt / n * 1e6:7.1f} µs per site")
+    total = sum(took.values())
+    rows_only = total - list(took.values())[-1]
+    for name, t in (("with findings", total), ("--no-findings", rows_only)):
+        print(f"  floor {name:14s} {t / n * 1e6:7.1f} µs per site: at most {cores * n / t:,.0f} sites/s on "
+              f"{cores} cores even if everything else were free and scaling perfect", flush=True)
 
 
 _STEP: dict = {}
