@@ -63,13 +63,14 @@ def _columns(cols: tuple, opts: ReadOptions):
 def make_site(attrs: dict, geometry, crs, source: str, row: int, opts: ReadOptions, *, default_id=None,
               error: ZoningError | None = None, warnings=None) -> SiteInput:
     """A SiteInput from one row's attributes, finding id, name, category and flag columns by their headers."""
-    return make_sites(list(attrs), [[v] for v in attrs.values()], [geometry], crs, source, row, opts,
+    return make_sites(list(attrs), [[v] for v in attrs.values()], [geometry], crs, source, [row], opts,
                       default_ids=[default_id], errors=[error], warnings=warnings)[0]
 
 
-def make_sites(names, columns, geometries, crs, source: str, first_row: int, opts: ReadOptions, *,
+def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOptions, *,
                default_ids=None, errors=None, warnings=None) -> list[SiteInput]:
-    """SiteInputs of rows that share a header: `columns[k]` holds the values of column `names[k]`, row by row.
+    """SiteInputs of rows that share a header: `columns[k]` holds the values of column `names[k]`, row by row;
+    `rows` are their row numbers.
 
     The id, name, category, flag and date columns are found once for the header, not once per row."""
     n = len(geometries)
@@ -84,8 +85,7 @@ def make_sites(names, columns, geometries, crs, source: str, first_row: int, opt
                            expected="one of " + ", ".join(map(str, names))) if missing else None
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     out = []
-    for i in range(n):
-        row = first_row + i
+    for i, row in enumerate(rows):
         error = (errors[i] if errors else None) or not_found
         if error is None and empty[i]:
             error = InputError("empty or missing geometry", source=source, row=row,

@@ -15,7 +15,7 @@ from . import fields as F
 from .coords import parse_coordinate
 from .encoding import sniff_encoding
 from .options import ReadOptions
-from .sites import SiteInput, make_site
+from .sites import SiteInput, make_sites
 
 csv.field_size_limit(1 << 30)   # WKT of a detailed polygon easily exceeds the default 128 KB
 
@@ -110,27 +110,31 @@ def table_rows(path: Path, opts: ReadOptions):
 def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
     """The SiteInputs of raw (row number, values) rows of a table: geometry parsed, a bad one on its row."""
     src, wkt_col, lon_col, lat_col = meta.source, meta.wkt_col, meta.lon_col, meta.lat_col
-    out = []
+    at = {name: k for k, name in enumerate(meta.header)}    # a repeated header keeps its last column
+    numbers, table, geoms, errors = [], [], [], []
     for n, values in rows:
-        attrs = dict(zip(meta.header, values))
         geom, error = None, None
         try:
             if wkt_col is not None:
-                text = attrs[wkt_col]
+                text = values[at[wkt_col]]
                 if text is None or not str(text).strip():
                     raise InputError("empty geometry", source=src, row=n, field=wkt_col, expected="WKT")
                 geom = shapely.from_wkt(str(text).strip())
             else:
-                lon = _coord(attrs[lon_col], src, n, lon_col)
-                lat = _coord(attrs[lat_col], src, n, lat_col)
+                lon = _coord(values[at[lon_col]], src, n, lon_col)
+                lat = _coord(values[at[lat_col]], src, n, lat_col)
                 geom = Point(lon, lat)
         except InputError as exc:
             error = exc
         except (GEOSException, ValueError, TypeError) as exc:
             error = InputError(f"not valid WKT: {exc}", source=src, row=n, field=wkt_col,
                                expected="WKT such as POLYGON((113.0 27.9, ...))")
-        out.append(make_site(attrs, geom, None, src, n, meta.opts, error=error))
-    return out
+        numbers.append(n)
+        table.append(values)
+        geoms.append(geom)
+        errors.append(error)
+    columns = [[values[k] for values in table] for k in at.values()]
+    return make_sites(list(at), columns, geoms, None, src, numbers, meta.opts, errors=errors)
 
 
 def _coord(value, src, row, col) -> float:

@@ -89,7 +89,8 @@ def vector_sites(batch, meta: VectorMeta, first_row: int) -> list[SiteInput]:
     fids = batch.column(meta.fid_col).to_pylist() if meta.fid_col in batch.schema.names else [None] * len(wkb)
     cols = [batch.column(n).to_pylist() for n in meta.names]
     defaults = [str(fid if fid is not None else first_row + i) for i, fid in enumerate(fids)]
-    return make_sites(meta.names, cols, shapely.from_wkb(wkb), meta.crs, meta.source, first_row, meta.opts,
+    return make_sites(meta.names, cols, shapely.from_wkb(wkb), meta.crs, meta.source,
+                      range(first_row, first_row + len(wkb)), meta.opts,
                       default_ids=defaults, warnings=meta.note)
 
 
