@@ -18,7 +18,7 @@ def sq(x, y, w, h=None):
 
 
 def write_layer(folder: Path, name: str, rows: list[dict], crs=GK, driver="GPKG", **kw) -> Path:
-    ext = {"GPKG": ".gpkg", "ESRI Shapefile": ".shp", "GeoJSON": ".geojson"}[driver]
+    ext = {"GPKG": ".gpkg", "ESRI Shapefile": ".shp", "GeoJSON": ".geojson", "FlatGeobuf": ".fgb"}[driver]
     path = folder / f"{name}{ext}"
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     if driver == "GPKG":

@@ -109,8 +109,9 @@ def _cells(layer, sites):
 
 
 def test_overlay_areas_equal_clipping_whole_features(monkeypatch):
-    """Per (site, feature) overlap areas of `measure` (zone parts, and the shortcut for sites inside a whole
-    feature) against clipping each site with each feature, where an earlier feature of the same zone wins."""
+    """Per (site, feature) overlap areas of `measure` (the feature view, and the shortcut for sites inside a
+    whole feature) against clipping each site with each feature on its own; per (site, zone) against clipping
+    with the zone's union, where two features of the zone overlap."""
     from types import SimpleNamespace
 
     from zoning.overlay import index as ix
@@ -120,22 +121,28 @@ def test_overlay_areas_equal_clipping_whole_features(monkeypatch):
     features = np.array([big, shapely.box(501_000, 3_097_000, 503_500, 3_098_200),      # overlaps `big`, same zone
                          shapely.Point(499_600, 3_099_600).buffer(700, quad_segs=16)], dtype=object)
     zones = np.array(["a", "a", "b"], dtype=object)
-    parts, owner = ix._parts(features, zones)
-    layer = ix.IndexedLayer(layer=SimpleNamespace(zones=zones), epsg=4547, features=features, parts=parts,
-                            part_feature=owner, part_zone=zones[owner], tree=shapely.STRtree(parts), coverage=None,
-                            intact=np.isclose(np.bincount(owner, shapely.area(parts), 3), shapely.area(features)))
+    disjoint = ix._disjoint_per_zone(features, zones)
+    parts, owner, own_parts, own_owner = ix._parts(features, disjoint)
+    ix.verify(features, disjoint, parts, owner, own_parts, own_owner, where="test")
+    layer = ix.IndexedLayer(layer=SimpleNamespace(zones=zones, names=np.array(["x", "y", "z"], dtype=object)),
+                            epsg=4547, features=features, parts=parts, part_feature=owner, part_zone=zones[owner],
+                            tree=shapely.STRtree(parts), coverage=None, intact=ix._intact(features, parts, owner),
+                            own_parts=own_parts, own_feature=own_owner, own_tree=shapely.STRtree(own_parts))
     assert list(layer.intact) == [True, False, True]
     sites = _polygons(np.random.default_rng(5), 200)
     m = measure(sites, shapely.area(sites), shapely.length(sites), layer, tolerance=0.0)
     got = {(int(s), int(f)): a for s, f, a in zip(m.hit_site, m.hit_feature, m.hit_area)}
-    owned = ix._disjoint_per_zone(features, zones)
     want = {}
     for s, g in enumerate(sites):
-        for f, h in enumerate(owned):
+        for f, h in enumerate(features):
             a = shapely.area(shapely.intersection(g, h))
             if a > 1e-6:
                 want[(s, f)] = a
     assert set(want) <= set(got)
+    assert sum(1 for k in want if k[1] == 1 and shapely.contains_properly(features[0], sites[k[0]])) > 3
     assert sum(1 for k in want if shapely.contains_properly(features[k[1]], sites[k[0]])) > 10   # the shortcut ran
     for k, a in got.items():
         assert a == pytest.approx(want.get(k, 0.0), rel=1e-9, abs=1e-6), k
+    union = {"a": shapely.union_all(features[:2]), "b": features[2]}
+    for (s, z), a in m.zone_area.items():
+        assert a == pytest.approx(shapely.area(shapely.intersection(sites[s], union[z])), rel=1e-9, abs=1e-6)

@@ -123,6 +123,13 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
     for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)
         status_on = rs.status_on(ctx.date) if rs else None
+        epsgs = [int(e) for e in np.unique(batch.epsg[ok])]
+        if layer is not None and not spec.is_raster:
+            try:                 # a layer whose parts fail their check is failed, never used
+                for epsg in epsgs:
+                    layer.indexed(epsg)
+            except LayerError as exc:
+                layer, error = None, str(exc)
         if layer is None:
             infos.append(LayerReport(id=spec.id, kind=spec.kind, rule_set=spec.rule_set, status="failed",
                                      version=spec.version, rule_set_status=status_on, error=error))
@@ -133,7 +140,7 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
                                  coverage="raster extent (valid cells)" if spec.is_raster else layer.coverage_label,
                                  warnings=list(layer.warnings)))
         in_force = status_on == "in_force"
-        for epsg in np.unique(batch.epsg[ok]):
+        for epsg in epsgs:
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
             if spec.is_raster:
                 from .overlay.raster_stats import zonal_batch
@@ -141,7 +148,7 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
                 covered[rows, k] = st.covered_share
                 evaluate_raster(layer, st, rows, categories[rows], in_force, out, k, informational)
                 continue
-            indexed = layer.indexed(int(epsg))
+            indexed = layer.indexed(epsg)
             if informational and epsg not in reach:
                 reach[epsg] = Reach.of(batch.projected[rows])
             m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,

@@ -12,7 +12,7 @@ from ..geometry.repair import polygonal
 
 def features_in(indexed, window, simplify_m: float = 0.0):
     """(feature index, zone, geometry) of the features meeting `window`, clipped to it, in the analysis CRS."""
-    idx = np.unique(indexed.part_feature[indexed.tree.query(window, predicate="intersects")])
+    idx = np.unique(indexed.own_feature[indexed.own_tree.query(window, predicate="intersects")])
     out = []
     for f in idx:
         g = polygonal(shapely.intersection(indexed.features[f], window))

@@ -17,7 +17,8 @@ class LayerMeasure:
     hit_site: np.ndarray         # per (site, feature) that touch or overlap:
     hit_feature: np.ndarray
     hit_zone: np.ndarray
-    hit_area: np.ndarray         #   overlap area, m²
+    hit_area: np.ndarray         #   overlap area with that feature's own geometry, m²
+    zone_area: dict              # (site, zone) -> overlap with the union of the zone's features, m²
     zone_contact: dict           # (site, zone) -> True when the zone's overlap vanishes inside the tolerance
     near_site: np.ndarray        # adjacency: features within `near_m` that the site does not touch
     near_feature: np.ndarray
@@ -71,18 +72,12 @@ def _group_sum(keys_a, keys_b, values):
     return a[start], b[start], np.add.reduceat(v, start)
 
 
-def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,
-            inner=None, nearest: bool = True, reach: Reach | None = None) -> LayerMeasure:
-    """Overlay an array of projected site polygons with one IndexedLayer.
+def _overlaps(tree, parts, part_feature, features, intact, sites, areas, active):
+    """(site, feature, overlap) per (site, feature) pair that touches or overlaps, over one view's parts.
 
-    `inner(i)` returns site i shrunk by the tolerance; it is called only for the rare zone overlaps small
-    enough (at most perimeter x tolerance) to be boundary contacts. `nearest=False` skips the nearest zone;
-    `reach` (of `sites`) may be shared by the layers of a batch.
-    """
-    parts, part_feature, part_zone = indexed.parts, indexed.part_feature, indexed.part_zone
-    covered = covered_share(sites, areas, indexed.coverage)
-    active = covered > 0
-    s, p = indexed.tree.query(sites)
+    A site inside a whole feature whose parts cover all of it (`intact`) covers those parts by its own area,
+    however many of them it crosses: no intersections."""
+    s, p = tree.query(sites)
     keep = active[s]
     s, p = s[keep], p[keep]
     inside = shapely.contains_properly(parts[p], sites[s])
@@ -92,44 +87,77 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
     area[inside] = areas[s[inside]]
     cut = np.flatnonzero(touching)
     if len(cut):
-        # a site inside a whole feature that no other feature of its zone overlaps covers the feature's parts
-        # by its own area, however many of them it crosses: no intersections
         f = part_feature[p[cut]]
-        whole = indexed.intact[f]
-        whole[whole] = shapely.contains_properly(indexed.features[f[whole]], sites[s[cut[whole]]])
+        whole = intact[f]
+        whole[whole] = shapely.contains_properly(features[f[whole]], sites[s[cut[whole]]])
         w = np.flatnonzero(whole)
-        _, first = np.unique(s[cut[w]] * len(indexed.features) + f[w], return_index=True)
+        _, first = np.unique(s[cut[w]] * len(features) + f[w], return_index=True)
         area[cut[w[first]]] = areas[s[cut[w[first]]]]       # once per (site, feature); its other parts add 0
         rest = cut[~whole]
         area[rest] = shapely.area(shapely.intersection(sites[s[rest]], parts[p[rest]]))
     hit = inside | touching
     s, p, area = s[hit], p[hit], area[hit]
-    hs, hf, ha = _group_sum(s, part_feature[p], area)
-    hz = indexed.layer.zones[hf] if len(hf) else np.array([], dtype=object)
+    return (*_group_sum(s, part_feature[p], area), p)
+
+
+def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,
+            inner=None, nearest: bool = True, reach: Reach | None = None) -> LayerMeasure:
+    """Overlay an array of projected site polygons with one IndexedLayer.
+
+    Each feature is measured on its own geometry (the layer's feature view): `hit_area` is the site's overlap
+    with that feature, whatever other feature shares its ground. Zone overlaps are unions (the zone view), never
+    sums over overlapping features. `inner(i)` returns site i shrunk by the tolerance; it is called only for the
+    rare zone overlaps small enough (at most perimeter x tolerance) to be boundary contacts. `nearest=False`
+    skips the nearest zone; `reach` (of `sites`) may be shared by the layers of a batch.
+    """
+    features, zones = indexed.features, indexed.layer.zones
+    covered = covered_share(sites, areas, indexed.coverage)
+    active = covered > 0
+    every = np.ones(len(features), dtype=bool)      # in the feature view each feature's parts are all of it
+    hs, hf, ha, _ = _overlaps(indexed.own_tree, indexed.own_parts, indexed.own_feature, features, every,
+                              sites, areas, active)
+    hz = zones[hf] if len(hf) else np.array([], dtype=object)
+
+    zs, zz, za = _zone_sums(hs, hz, ha)
+    # where a site meets a feature that shares ground with an earlier one of its zone, the zone's overlap is
+    # the union: measured on the zone view for those sites
+    shared = np.unique(hs[~indexed.intact[hf]]) if len(hf) else hs
+    if len(shared):
+        mask = np.zeros(len(sites), dtype=bool)
+        mask[shared] = True
+        us, uf, ua, _ = _overlaps(indexed.tree, indexed.parts, indexed.part_feature, features, indexed.intact,
+                                  sites, areas, active & mask)
+        ys, yz, ya = _zone_sums(us, zones[uf] if len(uf) else np.array([], dtype=object), ua)
+        other = ~np.isin(zs, shared)
+        zs, zz, za = (np.r_[zs[other], ys], np.r_[zz[other].astype(object), yz.astype(object)],
+                      np.r_[za[other], ya])
+    zone_area = {(int(i), z): float(a) for i, z, a in zip(zs.tolist(), zz.tolist(), za.tolist())}
 
     contact = {}
-    zs, zz, za = _zone_sums(hs, hz, ha)
     small = za <= perimeters[zs] * tolerance * (1 + 1e-9) + AREA_EPS
+    own_zone = indexed.own_zone
     for i, zone, total in zip(zs[small], zz[small], za[small]):
         if total <= AREA_EPS or inner is None:
             contact[(i, zone)] = True
             continue
         shrunk = inner(i)
-        sel = (s == i) & (part_zone[p] == zone)
-        contact[(i, zone)] = float(shapely.area(shapely.intersection(shrunk, parts[p[sel]])).sum()) <= AREA_EPS
+        cand = indexed.own_tree.query(shrunk)
+        cand = cand[own_zone[cand] == zone]
+        contact[(i, zone)] = float(shapely.area(shapely.intersection(shrunk, indexed.own_parts[cand])).sum()) \
+            <= AREA_EPS
 
     ns = nf = nd = np.array([], dtype=np.int64)
     if near_m > 0:
-        a, b, dist = _within(indexed.tree, parts, sites, np.flatnonzero(active), near_m)
+        a, b, dist = _within(indexed.own_tree, indexed.own_parts, sites, np.flatnonzero(active), near_m)
         if len(a):
-            feat = part_feature[b]
+            feat = indexed.own_feature[b]
             touched = set(zip(hs.tolist(), hf.tolist()))
             free = np.array([(i, f) not in touched for i, f in zip(a.tolist(), feat.tolist())], dtype=bool)
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
     untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else np.zeros(0, np.int64)
     ms, mf, md = _nearest(indexed, sites, untouched, reach)
-    return LayerMeasure(covered, hs, hf, hz, ha, contact, ns, nf, nd, ms, mf, md)
+    return LayerMeasure(covered, hs, hf, hz, ha, zone_area, contact, ns, nf, nd, ms, mf, md)
 
 
 def _within(tree, parts, sites, rows, radius):
@@ -155,7 +183,7 @@ def _nearest(indexed, sites, rows, reach: Reach | None = None):
     nearest vertex to V (the vertex tree pays for itself there); in a small one, as for `check`, the site's
     distance to the centroid's nearest chain. With r the farthest vertex from the centroid, only chains within
     U + r of the centroid can be nearer, and those get exact distances, so both bounds give the same answer.
-    Ties go to the lowest feature index."""
+    Ties go to the first feature by name, then by index."""
     e = np.array([], dtype=np.int64)
     segs, seg_feature, tree = indexed.segments()
     if len(segs) == 0 or len(rows) == 0:
@@ -179,10 +207,18 @@ def _nearest(indexed, sites, rows, reach: Reach | None = None):
     k, p = tree.query(pts, predicate="dwithin", distance=(bound + radius) * (1 + 1e-9) + 1e-6)
     dist = shapely.distance(geoms[k], segs[p])
     feat = seg_feature[p]
-    order = np.lexsort((feat, dist, k))
-    k, feat, dist = k[order], feat[order], dist[order]
-    first = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1] if len(k) else e
-    return rows[k[first]], feat[first], dist[first]
+    if len(k) == 0:
+        return e, e, np.array([])
+    # the nearest distance of each site; among the features at it (to 1e-9 m: a shared edge), the first by
+    # name, then by index, so that the answer does not depend on the order of the layer's rows
+    best = np.full(len(rows), np.inf)
+    np.minimum.at(best, k, dist)
+    tie = dist <= best[k] + 1e-9
+    k, feat = k[tie], feat[tie]
+    order = np.lexsort((feat, indexed.name_rank()[feat], k))
+    k, feat = k[order], feat[order]
+    first = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
+    return rows[k[first]], feat[first], best[k[first]]
 
 
 def _zone_sums(hs, hz, ha):

@@ -55,16 +55,6 @@ def _erosions(indexed, f) -> Erosions:
 CONTACT_NOTE = "boundary contact within the tolerance: reported, does not drive the verdict"
 
 
-def _name_rank(indexed) -> np.ndarray:
-    """Rank of each feature's name as text, so that features sort by name in numpy (kept with the layer)."""
-    def rank():
-        order = np.argsort(indexed.layer.names.astype(str), kind="stable")
-        out = np.empty(len(order), dtype=np.int64)
-        out[order] = np.arange(len(order))
-        return out
-    return indexed.derive("name_rank", rank)
-
-
 def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, layer_index, informational):
     """One finding per (site, zone) the site overlaps or touches, in zone order; its features by overlap, then name.
 
@@ -75,14 +65,13 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
     zone_rank = {z: k for k, z in enumerate(zones)}
     hz = np.array([zone_rank[z] for z in m.hit_zone.tolist()], dtype=np.int64)
     hs, hf, ha = m.hit_site, m.hit_feature, m.hit_area
-    order = np.lexsort((hf, _name_rank(indexed)[hf], -ha, hz, hs))
+    order = np.lexsort((hf, indexed.name_rank()[hf], -ha, hz, hs))
     hs, hf, ha, hz = hs[order], hf[order], ha[order], hz[order]
     start = np.flatnonzero(np.r_[True, (hs[1:] != hs[:-1]) | (hz[1:] != hz[:-1])])
     size = np.diff(np.r_[start, len(hs)])
     site, zone = hs[start], hz[start]
-    overlap = ha[start].copy()                 # summed in order, as the features are listed
-    for g in np.flatnonzero(size > 1):
-        overlap[g] = sum(ha[start[g]:start[g] + size[g]].tolist())
+    # the zone's overlap is the union's, not the sum over features that may share ground
+    overlap = np.array([m.zone_area[(s, zones[z])] for s, z in zip(site.tolist(), zone.tolist())], dtype=float)
     contact = np.array([m.zone_contact.get((s, zones[z]), False) for s, z in zip(site.tolist(), zone.tolist())],
                        dtype=bool) if m.zone_contact else np.zeros(len(site), dtype=bool)
     # one rule per distinct (zone, category, flag)
