@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from affine import Affine
 
 from conftest import REPO
@@ -146,3 +147,54 @@ def test_overlay_areas_equal_clipping_whole_features(monkeypatch):
     union = {"a": shapely.union_all(features[:2]), "b": features[2]}
     for (s, z), a in m.zone_area.items():
         assert a == pytest.approx(shapely.area(shapely.intersection(sites[s], union[z])), rel=1e-9, abs=1e-6)
+
+
+def test_raster_cells_clipped_and_tiled_equal_the_whole_computation(demo_ctx, monkeypatch):
+    """Sites clipped to the raster's extent, cut into cell-aligned tiles and computed in chunks get the cells and
+    fractions of one pass over the whole sites (cells beyond the raster dropped)."""
+    from zoning.overlay import raster_stats
+    layer = next(demo_ctx.layer(s)[0] for s in demo_ctx.manifest.layers if s.id == "slope")
+    with layer.open() as ds:
+        b = ds.bounds
+        sites = list(_polygons(np.random.default_rng(3), 40))
+        sites = [shapely.affinity.translate(g, b.left - 500_000 + 200, b.top - 3_100_000 - 200) for g in sites]
+        sites += [shapely.box(b.left - 3000, b.bottom + 1000, b.left + 2500, b.bottom + 4000),      # half outside
+                  shapely.Point(b.right, b.top).buffer(2000, quad_segs=32),                       # a quarter in
+                  shapely.box(b.left + 7000, b.bottom + 7000, b.left + 12_000, b.bottom + 9000)]  # many tiles
+        sites = np.array(sites, dtype=object)
+
+        def cells(cov):
+            return {(int(s), int(r), int(c)): f for s, r, c, f in zip(cov.site, cov.row, cov.col, cov.frac)}
+        whole = coverage(sites, ds.transform)
+        inside = (whole.row >= 0) & (whole.row < ds.height) & (whole.col >= 0) & (whole.col < ds.width)
+        want = {k: f for k, f, keep in zip(cells(whole), whole.frac, inside) if keep}
+        monkeypatch.setattr(raster_stats, "TILE", 16)
+        monkeypatch.setattr(raster_stats, "CHUNK_CELLS", 3000)
+        got = cells(raster_stats._coverage_within(sites, ds))
+    assert set(got) == set(want)
+    assert max(abs(got[k] - want[k]) for k in want) < 1e-9
+
+
+def test_a_huge_site_is_refused_and_a_large_one_costs_what_it_covers(tmp_path):
+    """A 2° square is refused as its row's error, naming the limit; a 0.4° square (1,750 km²) half beyond the
+    demo rasters is computed in a process whose peak memory stays under 500 MB."""
+    import json
+    import subprocess
+    zoning_cmd = [sys.executable, "-m", "zoning", "check", "--category", "industrial", "--date", "2026-11-21"]
+    two = "POLYGON((112.5 27.5, 114.5 27.5, 114.5 29.5, 112.5 29.5, 112.5 27.5))"
+    p = subprocess.run(zoning_cmd + ["--wkt", two], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "2,000 km²" in p.stderr and "Traceback" not in p.stderr
+    big = "POLYGON((112.6 27.6, 113.0 27.6, 113.0 28.0, 112.6 28.0, 112.6 27.6))"
+    # the child reports its own peak (RUSAGE_CHILDREN would hold the largest child of the whole test session)
+    probe = ("import resource, runpy, sys\n"
+             "sys.argv = ['zoning'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('zoning', run_name='__main__')\n"
+             "finally:\n    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+    p = subprocess.run([sys.executable, "-c", probe] + zoning_cmd[3:] + ["--wkt", big, "--format", "json"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    peak_mb = int(p.stderr.split("PEAK")[-1]) / 1024
+    result = json.loads(p.stdout)
+    assert {layer["id"]: layer["status"] for layer in result["layers"]}["slope"] == "not_checked"   # half beyond
+    assert any(f["layer"] == "slope" and f["type"] == "raster_stats" for f in result["findings"])
+    assert peak_mb < 500, peak_mb

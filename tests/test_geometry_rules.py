@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, box
 
 import zoning
 from conftest import GK, X0, Y0, sq, write_layer, write_manifest
@@ -303,3 +303,17 @@ def test_narrowing_with_the_exact_clip_equals_the_fast_clip(monkeypatch):
     exact = [C.assess(bend, s, 250.0, erosions=C.Erosions(bend)) for s in sites]
     assert [e.to_dict() for e in fast] == [e.to_dict() for e in exact]
     assert sum(e.narrows for e in fast) >= 5 and sum(not e.narrows for e in fast) >= 5
+
+
+@pytest.mark.parametrize("left,min_width", [(150.0, 200.0), (412.3, 1000.0), (37.5, 100.0)])
+def test_residual_width_to_its_printed_precision(left, min_width):
+    """A straight corridor 10 km long and `min_width` + 300 m wide; a site bites in from one edge and leaves
+    `left` metres: the printed residual width is exactly that, to 0.1 m."""
+    from zoning.overlay.corridor import assess
+    wide = min_width + 300.0
+    corridor = box(0, 0, 10_000, wide)
+    site = box(4900, -20, 5100, wide - left)
+    effect = assess(corridor, site, min_width)
+    assert effect.narrows and not effect.severs
+    assert effect.to_dict()["residual_width_m"] == left
+    assert abs(effect.residual_width_m - left) < 0.05

@@ -143,9 +143,11 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
         for epsg in epsgs:
             rows = np.flatnonzero(ok & (batch.epsg == epsg))
             if spec.is_raster:
-                from .overlay.raster_stats import zonal_batch
+                from .overlay.raster_stats import oversized_note, zonal_batch
                 st = zonal_batch(layer, batch.projected[rows], int(epsg), shared)
                 covered[rows, k] = st.covered_share
+                for i in rows[st.oversized]:
+                    batch.warnings[i].append(oversized_note(spec.id, layer))
                 evaluate_raster(layer, st, rows, categories[rows], in_force, out, k, informational)
                 continue
             indexed = layer.indexed(epsg)

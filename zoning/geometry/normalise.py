@@ -18,6 +18,9 @@ from .project import reproject
 from .repair import POLYGONAL, polygonal, repair, shell_area
 
 
+MAX_SITE_AREA_M2 = 2e9     # 2,000 km²: four times the green heart; a larger "site" is refused as its row's error
+
+
 @dataclass
 class SiteBatch:
     """Sites ready for overlay, as arrays; a row with `errors[i]` set is skipped by the overlay."""
@@ -176,7 +179,16 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         projected[i], footprint[i], err, w = _polygon(projected[i], site_inputs[i], radius_m, width_m)
         if err is not None:
             errors[i] = err
+        else:
+            area[i] = projected[i].area
         warnings[i] += w
+    for i in np.flatnonzero(area > MAX_SITE_AREA_M2):
+        if errors[i] is None:
+            si = site_inputs[i]
+            errors[i] = InputError(f"the site covers {area[i] / 1e6:,.0f} km², more than the limit of "
+                                   f"{MAX_SITE_AREA_M2 / 1e6:,.0f} km² per site", source=si.source, row=si.row,
+                                   expected="a project site; split a larger area into sites of at most "
+                                            f"{MAX_SITE_AREA_M2 / 1e6:,.0f} km²")
     ok = np.array([e is None for e in errors], dtype=bool)
     rows = np.flatnonzero(ok)
     perimeter = np.zeros(n)
@@ -184,8 +196,7 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     area[~ok] = 0.0
     if len(rows):
         perimeter[rows] = shapely.length(projected[rows])
-        changed = rows[~simple[rows]]      # repaired or buffered: area and lon/lat from the analysed polygon
-        area[changed] = shapely.area(projected[changed])
+        changed = rows[~simple[rows]]      # repaired or buffered: lon/lat from the analysed polygon
         for key in {epsg[i] for i in changed}:
             sel = np.array([i for i in changed if epsg[i] == key])
             lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)

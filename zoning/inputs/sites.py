@@ -80,13 +80,20 @@ def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOpt
     def values(col):
         return [None] * n if col is None else [_clean(v) for v in by_name[col]]
 
-    ids, site_names, cats, flags, dates = (values(c) for c in (id_col, name_col, cat_col, flag_col, date_col))
+    ids, site_names, cats, flags = (values(c) for c in (id_col, name_col, cat_col, flag_col))
+    dates, date_errors = [None] * n, [None] * n
+    if date_col is not None:       # dates keep their type until read as calendar dates (str() of one is not)
+        for i, (v, row) in enumerate(zip(by_name[date_col], rows)):
+            try:
+                dates[i] = F.parse_date_cell(v, source=source, row=row, field=str(date_col))
+            except InputError as exc:
+                date_errors[i] = exc
     not_found = InputError(f"column(s) {missing} not found", source=source,
                            expected="one of " + ", ".join(map(str, names))) if missing else None
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     out = []
     for i, row in enumerate(rows):
-        error = (errors[i] if errors else None) or not_found
+        error = (errors[i] if errors else None) or not_found or date_errors[i]
         if error is None and empty[i]:
             error = InputError("empty or missing geometry", source=source, row=row,
                                expected="a polygon, a line (with --width) or a point (with --radius)")

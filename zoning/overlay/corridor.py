@@ -103,13 +103,21 @@ def assess(feature_geom, site, min_width: float, name: str = "", residual: bool 
     return CorridorEffect(name, float(min_width), before, after, severs, narrows, width)
 
 
-def _residual_width(erosions, window, site, min_width: float, steps: int = 7) -> float:
-    """The widest erosion width that does not split what is left, by bisection below `min_width`."""
+RESIDUAL_BRACKET_M = 0.02   # the width is printed to 0.1 m: the bisection stops well inside that
+
+
+def _residual_width(erosions, window, site, min_width: float) -> float:
+    """The widest erosion width that does not split what is left: bisection below `min_width` until the bracket
+    is under RESIDUAL_BRACKET_M, its midpoint returned.
+
+    Each step erodes only the corridor inside the window (erosion is local: within the window shrunk by r it
+    equals the whole corridor's erosion), so a long corridor costs what the window holds."""
+    local = Erosions(_clip(erosions.geom, window))
     lo, hi = 0.0, min_width
-    for _ in range(steps):
+    while hi - lo >= RESIDUAL_BRACKET_M:
         mid = (lo + hi) / 2
-        if _splits(erosions, window, site, mid):
+        if _splits(local, window, site, mid):
             hi = mid
         else:
             lo = mid
-    return lo
+    return (lo + hi) / 2

@@ -14,9 +14,10 @@ import shapely
 from rasterio.windows import Window
 
 from ..geometry.project import reproject
-from .coverage import coverage
+from .coverage import Coverage, coverage
 
 MAX_WINDOW_CELLS = 16_000_000   # a batch spread wider than this is read in spatial groups
+MAX_SITE_CELLS = 4_000_000      # cells of one raster under one site; beyond, that raster is not checked for it
 SNAP = 512                      # wide windows are snapped to this many cells
 
 
@@ -33,6 +34,7 @@ class RasterStats:
     over: dict = field(default_factory=dict)           # slope threshold -> area steeper, m²
     class_names: list = field(default_factory=list)    # land cover: class names, columns of class_area
     class_area: np.ndarray | None = None               # (sites, classes) m²
+    oversized: np.ndarray | None = None                # per site: more than MAX_SITE_CELLS cells, not computed
 
 
 def horn_slope(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
@@ -88,14 +90,26 @@ class _Cells:
     site: np.ndarray        # per cell inside the raster: its site
     weight: np.ndarray      # per cell: the area the site covers (m²)
     windows: list           # (cells, r0, c0, r1, c1, flat index of each cell in the window)
+    oversized: np.ndarray   # per site: too many cells, left out (covered share 0)
+
+
+def oversized(sites, ds) -> np.ndarray:
+    """Per site (in the raster's CRS): it covers more than MAX_SITE_CELLS cells of the raster."""
+    cell = abs(ds.transform.a * ds.transform.e)
+    out = shapely.area(sites) / cell > MAX_SITE_CELLS
+    if out.any():        # only the part over the raster counts
+        out[out] = shapely.area(shapely.intersection(sites[out], shapely.box(*ds.bounds))) / cell > MAX_SITE_CELLS
+    return out
 
 
 def _cells(sites_projected, site_epsg: int, crs, ds) -> _Cells:
     sites = reproject(np.asarray(sites_projected, dtype=object), f"EPSG:{site_epsg}", crs)
-    cov = coverage(sites, ds.transform)
-    inside = (cov.row >= 0) & (cov.row < ds.height) & (cov.col >= 0) & (cov.col < ds.width)
-    site, row, col, frac = (cov.site, cov.row, cov.col, cov.frac) if inside.all() else \
-        (cov.site[inside], cov.row[inside], cov.col[inside], cov.frac[inside])
+    big = oversized(sites, ds)
+    if big.any():                  # their cells are not laid out at all: memory stays bounded per site
+        sites = sites.copy()
+        sites[big] = shapely.Polygon()
+    cov = _coverage_within(sites, ds)
+    site, row, col, frac = cov.site, cov.row, cov.col, cov.frac
     windows = []
     for sel in _groups(site, row, col):
         r, c = row[sel], col[sel]
@@ -105,8 +119,66 @@ def _cells(sites_projected, site_epsg: int, crs, ds) -> _Cells:
             r1, c1 = min(-(-r1 // SNAP) * SNAP, ds.height), min(-(-c1 // SNAP) * SNAP, ds.width)
         windows.append((sel, r0, c0, r1, c1, (r - r0) * (c1 - c0) + (c - c0)))
     weight = frac * abs(ds.transform.a * ds.transform.e)
-    return _Cells(shapely.area(sites), np.bincount(site, weights=weight, minlength=len(sites)), site, weight,
-                  windows)
+    area = shapely.area(sites)
+    area[big] = shapely.area(reproject(np.asarray(sites_projected, dtype=object)[big], f"EPSG:{site_epsg}", crs))
+    return _Cells(area, np.bincount(site, weights=weight, minlength=len(sites)), site, weight, windows, big)
+
+
+TILE = 1024                      # a site wider than this many cells is cut into cell-aligned tiles
+CHUNK_CELLS = 4_000_000          # cells of the bounding boxes that one coverage pass may lay out
+
+
+def _coverage_within(sites, ds) -> Coverage:
+    """Cell fractions of the sites inside the raster only: each site clipped to the raster's extent first (cells
+    beyond it are never read), large ones cut into tiles on cell lines, and the passes chunked, so that memory
+    follows the cells a site covers on the raster, not its bounding box."""
+    t = ds.transform
+    extent = shapely.box(*ds.bounds)
+    geoms = np.array(sites, dtype=object)
+    beyond = ~shapely.contains_properly(extent, geoms)
+    if beyond.any():
+        geoms[beyond] = shapely.intersection(geoms[beyond], extent)    # exact: a clip's cells keep their fractions
+    pieces, owner = [], []
+    b = shapely.bounds(geoms)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        (c0, c1), (r0, r1) = sorted(((b[i, 0] - t.c) / t.a, (b[i, 2] - t.c) / t.a)), \
+            sorted(((b[i, 1] - t.f) / t.e, (b[i, 3] - t.f) / t.e))
+        if (c1 - c0) <= TILE and (r1 - r0) <= TILE:
+            pieces.append(g)
+            owner.append(i)
+            continue
+        for tr in range(int(np.floor(r0)) // TILE * TILE, int(np.ceil(r1)), TILE):
+            for tc in range(int(np.floor(c0)) // TILE * TILE, int(np.ceil(c1)), TILE):
+                xa, xb = t.c + t.a * tc, t.c + t.a * (tc + TILE)
+                ya, yb = t.f + t.e * tr, t.f + t.e * (tr + TILE)
+                piece = shapely.intersection(g, shapely.box(min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)))
+                if not piece.is_empty and piece.area > 0:
+                    pieces.append(piece)
+                    owner.append(i)
+    owner = np.array(owner, dtype=np.int64)
+    pieces = np.array(pieces, dtype=object)
+    pb = shapely.bounds(pieces) if len(pieces) else np.zeros((0, 4))
+    span = (np.abs((pb[:, 2] - pb[:, 0]) / t.a) + 2) * (np.abs((pb[:, 3] - pb[:, 1]) / t.e) + 2)
+    parts = []
+    start = 0
+    while start < len(pieces):
+        stop = start + max(1, int(np.searchsorted(np.cumsum(span[start:]), CHUNK_CELLS)))
+        cov = coverage(pieces[start:stop], t)
+        parts.append((owner[start:stop][cov.site], cov.row, cov.col, cov.frac))
+        start = stop
+    if not parts:
+        e = np.array([], dtype=np.int64)
+        return Coverage(e, e, e, np.array([]))
+    site, row, col, frac = (np.concatenate(x) for x in zip(*parts))
+    inside = (row >= 0) & (row < ds.height) & (col >= 0) & (col < ds.width)
+    if not inside.all():
+        site, row, col, frac = site[inside], row[inside], col[inside], frac[inside]
+    if len(parts) > 1:          # back in site order, as one pass gives them
+        order = np.argsort(site, kind="stable")
+        site, row, col, frac = site[order], row[order], col[order], frac[order]
+    return Coverage(site, row, col, frac)
 
 
 def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = None) -> RasterStats:
@@ -134,7 +206,7 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
     share = np.where(area > 0, valid_area / np.where(area > 0, area, 1.0), 0.0)
     share[np.abs(area - valid_area) <= np.maximum(1e-6 * area, 1e-3)] = 1.0   # summed cells vs. polygon: float noise
     share[valid_area <= 0] = 0.0
-    st = RasterStats(layer.rule_set.measure, share, area, valid_area, nodata_area)
+    st = RasterStats(layer.rule_set.measure, share, area, valid_area, nodata_area, oversized=cells.oversized)
     if st.measure == "slope":
         st.mean_slope = np.bincount(site, weights=w * value, minlength=n) / np.where(valid_area > 0, valid_area, 1)
         st.max_slope = np.full(n, -np.inf)
@@ -159,16 +231,20 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
 
 def _groups(site, row, col):
     """Cells to read together (index arrays, or all of them): one window unless the batch spans more than
-    MAX_WINDOW_CELLS."""
+    MAX_WINDOW_CELLS; then one window per tile of cells (a large site's cells may fall in several)."""
     if len(site) == 0:
         return []
     span = (int(row.max()) - int(row.min()) + 1) * (int(col.max()) - int(col.min()) + 1)
     if span <= MAX_WINDOW_CELLS:
         return [slice(None)]
     tile = int(np.sqrt(MAX_WINDOW_CELLS)) // 2
-    # group by the tile of each site's first cell; a site's cells stay together
-    first = np.r_[0, np.flatnonzero(site[1:] != site[:-1]) + 1]
-    key_of_site = np.zeros(int(site.max()) + 1, dtype=np.int64)
-    key_of_site[site[first]] = (row[first] // tile) * 1_000_003 + col[first] // tile
-    keys = key_of_site[site]
+    keys = (row // tile) * 1_000_003 + col // tile
     return [np.flatnonzero(keys == k) for k in np.unique(keys)]
+
+
+def oversized_note(layer_id: str, layer) -> str:
+    with layer.open() as ds:
+        res = abs(ds.transform.a)
+        km2 = MAX_SITE_CELLS * abs(ds.transform.a * ds.transform.e) / 1e6
+    return (f"raster layer '{layer_id}' not checked: the site covers more than {MAX_SITE_CELLS:,} of its "
+            f"{res:g} m cells (about {km2:,.0f} km²), the limit per site; split the site to check it")
