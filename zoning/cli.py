@@ -263,15 +263,19 @@ def atlas(layers_path, results, out, date_, basemap, tianditu_key, overlay):
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--db", type=click.Path(dir_okay=False), help="Register database (default: ~/.local/share/zoning/register.sqlite).")
 @click.option("--max-upload-mb", default=20.0, show_default=True, type=float)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(0, 64),
+              help="Worker processes for checks, reports and screens (each loads the layers; a dead one is "
+                   "replaced). 0: in the server process, one at a time.")
 @user_errors
-def serve(layers_path, host, port, db, max_upload_mb):
+def serve(layers_path, host, port, db, max_upload_mb, workers):
     """Start the web app for approvals staff: check a site in the browser, file the report, keep a register."""
     import uvicorn
 
     from .web.app import create_app
-    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb)
-    click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers)
+    click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path}; "
+               f"{workers or 'no'} worker process{'es' if workers != 1 else ''})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
 
 
 @main.group()

@@ -4,11 +4,15 @@ Every verdict comes from `zoning.check` / `zoning.screen` on one shared context:
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import datetime as dt
 import json
 import logging
 import secrets
 import tempfile
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -19,12 +23,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
-from ..api import check as run_check
-from ..api import make_context, parse_date
+from ..api import make_context
 from ..errors import InputError, ZoningError
-from ..render.report import html_to_pdf, report_html
-from ..render.site_map import build_site_map, map_html
+from ..render.report import html_to_pdf
 from . import pages
+from .engine_pool import WorkerDied, check_job, make_engine, report_job, screen_job
 from .register import Register
 from .uploads import (TooLarge, check_vertices, list_from_upload, new_workdir, site_from_drawn, site_from_text,
                       site_from_upload)
@@ -59,15 +62,24 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
 
 
 def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices: int = 200_000,
-               max_list_rows: int = 10_000) -> FastAPI:
-    ctx = make_context(layers=layers)
-    for spec in ctx.manifest.layers:     # load once at start-up, not on the first request
-        ctx.layer(spec)
+               max_list_rows: int = 10_000, workers: int = 0) -> FastAPI:
+    """The app. `workers` > 0 runs checks, reports and screens in that many worker processes (see engine_pool);
+    0 runs them in this process, one at a time."""
+    ctx = make_context(layers=layers)            # the manifest and categories; layers load in the engine
+    engine = make_engine(ctx.manifest, workers)  # layers loaded and indexed at start-up, not on the first request
     register = Register(db)
     limit = int(max_upload_mb * 1e6)
-    app = FastAPI(title="zoning", version=__version__,
+    inflight: dict = {}          # Idempotency-Key -> the future of the request that is filing it
+    inflight_lock = threading.Lock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        engine.close()
+
+    app = FastAPI(title="zoning", version=__version__, lifespan=lifespan,
                   description="长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites.")
-    app.state.register, app.state.ctx = register, ctx
+    app.state.register, app.state.ctx, app.state.engine = register, ctx, engine
     assets = Path(str(resources.files("zoning.render") / "assets"))
     app.mount("/static", StaticFiles(directory=assets), name="static")
     screens: dict[str, Path] = {}
@@ -98,6 +110,10 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     async def not_found(request: Request, exc: NotFound):
         return error_response(request, 404, "未找到 Not found", str(exc))
 
+    @app.exception_handler(WorkerDied)
+    async def worker_died(request: Request, exc: WorkerDied):
+        return error_response(request, 503, "请重试 Please retry", str(exc))
+
     @app.exception_handler(ZoningError)
     async def user_error(request: Request, exc: ZoningError):
         return error_response(request, 400, "输入有误 Input error", str(exc))
@@ -113,18 +129,37 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         return error_response(request, 500, "内部错误 Internal error",
                               "the server could not complete this request; it has been logged")
 
-    def do_check(site, *, category, national_major, date, crs, radius, width, name, case_ref, input_name,
-                 input_bytes, with_report: bool):
-        check_vertices(site, max_vertices)
-        run_ctx = ctx.on_date(parse_date(date or None))
-        result = run_check(site, category=category or None, national_major=national_major, crs=crs or None,
-                           radius_m=radius, width_m=width, name=name or None, context=run_ctx)
-        html = None
-        if with_report:
-            html = report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
-        check_id = register.add(result, case_ref=case_ref, input_name=input_name, input_bytes=input_bytes,
-                                report_html=html)
-        return check_id, result
+    async def do_check(site, *, category, national_major, date, crs, radius, width, name, case_ref, input_name,
+                       input_bytes, with_report: bool, key: str | None = None):
+        """(check id, result dict) of one site, filed once per Idempotency-Key: a request repeating a key gets the
+        check filed first, and requests with one key at the same time wait for the first."""
+        first = True
+        if key:
+            known = await run_in_threadpool(register.by_key, key)
+            if known is not None:
+                return known["id"], known["result"]
+            with inflight_lock:      # a thread-safe future: requests may be served on more than one event loop
+                first = key not in inflight
+                fut = inflight.setdefault(key, concurrent.futures.Future())
+            if not first:
+                return await asyncio.wrap_future(fut)
+        try:
+            check_vertices(site, max_vertices)
+            options = dict(category=category or None, national_major=national_major, crs=crs or None,
+                           radius_m=radius, width_m=width, name=name or None)
+            result, html = await engine.call(check_job, site, options, date, with_report)
+            check_id = await run_in_threadpool(register.add, result, case_ref=case_ref, input_name=input_name,
+                                               input_bytes=input_bytes, report_html=html, key=key)
+            out = check_id, result.to_dict()
+        except BaseException as exc:
+            if key:
+                with inflight_lock:
+                    inflight.pop(key).set_exception(exc)
+            raise
+        if key:
+            with inflight_lock:
+                inflight.pop(key).set_result(out)
+        return out
 
     async def site_from_form(file, coords, drawn, site_id, tmp):
         if file is not None and file.filename:
@@ -139,22 +174,31 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             return site_from_text(coords, tmp, site_id=site_id or None), "pasted.txt", coords.encode("utf-8")
         raise InputError("no site given", source="form", expected="a file, pasted coordinates or a drawn polygon")
 
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True, "version": __version__}
+
     @app.get("/", response_class=HTMLResponse)
     def index():
         return pages.render(pages.INDEX, title="核查 Check", categories=categories, crs_options=CRS_OPTIONS,
-                            today=dt.date.today().isoformat(), demo=ctx.manifest.demo, notice=ctx.manifest.notice)
+                            today=dt.date.today().isoformat(), demo=ctx.manifest.demo, notice=ctx.manifest.notice,
+                            submission=secrets.token_urlsafe(16))
 
     @app.post("/check")
     async def check_form(category: str = Form(...), file: UploadFile | None = None, coords: str = Form(""),
                          drawn: str = Form(""), crs: str = Form(""), site_id: str = Form(""),
                          national_major: str = Form(""), date: str = Form(""), case_ref: str = Form(""),
-                         name: str = Form(""), radius: str = Form(""), width: str = Form("")):
+                         name: str = Form(""), radius: str = Form(""), width: str = Form(""),
+                         submission: str = Form("")):
+        key = f"form:{submission}" if submission else None      # the page's one-time token: a resent form files once
+        if key and (known := await run_in_threadpool(register.by_key, key)) is not None:
+            return RedirectResponse(f"/checks/{known['id']}", status_code=303)
         with new_workdir() as tmp:
             site, input_name, data = await site_from_form(file, coords, drawn, site_id, Path(tmp))
-            check_id, _ = await run_in_threadpool(
-                do_check, site, category=category, national_major=bool(national_major), date=date, crs=crs,
+            check_id, _ = await do_check(
+                site, category=category, national_major=bool(national_major), date=date, crs=crs,
                 radius=_float(radius), width=_float(width), name=name, case_ref=case_ref, input_name=input_name,
-                input_bytes=data, with_report=True)
+                input_bytes=data, with_report=True, key=key)
         return RedirectResponse(f"/checks/{check_id}", status_code=303)
 
     def _record(check_id: int) -> dict:
@@ -164,14 +208,12 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                            expected="an id listed at /checks")
         return rec
 
-    def _report(rec) -> str:
+    async def _report(rec) -> str:
         """The report as first shown; a check made through the API gets its report rendered once, then kept."""
         if rec["report_html"] is None:
-            result = _result_from_record(rec)
-            run_ctx = ctx.on_date(parse_date(rec["app_date"]))
-            html = report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
-            register.set_report(rec["id"], html)
-            rec = register.get(rec["id"])
+            html = await engine.call(report_job, _result_from_record(rec), rec["app_date"])
+            await run_in_threadpool(register.set_report, rec["id"], html)
+            rec = await run_in_threadpool(register.get, rec["id"])
         return rec["report_html"]
 
     @app.get("/checks", response_class=HTMLResponse)
@@ -184,7 +226,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.get("/checks/{check_id}", response_class=HTMLResponse)
     async def show_check(check_id: int):
         rec = _record(check_id)
-        html = await run_in_threadpool(_report, rec)
+        html = await _report(rec)
         findings = [(i, f"{f['layer']} {f['zone_name']} {f['type']} {f['verdict'] or ''}")
                     for i, f in enumerate(rec["result"]["findings"]) if f["type"] != "nearest"]
         labels = dict(findings)
@@ -206,13 +248,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
 
     @app.get("/checks/{check_id}/report.html")
     async def report_download(check_id: int):
-        html = await run_in_threadpool(_report, _record(check_id))
+        html = await _report(_record(check_id))
         return Response(html, media_type="text/html; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="check-{check_id}.html"'})
 
     @app.get("/checks/{check_id}/report.pdf")
     async def report_pdf(check_id: int):
-        html = await run_in_threadpool(_report, _record(check_id))
+        html = await _report(_record(check_id))
         tmp = Path(tempfile.mkdtemp(prefix="zoning-pdf-")) / f"check-{check_id}.pdf"
         await run_in_threadpool(html_to_pdf, html, tmp)
         return FileResponse(tmp, media_type="application/pdf", filename=f"check-{check_id}.pdf")
@@ -235,20 +277,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         return pages.render(pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
                             today=dt.date.today().isoformat(), summary=None)
 
-    def do_screen(path: Path, out_dir: Path, category, date):
-        from ..screen import ScreenOptions, screen
-        out = out_dir / "result.csv"
-        # in this process: a server's threads must not be forked (lists here are at most 10,000 rows)
-        summary = screen(path, out, ScreenOptions(layers=ctx.manifest, date=date or None, quiet=True,
-                                                  default_category=category or None, workers=1))
-        _csv_to_xlsx(out, out_dir / "result.xlsx")
-        return summary, out
-
     async def _screen_upload(file, category, date):
         data = await _read_limited(file, limit)
         out_dir = Path(tempfile.mkdtemp(prefix="zoning-screen-"))
         path = list_from_upload(data, file.filename or "list", out_dir, max_list_rows)
-        summary, out = await run_in_threadpool(do_screen, path, out_dir, category, date)
+        out = out_dir / "result.csv"
+        summary = await engine.call(screen_job, path, out, category, date)
+        await run_in_threadpool(_csv_to_xlsx, out, out_dir / "result.xlsx")
         token = secrets.token_urlsafe(12)
         screens[token] = out_dir
         return token, summary, out
@@ -277,6 +312,12 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         "name", "radius_m", "width_m"} or multipart/form-data with `file` and the same fields. Returns the JSON
         result of `zoning check --format json`, with `check_id`, the register's id."""
         kind = request.headers.get("content-type", "")
+        key = request.headers.get("idempotency-key")
+        if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
+            raise InputError("Idempotency-Key must be 1-200 printable characters", source="/api/check")
+        key = f"api:{key}" if key else None
+        if key and (known := await run_in_threadpool(register.by_key, key)) is not None:
+            return {"check_id": known["id"], **known["result"]}
         with new_workdir() as tmp:
             if kind.startswith("application/json"):
                 body = await request.body()
@@ -306,13 +347,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                 raise InputError(f"content type '{kind}'", source="/api/check",
                                  expected="application/json or multipart/form-data")
             major = fields.get("national_major")
-            check_id, result = await run_in_threadpool(
-                do_check, site, category=fields.get("category"),
+            check_id, result = await do_check(
+                site, category=fields.get("category"),
                 national_major=None if major in (None, "") else str(major).lower() in ("1", "true", "yes", "是"),
                 date=fields.get("date"), crs=fields.get("crs"), radius=_float(fields.get("radius_m")),
                 width=_float(fields.get("width_m")), name=fields.get("name"), case_ref=fields.get("case_ref"),
-                input_name=input_name, input_bytes=data, with_report=False)
-        return {"check_id": check_id, **result.to_dict()}
+                input_name=input_name, input_bytes=data, with_report=False, key=key)
+        return {"check_id": check_id, **result}
 
     @app.post("/api/screen")
     async def api_screen(file: UploadFile, category: str = Form(""), date: str = Form("")):

@@ -41,6 +41,7 @@ INDEX = BASE.replace("{% block head %}{% endblock %}", r"""
 </div><div>
 <label>或在地图上绘制 Or draw the site on the map</label><div id="draw-map"></div>
 <input type="hidden" name="drawn" id="drawn">
+<input type="hidden" name="submission" value="{{ submission }}">
 </div></div>
 <div class="grid"><div>
 <label>项目类型 Project category</label>

@@ -58,6 +58,9 @@ class Register:
         with self._conn() as c:
             c.execute("PRAGMA journal_mode=WAL")
             c.executescript(SCHEMA)
+            if "idem_key" not in {r["name"] for r in c.execute("PRAGMA table_info(checks)")}:
+                c.execute("ALTER TABLE checks ADD COLUMN idem_key TEXT")     # registers made before keys existed
+            c.execute("CREATE UNIQUE INDEX IF NOT EXISTS checks_idem ON checks(idem_key)")
 
     def _conn(self) -> sqlite3.Connection:
         c = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -65,7 +68,8 @@ class Register:
         c.row_factory = sqlite3.Row
         return c
 
-    def add(self, result, *, case_ref=None, input_name=None, input_bytes=None, report_html=None) -> int:
+    def add(self, result, *, case_ref=None, input_name=None, input_bytes=None, report_html=None, key=None) -> int:
+        """File a check; with an idempotency `key` already filed, the id of that check (nothing new is filed)."""
         d = result.to_dict()
         import shapely
         site = json.dumps(shapely.geometry.mapping(result.site_geometry))
@@ -73,14 +77,22 @@ class Register:
         with self._conn() as c:
             cur = c.execute(
                 "INSERT INTO checks (created, case_ref, project_name, category, verdict, complete, app_date, "
-                "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html, "
+                "idem_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
                 (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"], int(d["complete"]),
                  d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
                  json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
                  json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
-                 zlib.compress(report_html.encode("utf-8")) if report_html else None))
+                 zlib.compress(report_html.encode("utf-8")) if report_html else None, key))
+            if cur.rowcount == 0:         # the key was filed by another process in the meantime
+                return int(c.execute("SELECT id FROM checks WHERE idem_key = ?", (key,)).fetchone()[0])
             return int(cur.lastrowid)
+
+    def by_key(self, key: str) -> dict | None:
+        """The check filed under an idempotency key, or None."""
+        with self._conn() as c:
+            row = c.execute("SELECT id FROM checks WHERE idem_key = ?", (key,)).fetchone()
+        return None if row is None else self.get(int(row["id"]))
 
     def get(self, check_id: int) -> dict | None:
         with self._conn() as c:
