@@ -220,8 +220,11 @@ def run(cycles: int = 3, seconds: float = 600.0, workers: int | None = None, mix
            "p95_ms": round(q[18] * 1000, 1), "ready_s": [round(r, 2) for r in ready], "by_kind": tally.kinds,
            "log": str(log)}
     say(json.dumps(out, ensure_ascii=False))
-    for e in tally.errors[:10]:
-        say("  error: " + e)
+    kinds = {}
+    for e in tally.errors:
+        kinds.setdefault(e[:80], []).append(e)
+    for head, group in kinds.items():
+        say(f"  error x{len(group)}: {group[0]}")
     return out | {"error_texts": tally.errors}
 
 

@@ -139,6 +139,10 @@ PACKAGES: dict[str, Package] = _keyed(
             "MIT", "", "https://github.com/Leaflet/Leaflet.draw",
             "Served by `zoning serve` for drawing a site (not inlined into maps). The tarball carries no license "
             "file; its package.json says MIT."),
+    Package("swagger-ui-dist", "5.35.0",
+            "sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==",
+            "Apache-2.0", "LICENSE", "https://github.com/swagger-api/swagger-ui",
+            "Served by `zoning serve` for its API documentation at /docs, so that it works without internet."),
 )
 
 
@@ -147,7 +151,7 @@ class File:
     dest: str  # relative to the assets dir
     package: str  # key of PACKAGES
     src: str  # path inside the tarball ("package/" stripped)
-    kind: str  # js | css | css-nofonts | glyphicons
+    kind: str  # js | js-served (never inlined) | css | css-nofonts | glyphicons
 
 
 #: Every vendored file, in a fixed order.  Generated files are added by generate().
@@ -183,6 +187,8 @@ FILES: list[File] = [
     File("leaflet-search/leaflet-search.min.css", "leaflet-search", "dist/leaflet-search.min.css", "css"),
     File("leaflet-draw/leaflet.draw.js", "leaflet-draw", "dist/leaflet.draw.js", "js"),
     File("leaflet-draw/leaflet.draw.css", "leaflet-draw", "dist/leaflet.draw.css", "css"),
+    File("swagger-ui/swagger-ui-bundle.js", "swagger-ui-dist", "swagger-ui-bundle.js", "js-served"),
+    File("swagger-ui/swagger-ui.css", "swagger-ui-dist", "swagger-ui.css", "css"),
 ]
 
 # PACKAGES key whose license text stands for a package whose tarball has none
@@ -353,9 +359,10 @@ def build(dest: Path, workdir: Path) -> None:
         files = tarballs[f.package]
         text = files[f.src].decode("utf-8")
         where = f"{PACKAGES[f.package].spec}/{f.src}"
-        if f.kind == "js":
+        if f.kind in ("js", "js-served"):
             text = strip_sourcemap_js(text)
-            check_js(text, where)
+            if f.kind == "js":          # inlined into maps; a served file is loaded by <script src>
+                check_js(text, where)
         elif f.kind in ("css", "css-nofonts"):
             text = strip_sourcemap_css(text)
             if f.kind == "css-nofonts":

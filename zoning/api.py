@@ -119,8 +119,8 @@ def build_result(ctx: Context, batch, i: int, cat, major: bool, outcome, *, name
         layers=outcome.layers, findings=outcome.findings, rule_sets=rule_sets_dict(ctx), tool_version=__version__,
         analysis_crs=crs_label(int(batch.epsg[i])), tolerance_m=batch.tolerance, warnings=outcome.warnings,
         incomplete_reasons=outcome.reasons,
-        manifest={"path": str(m.path), "title": m.title, "demo": m.demo, "notice": m.notice,
-                  "categories_version": ctx.catalogue.categories.version},
+        manifest={"path": str(m.path), "title": m.title, "version": m.version or None, "sha256": m.sha256,
+                  "demo": m.demo, "notice": m.notice, "categories_version": ctx.catalogue.categories.version},
         disclaimer=DISCLAIMER, site_geometry=batch.lonlat[i])
 
 

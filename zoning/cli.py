@@ -275,7 +275,9 @@ def serve(layers_path, host, port, db, max_upload_mb, workers):
     app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers)
     click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path}; "
                f"{workers or 'no'} worker process{'es' if workers != 1 else ''})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
+    # keep-alive longer than clients keep idle connections (httpx 5 s, browsers 60 s), so that the server never
+    # closes one just as a client reuses it
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30, timeout_keep_alive=75)
 
 
 @main.group()

@@ -16,6 +16,11 @@ EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp"
               ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".dxf": "dxf"}
 
 
+def sniff_format(path: Path) -> str | None:
+    """The format the first bytes of `path` say, or None."""
+    return _sniff(path)
+
+
 def _sniff(path: Path) -> str | None:
     with open(path, "rb") as fh:
         head = fh.read(4096)

@@ -50,6 +50,9 @@ def _csv_rows(path: Path, opts: ReadOptions):
 
 def _xlsx_rows(path: Path, opts: ReadOptions):
     import openpyxl
+
+    from .guard import check_archive
+    check_archive(path, str(path)).close()      # an .xlsx is a zip: bounded before openpyxl unpacks it
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:   # openpyxl raises many types for a damaged workbook

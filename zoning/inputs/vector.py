@@ -1,43 +1,33 @@
 """Sites from files GDAL reads: GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, FlatGeobuf."""
 from __future__ import annotations
 
-import zipfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
+import numpy as np
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..errors import InputError
+from .detect import EXTENSIONS, sniff_format
 from .encoding import dbf_bytes_encoding, dbf_encoding
+from .guard import check_archive, check_driver, check_vector, check_zipped_shapefile
 from .options import ReadOptions
 from .sites import SiteInput, make_sites
 
-MAX_UNZIPPED = 2 << 30      # bytes: beyond this a zip is refused as a possible zip bomb
-MAX_RATIO = 200             # uncompressed / compressed
 BATCH = 20_000
+# GDAL warns of an unclosed ring that GEOS then refuses: the row's error says it, the raw warning need not
+warnings.filterwarnings("ignore", message="Non closed ring detected", category=RuntimeWarning)
 
 
 def _safe_zip_member(path: Path, layer: str | None) -> str:
-    """The shapefile inside a zip, checked for path traversal and zip bombs; nothing is extracted."""
+    """The shapefile inside a zip, checked for path traversal, zip bombs and its content; nothing is extracted."""
     src = str(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise InputError("not a valid zip file", source=src, expected="a .zip holding one shapefile") from None
+    zf = check_archive(path, src)
     infos = zf.infolist()
-    for info in infos:
-        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-        if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise InputError(f"the zip entry '{info.filename}' points outside its folder", source=src,
-                             expected="a zip whose entries stay inside it (no absolute paths, no '..')")
-    total = sum(i.file_size for i in infos)
-    packed = max(sum(i.compress_size for i in infos), 1)
-    if total > MAX_UNZIPPED or total / packed > MAX_RATIO:
-        raise InputError(f"the zip would unpack to {total:,} bytes (ratio {total / packed:.0f}:1)", source=src,
-                         expected=f"at most {MAX_UNZIPPED:,} bytes and a ratio under {MAX_RATIO}:1")
     shps = [i.filename for i in infos if i.filename.lower().endswith(".shp")]
     if layer:
         shps = [s for s in shps if PurePosixPath(s).stem == layer or s == layer]
@@ -47,6 +37,7 @@ def _safe_zip_member(path: Path, layer: str | None) -> str:
     if len(shps) > 1:
         raise InputError(f"the zip holds {len(shps)} shapefiles", source=src,
                          expected="--in-layer one of " + ", ".join(PurePosixPath(s).stem for s in shps))
+    check_zipped_shapefile(zf, shps[0], src)
     stem = shps[0][:-4]
     names = {i.filename.lower(): i.filename for i in infos}
     encoding = None
@@ -89,15 +80,38 @@ def vector_sites(batch, meta: VectorMeta, first_row: int) -> list[SiteInput]:
     fids = batch.column(meta.fid_col).to_pylist() if meta.fid_col in batch.schema.names else [None] * len(wkb)
     cols = [batch.column(n).to_pylist() for n in meta.names]
     defaults = [str(fid if fid is not None else first_row + i) for i, fid in enumerate(fids)]
-    return make_sites(meta.names, cols, shapely.from_wkb(wkb), meta.crs, meta.source,
+    geoms, errors = parse_wkb(wkb, meta.source, first_row)
+    return make_sites(meta.names, cols, geoms, meta.crs, meta.source,
                       range(first_row, first_row + len(wkb)), meta.opts,
-                      default_ids=defaults, warnings=meta.note)
+                      default_ids=defaults, warnings=meta.note, errors=errors)
+
+
+def parse_wkb(wkb, source: str, first_row: int):
+    """(geometries, per-row errors or None): a geometry GEOS refuses (a ring that does not close, too few points)
+    is that row's error, the others are read."""
+    try:
+        return shapely.from_wkb(wkb), None
+    except shapely.errors.GEOSException:
+        pass
+    geoms, errors = np.empty(len(wkb), dtype=object), [None] * len(wkb)
+    for i, w in enumerate(wkb):
+        try:
+            geoms[i] = shapely.from_wkb(w)
+        except shapely.errors.GEOSException as exc:
+            reason = str(exc).split(":", 1)[-1].strip()
+            errors[i] = InputError(f"the geometry is not valid GIS geometry: {reason}", source=source,
+                                   row=first_row + i, expected="closed rings (the last point equals the first) of "
+                                                               "at least 4 points")
+    return geoms, errors
 
 
 def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
     """(Arrow batch, VectorMeta, first row number) of every layer of a vector file, read by GDAL in C."""
     src = str(path)
     target, encoding = str(path), opts.encoding
+    fmt = "shp" if zipped or path.is_dir() else (EXTENSIONS.get(path.suffix.lower()) or sniff_format(path))
+    if not zipped:
+        check_vector(path, fmt, src)
     if zipped:
         member, found = _safe_zip_member(path, opts.layer)
         target, encoding = f"/vsizip/{path.resolve()}/{member}", encoding or found
@@ -109,8 +123,10 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
     try:
         layers = [opts.layer] if opts.layer and not zipped and not path.is_dir() else \
             [None] if zipped or path.is_dir() else [name for name, _ in pyogrio.list_layers(target)]
+        if layers:
+            check_driver(target, layers[0], fmt, src)
     except (DataSourceError, DataLayerError) as exc:
-        raise InputError(f"cannot read as a vector file: {exc}", source=src,
+        raise InputError(f"cannot read as a vector file: {_gdal_text(exc, target, src)}", source=src,
                          expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
     kml = path.suffix.lower() in (".kml", ".kmz")
     note = ("KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
@@ -126,5 +142,11 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
                     yield batch, meta, row
                     row += batch.num_rows
         except (DataSourceError, DataLayerError) as exc:
-            raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {exc}", source=src,
+            raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {_gdal_text(exc, target, src)}",
+                             source=src,
                              expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else ""))
+
+
+def _gdal_text(exc, target: str, src: str) -> str:
+    """GDAL's message with the path it was given replaced by the name the user knows the file by."""
+    return str(exc).replace(target, src).replace(str(Path(target).resolve()), src)

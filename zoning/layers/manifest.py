@@ -1,6 +1,7 @@
 """The layer manifest (`layers/layers.toml`): which layers exist, where, and how to read them."""
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class Manifest:
     demo: bool
     notice: str
     layers: tuple[LayerSpec, ...]
+    version: str = ""            # the manifest's own version label, if it has one
+    sha256: str = ""             # of the manifest file's text
 
 
 def default_manifest_path() -> Path:
@@ -82,7 +85,8 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
         raise ManifestError("layer manifest not found", source=str(path),
                             expected="a TOML file with [[layers]] tables (see README, 'The layer manifest')")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"not valid UTF-8 TOML: {exc}", source=str(path)) from None
     entries = data.get("layers")
@@ -127,4 +131,5 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
             version_column=entry.get("version_column"), band=int(entry.get("band", 1)),
             nodata=entry.get("nodata"), class_values={int(k): str(v) for k, v in entry.get("class_values", {}).items()}))
     return Manifest(path=path.resolve(), title=str(data.get("title", "")), demo=bool(data.get("demo", False)),
-                    notice=str(data.get("notice", "")), layers=tuple(specs))
+                    notice=str(data.get("notice", "")), layers=tuple(specs), version=str(data.get("version", "")),
+                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())

@@ -122,7 +122,9 @@ def report_html(result, ctx, *, map_html: str | None = None, static_png: bytes |
         type_label=lambda t: TYPE.get(t, t), verdict_text=lambda v: VERDICT.get(v, v),
         status_label=lambda s: STATUS.get(s, s), area_text=_area_text, layers=result.layers,
         rule_sets=result.rule_sets, tool_version=result.tool_version,
-        generated=dt.datetime.now().isoformat(timespec="seconds"), manifest_path=result.manifest.get("path"),
+        generated=dt.datetime.now().isoformat(timespec="seconds"), manifest_path=result.manifest.get("path") or " · ".join(
+            filter(None, [result.manifest.get("title"), result.manifest.get("version"),
+                          "sha256 " + (result.manifest.get("sha256") or "")[:12]])),
         disclaimer=result.disclaimer, suggestion=result.suggestion)
 
 

@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .spreadsheet import csv_table, xlsx_row
+
 FORMATS = (".csv", ".xlsx", ".gpkg", ".parquet")
 EXCEL_MAX_ROWS = 1_048_575
 SIDECAR = {".csv": ".findings.csv", ".parquet": ".findings.parquet"}
@@ -85,7 +87,7 @@ class _Csv:
 
     def add(self, rows, findings):
         for k, t in enumerate([rows] + ([findings] if findings is not None else [])):
-            t = _plain(t)
+            t = csv_table(_plain(t))
             if self.writers[k] is None:
                 self.writers[k] = pacsv.CSVWriter(self.files[k], t.schema)
             self.writers[k].write_table(t)
@@ -112,11 +114,11 @@ class _Xlsx:
             t = _plain(t)
             ws = self.sheets[k]
             if self.counts[k] == 0:
-                ws.append(t.column_names)
+                ws.append(xlsx_row(ws, t.column_names))
             for rec in t.to_pylist():
                 self.counts[k] += 1
                 if self.counts[k] <= EXCEL_MAX_ROWS:
-                    ws.append([rec[c] for c in t.column_names])
+                    ws.append(xlsx_row(ws, [rec[c] for c in t.column_names]))
 
     def close(self):
         if self.closed:

@@ -8,9 +8,14 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
+import errno
+import html as html_lib
 import json
 import logging
+import math
+import re
 import secrets
+import sqlite3
 import tempfile
 import threading
 from importlib import resources
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -27,10 +33,12 @@ from ..api import make_context
 from ..errors import InputError, ZoningError
 from ..render.report import html_to_pdf
 from . import pages
+from .downloads import Expired, ResultStore
 from .engine_pool import WorkerDied, check_job, make_engine, report_job, screen_job
 from .register import Register
-from .uploads import (TooLarge, check_vertices, list_from_upload, new_workdir, site_from_drawn, site_from_text,
-                      site_from_upload)
+from .validate import check_fields, parse_body
+from .uploads import (TooLarge, check_vertices, for_the_web, list_from_upload, new_workdir, site_from_drawn,
+                      site_from_text, site_from_upload, web_text)
 
 log = logging.getLogger("zoning.web")
 CRS_OPTIONS = [("cgcs2000", "CGCS2000 经纬度 lon/lat"), ("wgs84", "WGS84 经纬度 (GPS)"),
@@ -38,6 +46,28 @@ CRS_OPTIONS = [("cgcs2000", "CGCS2000 经纬度 lon/lat"), ("wgs84", "WGS84 经�
                ("cgcs2000-gk3", "CGCS2000 3度带 (带号取自Y坐标 zone from the easting prefix)"),
                ("cgcs2000-gk3:38", "CGCS2000 3度带 38带 (带带号)"), ("cgcs2000-gk3:114", "CGCS2000 3度带 中央经线114°"),
                ("xian80-gk3", "西安80 3度带 Xian 1980"), ("beijing54-gk3", "北京54 3度带 Beijing 1954")]
+
+
+# Scripts and styles only from this server (the maps' inline Leaflet code included); tiles are images from the
+# basemap servers; nothing may frame these pages, and forms post only here.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+# the map document (see check_map): everything inline, nothing from this server, no access to its origin
+MAP_CSP = ("sandbox allow-scripts allow-popups; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+           "style-src 'unsafe-inline'; img-src data: blob: https:; font-src data:; frame-ancestors 'self'")
+SRCDOC = re.compile(r'srcdoc="([^"]*)"')
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "strict-origin-when-cross-origin",
+                    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()"}
+DISK_FULL_TITLE = "磁盘已满 Disk full"
+DISK_FULL = "磁盘已满 the server's disk is full; nothing was filed. Tell the administrator, then try again."
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
 
 
 class NotFound(InputError):
@@ -48,9 +78,12 @@ def _float(v):
     if v in (None, ""):
         return None
     try:
-        return float(v)
-    except ValueError:
-        raise InputError(f"'{v}' is not a number", source="form", expected="metres, e.g. 50") from None
+        x = float(v)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not (math.isfinite(x) and 0 < x <= 100_000):
+        raise InputError(f"'{v}' is not a distance", source="form", expected="metres, more than 0, e.g. 50")
+    return x
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -77,12 +110,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         yield
         engine.close()
 
-    app = FastAPI(title="zoning", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="zoning", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  form_limits={"max_part_size": limit, "max_files": 2, "max_fields": 100},
                   description="长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites.")
     app.state.register, app.state.ctx, app.state.engine = register, ctx, engine
     assets = Path(str(resources.files("zoning.render") / "assets"))
     app.mount("/static", StaticFiles(directory=assets), name="static")
-    screens: dict[str, Path] = {}
+    results = ResultStore(register.path.parent / "screen-results")
     categories = list(ctx.catalogue.categories)
 
     def wants_json(request: Request) -> bool:
@@ -93,6 +127,23 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             return JSONResponse({"error": message}, status_code=status)
         return HTMLResponse(pages.render(pages.ERROR, title=heading, heading=heading, message=message),
                             status_code=status)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            if k == "X-Frame-Options" and "Content-Security-Policy" in response.headers:
+                response.headers.setdefault(k, "SAMEORIGIN")      # the map, framed by the result page
+            response.headers.setdefault(k, v)
+        return response
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        """The API documentation, from vendored Swagger UI: it works on an intranet without internet."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="zoning API",
+                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="data:,")
 
     @app.middleware("http")
     async def size_limit(request: Request, call_next):
@@ -109,6 +160,27 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
         return error_response(request, 404, "未找到 Not found", str(exc))
+
+    @app.exception_handler(Expired)
+    async def expired(request: Request, exc: Expired):
+        return error_response(request, 410, "已过期 Expired", str(exc))
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def register_fault(request: Request, exc: sqlite3.OperationalError):
+        if _disk_full(exc):
+            return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
+        log.exception("register error on %s", request.url.path)
+        return error_response(request, 503, "登记册忙 Register busy",
+                              "the register could not be written just now (locked or unavailable); nothing was "
+                              "filed; try again in a moment")
+
+    @app.exception_handler(OSError)
+    async def os_fault(request: Request, exc: OSError):
+        if _disk_full(exc):
+            return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
+        log.exception("system error on %s", request.url.path)
+        return error_response(request, 500, "内部错误 Internal error",
+                              "the server could not complete this request; it has been logged")
 
     @app.exception_handler(WorkerDied)
     async def worker_died(request: Request, exc: WorkerDied):
@@ -147,7 +219,10 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             check_vertices(site, max_vertices)
             options = dict(category=category or None, national_major=national_major, crs=crs or None,
                            radius_m=radius, width_m=width, name=name or None)
-            result, html = await engine.call(check_job, site, options, date, with_report)
+            try:
+                result, html = await engine.call(check_job, site, options, date, with_report)
+            except ZoningError as exc:
+                raise for_the_web(exc, None, input_name or "") from None
             check_id = await run_in_threadpool(register.add, result, case_ref=case_ref, input_name=input_name,
                                                input_bytes=input_bytes, report_html=html, key=key)
             out = check_id, result.to_dict()
@@ -202,7 +277,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         return RedirectResponse(f"/checks/{check_id}", status_code=303)
 
     def _record(check_id: int) -> dict:
-        rec = register.get(check_id)
+        rec = register.get(check_id) if 0 < check_id < 2 ** 63 else None
         if rec is None:
             raise NotFound(f"no check #{check_id} in the register", source="/checks",
                            expected="an id listed at /checks")
@@ -232,7 +307,18 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         labels = dict(findings)
         bar = pages.render(pages.RESULT_BAR, rec=rec, findings=findings,
                            finding_label=lambda i: labels.get(i, ""))
+        # the interactive map from its own sandboxed address: its scripts never run in this page's origin
+        html = SRCDOC.sub(f'src="/checks/{check_id}/map.html" sandbox="allow-scripts allow-popups"', html, count=1)
         return html.replace("<body>", "<body>" + bar, 1)
+
+    @app.get("/checks/{check_id}/map.html", response_class=HTMLResponse)
+    async def check_map(check_id: int):
+        """The report's interactive map, alone: self-contained, served in a sandbox (an opaque origin) under a
+        policy of its own, since its map controls compile templates at run time."""
+        found = SRCDOC.search(await _report(_record(check_id)))
+        if found is None:
+            raise NotFound(f"check #{check_id} has no interactive map", source="/checks")
+        return HTMLResponse(html_lib.unescape(found.group(1)), headers={"Content-Security-Policy": MAP_CSP})
 
     @app.post("/checks/{check_id}/override")
     def override(check_id: int, finding: int = Form(...), reviewer: str = Form(...), reason: str = Form(...),
@@ -255,9 +341,12 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.get("/checks/{check_id}/report.pdf")
     async def report_pdf(check_id: int):
         html = await _report(_record(check_id))
-        tmp = Path(tempfile.mkdtemp(prefix="zoning-pdf-")) / f"check-{check_id}.pdf"
-        await run_in_threadpool(html_to_pdf, html, tmp)
-        return FileResponse(tmp, media_type="application/pdf", filename=f"check-{check_id}.pdf")
+        with tempfile.TemporaryDirectory(prefix="zoning-pdf-") as tmp:     # removed once the bytes are read
+            pdf = Path(tmp) / f"check-{check_id}.pdf"
+            await run_in_threadpool(html_to_pdf, html, pdf)
+            data = pdf.read_bytes()
+        return Response(data, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="check-{check_id}.pdf"'})
 
     @app.get("/checks/{check_id}/result.json")
     def result_json(check_id: int):
@@ -279,21 +368,24 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
 
     async def _screen_upload(file, category, date):
         data = await _read_limited(file, limit)
-        out_dir = Path(tempfile.mkdtemp(prefix="zoning-screen-"))
-        path = list_from_upload(data, file.filename or "list", out_dir, max_list_rows)
-        out = out_dir / "result.csv"
-        summary = await engine.call(screen_job, path, out, category, date)
-        await run_in_threadpool(_csv_to_xlsx, out, out_dir / "result.xlsx")
-        token = secrets.token_urlsafe(12)
-        screens[token] = out_dir
-        return token, summary, out
+        filename = file.filename or "list"
+        with tempfile.TemporaryDirectory(prefix="zoning-screen-") as tmp:       # removed when the answer is made
+            out_dir = Path(tmp)
+            path = list_from_upload(data, filename, out_dir, max_list_rows)
+            out = out_dir / "result.csv"
+            try:
+                summary = await engine.call(screen_job, path, out, category, date)
+            except ZoningError as exc:
+                raise for_the_web(exc, path, filename) from None
+            rows = await run_in_threadpool(_publish, out, out_dir / "result.xlsx", path, filename)
+            token = await run_in_threadpool(results.keep, out_dir)
+        kept = {k: v for k, v in summary.items() if k not in ("input", "output", "outputs")}
+        return token, kept | {"input": filename}, rows
 
     @app.post("/screen", response_class=HTMLResponse)
     async def screen_form(file: UploadFile, category: str = Form(""), date: str = Form("")):
-        import csv
-        token, summary, out = await _screen_upload(file, category, date)
-        with open(out, encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))[:500]
+        token, summary, rows = await _screen_upload(file, category, date)
+        rows = rows[:500]
         columns = ["row", "id", "name", "category", "verdict", "complete", "site_area_mu", "rules", "error"]
         return pages.render(pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
                             today=dt.date.today().isoformat(), summary=summary, rows=rows, columns=columns,
@@ -301,10 +393,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
 
     @app.get("/screen/{token}/{name}")
     def screen_download(token: str, name: str):
-        folder = screens.get(token)
-        if folder is None or name not in ("result.csv", "result.xlsx"):
-            raise InputError("no such screening result", source="/screen", expected="a link from the result page")
-        return FileResponse(folder / name, filename=name)
+        return FileResponse(results.path(token, name), filename=name)
 
     @app.post("/api/check")
     async def api_check(request: Request):
@@ -324,19 +413,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                 if len(body) > limit:
                     raise TooLarge("the request body is too large", source="/api/check",
                                    expected=f"at most {limit / 1e6:.0f} MB")
-                try:
-                    payload = json.loads(body)
-                    if not isinstance(payload.get("site"), dict):
-                        raise TypeError
-                    site_json = json.dumps(payload["site"])
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    raise InputError("the body is not JSON with a `site`", source="/api/check",
-                                     expected='{"site": {GeoJSON}, "category": "industrial"}') from None
+                payload = parse_body(body)
+                site_json = json.dumps(payload["site"])
                 site = site_from_text(site_json, Path(tmp))
                 input_name, data, fields = "api.geojson", site_json.encode("utf-8"), payload
             elif kind.startswith("multipart/form-data"):
-                form = await request.form()
-                fields = {k: v for k, v in form.items() if isinstance(v, str)}
+                form = await request.form(max_part_size=limit, max_files=2, max_fields=100)
+                fields = check_fields({k: v for k, v in form.items() if isinstance(v, str)})
                 upload = form.get("file")
                 if upload is None or isinstance(upload, str):
                     raise InputError("no `file` in the form", source="/api/check", expected="a multipart file field")
@@ -358,10 +441,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.post("/api/screen")
     async def api_screen(file: UploadFile, category: str = Form(""), date: str = Form("")):
         """Screen a list (at most max_list_rows rows): the summary and one JSON row per input row."""
-        import csv
-        token, summary, out = await _screen_upload(file, category, date)
-        with open(out, encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
+        token, summary, rows = await _screen_upload(file, category, date)
         return {"summary": summary | {"outputs": [f"/screen/{token}/result.csv", f"/screen/{token}/result.xlsx"]},
                 "rows": rows}
 
@@ -378,16 +458,32 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     return app
 
 
-def _csv_to_xlsx(csv_path: Path, xlsx_path: Path) -> None:
+def _publish(csv_path: Path, xlsx_path: Path, list_path: Path, filename: str) -> list[dict]:
+    """The screening table as the user gets it: messages in the web's words (naming the file as uploaded), the CSV
+    rewritten so, and the same table as Excel text cells; returns the rows."""
     import csv
 
     import openpyxl
+
+    from ..render.spreadsheet import csv_text, xlsx_row
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        rows = [{k: web_text(v, list_path, filename) if k in ("error", "warnings") else v for k, v in r.items()}
+                for r in reader]
+    tmp = csv_path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        w.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
+    tmp.replace(csv_path)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("screen")
-    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
-        for row in csv.reader(fh):
-            ws.append(row)
+    ws.append(xlsx_row(ws, header))
+    for r in rows:
+        ws.append(xlsx_row(ws, [r[h] for h in header]))
     wb.save(xlsx_path)
+    return rows
 
 
 def _result_from_record(rec):

@@ -60,6 +60,7 @@ def check_job(site, options: dict, date, with_report: bool):
     from ..render.site_map import build_site_map, map_html
     run_ctx = _CTX.on_date(parse_date(date or None))
     result = check(site, context=run_ctx, **options)
+    result.manifest.pop("path", None)        # served over HTTP: the manifest's title, version and hash, no path
     html = report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx))) if with_report else None
     return result, html
 

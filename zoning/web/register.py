@@ -12,6 +12,8 @@ import sqlite3
 import zlib
 from pathlib import Path
 
+from ..render.spreadsheet import csv_text, xlsx_row
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -122,9 +124,10 @@ class Register:
 
     def search(self, *, q=None, verdict=None, date_from=None, date_to=None, limit=200) -> list[dict]:
         sql, args = "SELECT " + ", ".join(COLUMNS) + " FROM checks WHERE 1=1", []
-        if q:
-            sql += " AND (case_ref LIKE ? OR project_name LIKE ?)"
-            args += [f"%{q}%", f"%{q}%"]
+        if q:        # the text as typed: % and _ are not wildcards
+            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            sql += " AND (case_ref LIKE ? ESCAPE '\\' OR project_name LIKE ? ESCAPE '\\')"
+            args += [like, like]
         if verdict:
             sql += " AND verdict = ?"
             args.append(verdict)
@@ -160,15 +163,15 @@ class Register:
             import openpyxl
             wb = openpyxl.Workbook(write_only=True)
             ws = wb.create_sheet("register")
-            ws.append(header)
+            ws.append(xlsx_row(ws, header))
             for r in rows:
-                ws.append([r[h] for h in header])
+                ws.append(xlsx_row(ws, [r[h] for h in header]))
             wb.save(tmp)
         else:
             import csv
             with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
                 w = csv.DictWriter(fh, fieldnames=header)
                 w.writeheader()
-                w.writerows(rows)
+                w.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
         tmp.replace(out)
         return out

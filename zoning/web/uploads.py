@@ -12,7 +12,7 @@ from pathlib import Path
 
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, ZoningError
 from ..inputs import ReadOptions, SiteInput, iter_sites, read_site, site_from_wkt
 
 ALLOWED = {".geojson", ".json", ".gpkg", ".zip", ".kml", ".kmz", ".parquet", ".fgb", ".csv", ".xlsx", ".txt", ".dxf",
@@ -38,13 +38,50 @@ def check_vertices(site: SiteInput, limit: int) -> SiteInput:
     return site
 
 
+# the command line's words in a message, as the web form says them
+FORM_WORDS = [(r"--category CODE|--default-category|--category", "项目类型 the category field"),
+              (r"--radius METRES|--radius", "点位半径 the radius field (m)"),
+              (r"--width METRES|--width", "线宽 the width field (m)"),
+              (r"--crs(?: [\w:.-]+)?", "坐标系 the CRS field"),
+              (r"--id-field|--name-field|--category-field|--wkt-field|--lon-field|--lat-field|--date-field"
+               r"|--national-major-field", "a column with one of the usual headers (编号, 项目名称, 项目类型, wkt, 经度/纬度)"),
+              (r"--id(?: ID)?", "多地块文件的编号 the Id field"),
+              (r"--in-layer(?: NAME)?", "a file with one layer (one table, sheet or shapefile)"),
+              (r"--format-in", "the file's usual extension"), (r"--encoding", "UTF-8 or GBK text"),
+              (r"--date", "申请日期 the application date field"), (r"--national-major", "国家重大项目 the national-major box")]
+
+
+def web_text(text: str | None, path: Path | None, filename: str) -> str | None:
+    """A message as a web user should read it: the file named as they uploaded it (never the server's temporary
+    path) and the form's words instead of command-line flags."""
+    if text is None:
+        return None
+    if path is not None:
+        for p in sorted({str(path), str(path.resolve()), str(path.parent), str(path.parent.resolve())},
+                        key=len, reverse=True):
+            text = text.replace(p, filename)
+    for pattern, words in FORM_WORDS:
+        text = re.sub(pattern + r"(?![\w-])", words, text)
+    return text
+
+
+def for_the_web(exc: ZoningError, path: Path | None, filename: str) -> ZoningError:
+    def clean(text):
+        return web_text(text, path, filename)
+    return type(exc)(clean(exc.message), source=clean(str(exc.source)) if exc.source else None, row=exc.row,
+                     field=exc.field, expected=clean(exc.expected))
+
+
 def site_from_upload(data: bytes, filename: str, folder: Path, *, site_id=None, opts=ReadOptions()) -> SiteInput:
     path = folder / f"upload{safe_suffix(filename)}"
     path.write_bytes(data)
-    site = read_site(path, site_id=site_id, opts=opts)
+    try:
+        site = read_site(path, site_id=site_id, opts=opts)
+    except ZoningError as exc:
+        raise for_the_web(exc, path, filename) from None
     site.source = filename   # report what the user sent, not our temporary path
     if site.error is not None:
-        raise site.error
+        raise for_the_web(site.error, path, filename)
     return site
 
 
@@ -103,10 +140,15 @@ def list_from_upload(data: bytes, filename: str, folder: Path, max_rows: int) ->
     path = folder / f"list{safe_suffix(filename)}"
     path.write_bytes(data)
     n = 0
-    for n, _ in enumerate(iter_sites(path), start=1):
-        if n > max_rows:
-            raise TooLarge(f"the list has more than {max_rows:,} rows", source=filename,
-                           expected=f"at most {max_rows:,} projects here; use `zoning screen` for longer lists")
+    try:
+        for n, _ in enumerate(iter_sites(path), start=1):
+            if n > max_rows:
+                raise TooLarge(f"the list has more than {max_rows:,} rows", source=filename,
+                               expected=f"at most {max_rows:,} projects here; use `zoning screen` for longer lists")
+    except TooLarge:
+        raise
+    except ZoningError as exc:
+        raise for_the_web(exc, path, filename) from None
     if n == 0:
         raise InputError("the list holds no sites", source=filename, expected="one row per project")
     return path
