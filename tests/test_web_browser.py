@@ -59,3 +59,18 @@ def test_upload_check_download_reopen(page_opener, server, tmp_path):
         opened.screenshot("web_reopened")
         assert opened.page_errors == [] and opened.dialogs == [] and opened.external_requests == []
         assert [e for e in opened.console_errors if "favicon" not in e] == []
+
+
+def test_every_page_works_under_the_content_security_policy(page_opener, server):
+    """The strict policy (no eval, nothing from other origins but tile images) breaks no page: no console message
+    of a violation, no uncaught error, on the form (its draw map), the register, the list page and the offline
+    API documentation."""
+    for path, ready in (("/", ".leaflet-container"), ("/checks", "form"), ("/screen", "form"),
+                        ("/docs", ".swagger-ui .info")):
+        with page_opener(server + path) as opened:
+            opened.page.wait_for_selector(ready, timeout=20_000)
+            opened.settle()
+            csp = [t for _, t in opened.console_messages if "Content Security Policy" in t or "Refused" in t]
+            assert csp == [] and opened.page_errors == [] and opened.external_requests == [], (path, csp,
+                                                                                               opened.page_errors)
+            assert [e for e in opened.console_errors if "favicon" not in e] == [], path

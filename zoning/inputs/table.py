@@ -25,11 +25,11 @@ def _csv_rows(path: Path, opts: ReadOptions):
     fh = open(path, newline="", encoding=enc, errors="strict")
     sample = fh.read(64 * 1024)
     fh.seek(0)
-    try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|")
+    try:       # only the delimiter is sniffed (from the header); quoting is Excel's: "", doubled inside
+        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(fh, dialect)
+        delimiter = ","
+    reader = csv.reader(fh, csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

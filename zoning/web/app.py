@@ -131,9 +131,9 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
+        if "Content-Security-Policy" in response.headers:     # a policy of its own: the map, framed by its page
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         for k, v in SECURITY_HEADERS.items():
-            if k == "X-Frame-Options" and "Content-Security-Policy" in response.headers:
-                response.headers.setdefault(k, "SAMEORIGIN")      # the map, framed by the result page
             response.headers.setdefault(k, v)
         return response
 
