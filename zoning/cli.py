@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 
 import click
 
@@ -93,8 +94,18 @@ layers_option = click.option("--layers", "layers_path", type=click.Path(dir_okay
                              help="Layer manifest (TOML). Default: $ZONING_LAYERS or layers/layers.toml.")
 
 
+def _print_versions(ctx, _param, value):
+    if not value or ctx.resilient_parsing:
+        return
+    from .doctor import versions
+    for name, version in versions():
+        click.echo(f"{name} {version}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="zoning")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_versions,
+              help="Versions of zoning, GDAL, GEOS, PROJ and the rule sets, then exit.")
 def main():
     """Admission checks for the Chang-Zhu-Tan Ecological Green Heart (长株潭生态绿心), ecological red
     lines (生态保护红线) and ecological corridors (生态廊道).
@@ -107,6 +118,10 @@ def main():
     zoning layers                        the layers of the manifest, with hashes and problems
     zoning rules                         the admission matrix the tool applies
     """
+    # numeric noise of hostile coordinates is answered by the error that follows, never shown as a raw warning
+    for module in ("numpy", "shapely", "pyogrio", "rasterio", "pyproj"):
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=module)
+    warnings.filterwarnings("ignore", message="Non closed ring detected", category=RuntimeWarning)
 
 
 @main.command()
@@ -269,6 +284,8 @@ def atlas(layers_path, results, out, date_, basemap, tianditu_key, overlay):
 @user_errors
 def serve(layers_path, host, port, db, max_upload_mb, workers):
     """Start the web app for approvals staff: check a site in the browser, file the report, keep a register."""
+    from .extras import require
+    require("web", "zoning serve")
     import uvicorn
 
     from .web.app import create_app
@@ -278,6 +295,20 @@ def serve(layers_path, host, port, db, max_upload_mb, workers):
     # keep-alive longer than clients keep idle connections (httpx 5 s, browsers 60 s), so that the server never
     # closes one just as a client reuses it
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30, timeout_keep_alive=75)
+
+
+@main.command()
+@layers_option
+def doctor(layers_path):
+    """Check the installation: data files, the layer manifest, the cache, Chromium and fonts for PDFs, PostGIS,
+    the optional extras. Each line is ok or says what to do; exit 1 when something needs doing."""
+    from .doctor import diagnose
+    checks = diagnose(layers_path)
+    width = max(len(c.name) for c in checks)
+    for c in checks:
+        click.echo(f"{'ok ' if c.ok else '-- '} {c.name.ljust(width)}  {c.detail}")
+    optional = {c.name for c in checks if c.name.startswith("extra [") or c.name.startswith("Chromium")}
+    sys.exit(0 if all(c.ok or c.name in optional for c in checks) else 1)
 
 
 @main.group()

@@ -28,6 +28,11 @@ def fix_lonlat(geom, source) -> tuple[object, list]:
         return geom, []
     if np.all(_lat(x) & _lon(y)):
         return _swap(geom), [f"{source}: coordinates were in latitude, longitude order; swapped to longitude, latitude"]
+    if not (np.all(np.isfinite(xy)) and np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90)):
+        from ..errors import InputError
+        raise InputError(f"coordinates ({x.min():.6g}, {y.min():.6g}) are not longitude/latitude", source=source,
+                         expected="longitudes within ±180 and latitudes within ±90, or the --crs of projected "
+                                  "coordinates (e.g. cgcs2000-gk3:38)")
     return geom, []
 
 

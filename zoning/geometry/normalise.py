@@ -148,6 +148,11 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         geoms[i] = geom
         declared_of[i] = declared if declared in OFFSETS else computable
         src[i] = screening_crs(computable)
+    for i in _degenerate(geoms, errors):
+        si = site_inputs[i]
+        errors[i] = InputError("the site has no area: its vertices are collinear, repeated or fewer than three",
+                               source=si.source, row=si.row, expected="a polygon with at least three distinct "
+                                                                      "vertices that enclose an area")
     ok = np.array([e is None for e in errors], dtype=bool)
     lonlat = np.empty(n, dtype=object)
     for key in {src[i] for i in np.flatnonzero(ok)}:
@@ -206,6 +211,28 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
                      perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
                      warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+DEGENERATE = 1e-10      # area / (bounding-box diagonal)² below this is a line or a point, not a polygon
+
+
+def _degenerate(geoms, errors) -> list[int]:
+    """Rows whose polygon encloses no area in the coordinates as given: judged there, before a projection bends
+    a straight row of lon/lat points into a sliver with an area (a polygon is refused, never made into another
+    site). A bow-tie encloses area once made valid: it is repaired later, with a warning, not refused."""
+    rows = [i for i in range(len(geoms)) if errors[i] is None and geoms[i] is not None
+            and geoms[i].geom_type in POLYGONAL]
+    if not rows:
+        return []
+    g = np.array([geoms[i] for i in rows], dtype=object)
+    b = shapely.bounds(g)
+    scale = (b[:, 2] - b[:, 0]) ** 2 + (b[:, 3] - b[:, 1]) ** 2
+    with np.errstate(all="ignore"):
+        small = ~(np.abs(shapely.area(g)) > DEGENERATE * scale)
+        if small.any():
+            fixed = shapely.area(shapely.make_valid(g[small]))
+            small[small] = ~(fixed > DEGENERATE * scale[small])
+    return [rows[k] for k in np.flatnonzero(small)]
 
 
 def _hashable(value) -> bool:

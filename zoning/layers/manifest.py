@@ -65,13 +65,14 @@ class Manifest:
 
 
 def default_manifest_path() -> Path:
-    """$ZONING_LAYERS, else ./layers/layers.toml, else the checkout's layers/layers.toml."""
+    """$ZONING_LAYERS, else ./layers/layers.toml, else the demo manifest that ships with zoning."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
     here = Path.cwd() / "layers" / "layers.toml"
     if here.exists():
         return here
-    return Path(__file__).resolve().parents[2] / "layers" / "layers.toml"
+    from ..resources import data_file
+    return data_file("layers", "layers.toml")
 
 
 _KEYS = {"id", "kind", "rule_set", "path", "table", "crs", "encoding", "zone_field", "zone_values",

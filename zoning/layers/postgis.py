@@ -29,6 +29,11 @@ def redact(url: str) -> str:
 
 
 def connect(url: str, where: str):
+    from ..extras import MissingExtra, require
+    try:
+        require("postgis", where)
+    except MissingExtra as exc:       # the layer is failed with the message, like any unreadable layer
+        raise LayerError(exc.message, source=where, expected=exc.expected) from None
     import psycopg
     try:
         return psycopg.connect(url, connect_timeout=5, autocommit=True)

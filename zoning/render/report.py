@@ -15,7 +15,7 @@ from .style import load_style, verdict_style
 
 TEMPLATE = r"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>准入审查报告 Admission report — {{ site.name or site.id }}</title>
+<title>准入审查报告 Admission report — {{ site.name or site.id or "未命名 unnamed" }}</title>
 <style>
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#222;font-size:13px}
 h1{font-size:20px;margin:0 0 8px} h2{font-size:16px;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:22px}
@@ -36,7 +36,7 @@ iframe.map{width:100%;height:520px;border:1px solid #ccc}
 <h1>生态绿心及生态红线准入审查报告 Admission screening report</h1>
 <h2>项目 Site</h2>
 <table>
-<tr><th>名称 Name</th><td>{{ site.name }}</td></tr><tr><th>编号 Id</th><td>{{ site.id }}</td></tr>
+<tr><th>名称 Name</th><td>{{ site.name or "未命名 unnamed" }}</td></tr><tr><th>编号 Id</th><td>{{ site.id or "—" }}</td></tr>
 <tr><th>类别 Category</th><td>{{ site.category_name }} {{ site.category }} — {{ site.category_name_en }}{% if site.national_major %} · 国家重大项目 national major{% endif %}</td></tr>
 <tr><th>面积 Area</th><td>{{ area.m2 }} m² = {{ area.ha }} 公顷 = {{ area.mu }} 亩</td></tr>
 {% if site.footprint %}<tr><th>范围 Footprint</th><td>{{ site.footprint }}</td></tr>{% endif %}
@@ -67,7 +67,7 @@ it is drawn on the map.</p>{% else %}<p id="suggestion">{{ suggestion.note }}</p
 {% for l in layers %}<tr><td>{{ l.id }}</td><td>{{ status_label(l.status) }}{% if l.rule_set_status and l.rule_set_status != 'in_force' %} ({{ l.rule_set_status }}){% endif %}</td><td>{{ l.rule_set }}</td><td>{{ l.version }}</td><td class="small">{{ l.sha256 or '' }}</td></tr>{% endfor %}
 </table>
 <table><tr><th>规则集 Rule set</th><th>版本 Version</th><th>有效期 In force</th><th>SHA-256</th></tr>
-{% for r in rule_sets %}<tr><td>{{ r.id }} — {{ r.title }}</td><td>{{ r.version }}</td><td>{{ r.in_force_from }} – {{ r.in_force_to or '' }}</td><td class="small">{{ r.sha256 }}</td></tr>{% endfor %}
+{% for r in rule_sets %}<tr><td>{{ r.id }} — {{ r.title }}</td><td>{{ r.version }}</td><td>{{ r.in_force_from or "—" }} – {{ r.in_force_to or '' }}</td><td class="small">{{ r.sha256 }}</td></tr>{% endfor %}
 </table>
 <p class="small">工具 Tool: zoning {{ tool_version }} · 生成时间 Generated {{ generated }} · 图层清单 Manifest {{ manifest_path }}</p>
 <h2>声明 Disclaimers</h2>
@@ -138,6 +138,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 def html_to_pdf(html_text: str, pdf_path: Path) -> Path:
     """Print HTML to an A4 PDF with headless Chromium (Debian's chromium, driven by Playwright)."""
+    from ..extras import require
+    require("pdf", str(pdf_path))
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from ..errors import InputError
 
-DEFAULT = Path(__file__).resolve().parents[2] / "maps" / "style.toml"
+from ..resources import data_file
+
+DEFAULT = data_file("maps", "style.toml")
 
 
 @lru_cache(maxsize=8)

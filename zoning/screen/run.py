@@ -86,6 +86,9 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         raise InputError(f"cannot write '{out.suffix}'", source=str(out), expected=" | ".join(screen_out.FORMATS))
     if not out.parent.exists():
         raise InputError("the output folder does not exist", source=str(out.parent), expected="an existing folder")
+    if opts.engine == "dask":
+        from ..extras import require
+        require("dask", "--engine dask")
     ctx = make_context(layers=opts.layers, date=opts.date, tolerance_m=opts.tolerance_m)
     if opts.default_category is not None:
         ctx.catalogue.categories.match(opts.default_category, source="--default-category")
