@@ -1,6 +1,7 @@
 """The `zoning` command: sub-commands over the library, in the style of fio and rio."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -8,7 +9,6 @@ import warnings
 
 import click
 
-from . import __version__
 from .errors import ZoningError
 
 EXIT_USER_ERROR = 2
@@ -26,6 +26,22 @@ def user_errors(fn):
             click.echo(f"zoning: error: {exc}", err=True)
             sys.exit(EXIT_USER_ERROR)
     return wrapper
+
+
+@contextlib.contextmanager
+def terminate_raises():
+    """SIGTERM stops a long command as Ctrl-C does (its state kept, its exit code 143), not mid-write."""
+    import signal
+
+    from .screen.run import Terminated
+
+    def handler(signum, frame):
+        raise Terminated()
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def input_options(fn):
@@ -212,6 +228,10 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
 @click.option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786.")
 @click.option("--chunk-size", type=int, default=5000, show_default=True, help="Rows per chunk.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command.")
+@click.option("--restart", is_flag=True,
+              help="With --resume: start over when the list, options, layers or rules changed (default: refuse).")
+@click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]), multiple=True,
+              help="Exit 1 when any row is prohibited, conditional (or worse) or incomplete (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")
 @click.option("--findings/--no-findings", default=True, show_default=True,
               help="Write the findings table. --no-findings: rows only, faster (no nearest zone, adjacency, raster "
@@ -220,13 +240,14 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
 @input_options
 @user_errors
 def screen(list_path, out, layers_path, date_, default_category, national_major, crs, tolerance_m, radius_m, width_m,
-           map_path, reports_dir, reports_for, engine, workers, scheduler, chunk_size, resume, quiet, findings,
-           read_options):
+           map_path, reports_dir, reports_for, engine, workers, scheduler, chunk_size, resume, restart, fail_on, quiet,
+           findings, read_options):
     """Screen a project LIST (CSV, Excel, GeoPackage, Shapefile, GeoJSON, GeoParquet, FlatGeobuf, 界址点 TXT ...):
     one verdict per row, in input order, streamed in chunks, resumable with --resume.
 
-    Exit codes: 0 every row screened; 1 some rows in error (each says why in its `error` column);
-    2 a user error that stops the run (unreadable list, bad option).
+    Exit codes: 0 every row screened; 1 some rows in error (each says why in its `error` column), a layer failed
+    for every row, or --fail-on matched; 2 a user error or a disk fault that stops the run (the state is kept
+    for --resume); 130 / 143 interrupted by Ctrl-C / SIGTERM (the state is kept for --resume).
     """
     from .screen import ScreenOptions
     from .screen import screen as run_screen
@@ -239,17 +260,31 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
             raise InputError(f"unknown verdicts {bad}", source="--reports-for", expected=", ".join(LEVELS))
     if chunk_size < 1:
         raise InputError(f"chunk size {chunk_size}", source="--chunk-size", expected="a positive number of rows")
-    summary = run_screen(list_path, out, ScreenOptions(
-        layers=layers_path, date=date_, tolerance_m=tolerance_m, read=read_options, default_category=default_category,
-        national_major=national_major, crs=crs, radius_m=radius_m, width_m=width_m, chunk_size=chunk_size,
-        workers=workers, engine=engine, scheduler=scheduler, resume=resume, quiet=quiet, map_path=map_path,
-        reports_dir=reports_dir, reports_for=levels, findings=findings))
+    from .screen.run import Interrupted
+    try:
+        with terminate_raises():
+            summary = run_screen(list_path, out, ScreenOptions(
+                layers=layers_path, date=date_, tolerance_m=tolerance_m, read=read_options,
+                default_category=default_category, national_major=national_major, crs=crs, radius_m=radius_m,
+                width_m=width_m, chunk_size=chunk_size, workers=workers, engine=engine, scheduler=scheduler,
+                resume=resume, restart=restart, quiet=quiet, map_path=map_path, reports_dir=reports_dir,
+                reports_for=levels, findings=findings))
+    except Interrupted as exc:
+        click.echo(f"zoning: {exc.message}", err=True)
+        sys.exit(exc.code)
     if not quiet:
         click.echo(f"{summary['rows']} rows in {summary['seconds']:.1f} s ({summary['rows_per_second']:,.0f} rows/s); "
                    f"verdicts {summary['verdicts']}; rows in error {summary['rows_in_error']}; "
                    f"incomplete {summary['incomplete']}", err=True)
         click.echo("wrote " + ", ".join(summary["outputs"]), err=True)
-    sys.exit(EXIT_FAIL_ON if summary["rows_in_error"] else 0)
+    for lid in summary["failed_layers"]:
+        click.echo(f"zoning: layer {lid} failed for every row: {summary['versions']['layers'][lid].get('failed')}",
+                   err=True)
+    v = summary["verdicts"]
+    matched = (("prohibited" in fail_on and v.get("prohibited", 0))
+               or ("conditional" in fail_on and (v.get("conditional", 0) or v.get("prohibited", 0)))
+               or ("incomplete" in fail_on and summary["incomplete"]))
+    sys.exit(EXIT_FAIL_ON if summary["rows_in_error"] or summary["failed_layers"] or matched else 0)
 
 
 @main.command()
@@ -361,8 +396,15 @@ def suitability(category, layers_path, date_, cell, national_major, extent, out)
             raise InputError(f"extent '{extent}'", source="--extent", expected="minx,miny,maxx,maxy") from None
     if cell <= 0:
         raise InputError(f"cell {cell}", source="--cell", expected="a positive size in metres")
-    info = build(ctx, cat.code, out or f"maps/suitability_{cat.code}.tif", cell=cell, extent=box,
-                 national_major=national_major)
+    from .screen.run import Terminated
+    try:
+        with terminate_raises():
+            info = build(ctx, cat.code, out or f"maps/suitability_{cat.code}.tif", cell=cell, extent=box,
+                         national_major=national_major)
+    except (KeyboardInterrupt, Terminated) as exc:
+        # the GeoTIFF is written to a temporary file and renamed at the end: nothing half-written is left
+        click.echo("zoning: interrupted; no raster written (run the command again)", err=True)
+        sys.exit(143 if isinstance(exc, Terminated) else 130)
     click.echo(json.dumps(info, ensure_ascii=False), err=False)
 
 

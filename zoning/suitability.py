@@ -128,14 +128,19 @@ def build(ctx, category: str, out: Path, *, cell: float = 20.0, extent=None, nat
     profile = dict(driver="GTiff", width=width, height=height, count=1, dtype="uint8", crs=f"EPSG:{EPSG}",
                    transform=transform, nodata=0, tiled=True, blockxsize=256, blockysize=256, compress="deflate",
                    predictor=2)
-    with rasterio.open(tmp, "w", **profile) as ds:
-        ds.write(grid, 1)
-        ds.write_colormap(1, {0: (0, 0, 0, 0), **COLOURS})
-        ds.update_tags(CATEGORY=category, DATE=ctx.date.isoformat(), LEVELS="1=permitted 2=conditional 3=prohibited",
-                       NOTE="per-cell tiny-site verdict; corridor severance/width not judged per cell")
-        ds.build_overviews([2, 4, 8, 16], Resampling.mode)
-        ds.update_tags(ns="rio_overview", resampling="mode")
-    tmp.replace(out)
+    try:
+        with rasterio.open(tmp, "w", **profile) as ds:
+            ds.write(grid, 1)
+            ds.write_colormap(1, {0: (0, 0, 0, 0), **COLOURS})
+            ds.update_tags(CATEGORY=category, DATE=ctx.date.isoformat(),
+                           LEVELS="1=permitted 2=conditional 3=prohibited",
+                           NOTE="per-cell tiny-site verdict; corridor severance/width not judged per cell")
+            ds.build_overviews([2, 4, 8, 16], Resampling.mode)
+            ds.update_tags(ns="rio_overview", resampling="mode")
+        tmp.replace(out)
+    except BaseException:            # interrupted or the disk full: no half-written raster is left
+        tmp.unlink(missing_ok=True)
+        raise
     png = _png_overlay(out)
     counts = {VERDICTS[3 - k]: int((grid == k).sum()) for k in (3, 2, 1)}
     return {"tif": str(out), "png": str(png), "width": width, "height": height, "cell_m": cell, "counts": counts}

@@ -19,6 +19,8 @@ from .repair import POLYGONAL, polygonal, repair, shell_area
 
 
 MAX_SITE_AREA_M2 = 2e9     # 2,000 km²: four times the green heart; a larger "site" is refused as its row's error
+MAX_SITE_PARTS = 50_000    # polygons of one multi-part site (20,000 take about 5 s here)
+MAX_SITE_VERTICES = 2_000_000
 
 
 @dataclass
@@ -36,6 +38,7 @@ class SiteBatch:
     warnings: list               # per row
     errors: list                 # per row: a ZoningError or None
     tolerance: float
+    _inner: dict | None = None   # sites shrunk by the tolerance, made when first asked for
 
     def __len__(self):
         return len(self.inputs)
@@ -49,16 +52,30 @@ class SiteBatch:
                          warnings=pick(self.warnings), errors=pick(self.errors), tolerance=self.tolerance)
 
     def inner(self, i):
-        """Site i shrunk by the tolerance (the site itself when it is too thin to shrink)."""
+        """Site i shrunk by the tolerance (the site itself when it is too thin to shrink); kept per site.
+
+        A multi-part site shrinks part by part (its parts are disjoint, and stay so when shrunk): one buffer of
+        the whole would union thousands of parts again."""
         if self.tolerance <= 0:
             return self.projected[i]
-        shrunk = shapely.buffer(self.projected[i], -self.tolerance)
+        if self._inner is None:
+            self._inner = {}
+        if i in self._inner:
+            return self._inner[i]
+        site = self.projected[i]
+        if site.geom_type == "MultiPolygon":
+            pieces = shapely.buffer(shapely.get_parts(site), -self.tolerance)
+            pieces = shapely.get_parts(pieces[~shapely.is_empty(pieces)])
+            shrunk = shapely.multipolygons(pieces) if len(pieces) else shapely.Polygon()
+        else:
+            shrunk = shapely.buffer(site, -self.tolerance)
         if shrunk.is_empty:
             note = (f"the site is narrower than twice the tolerance ({self.tolerance:g} m); "
                     "no boundary tolerance applied")
             if note not in self.warnings[i]:
                 self.warnings[i].append(note)
-            return self.projected[i]
+            shrunk = self.projected[i]
+        self._inner[i] = shrunk
         return shrunk
 
 
@@ -148,6 +165,11 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         geoms[i] = geom
         declared_of[i] = declared if declared in OFFSETS else computable
         src[i] = screening_crs(computable)
+    for i, what in _oversized(geoms, errors):
+        si = site_inputs[i]
+        errors[i] = InputError(f"the site has {what}", source=si.source, row=si.row,
+                               expected=f"at most {MAX_SITE_PARTS:,} polygons and {MAX_SITE_VERTICES:,} vertices "
+                                        "per site; split it into several sites")
     for i in _degenerate(geoms, errors):
         si = site_inputs[i]
         errors[i] = InputError("the site has no area: its vertices are collinear, repeated or fewer than three",
@@ -211,6 +233,21 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
                      perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
                      warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+def _oversized(geoms, errors) -> list[tuple[int, str]]:
+    """Rows over the per-site limits of parts and vertices: refused before any costly work on them."""
+    rows = [i for i in range(len(geoms)) if errors[i] is None and geoms[i] is not None]
+    if not rows:
+        return []
+    g = np.array([geoms[i] for i in rows], dtype=object)
+    parts, verts = shapely.get_num_geometries(g), shapely.get_num_coordinates(g)
+    out = []
+    for k in np.flatnonzero((parts > MAX_SITE_PARTS) | (verts > MAX_SITE_VERTICES)):
+        what = (f"{parts[k]:,} polygons (limit {MAX_SITE_PARTS:,})" if parts[k] > MAX_SITE_PARTS
+                else f"{verts[k]:,} vertices (limit {MAX_SITE_VERTICES:,})")
+        out.append((rows[k], what))
+    return out
 
 
 DEGENERATE = 1e-10      # area / (bounding-box diagonal)² below this is a line or a point, not a polygon

@@ -75,29 +75,36 @@ def _group_sum(keys_a, keys_b, values):
 def _overlaps(tree, parts, part_feature, features, intact, sites, areas, active):
     """(site, feature, overlap) per (site, feature) pair that touches or overlaps, over one view's parts.
 
-    A site inside a whole feature whose parts cover all of it (`intact`) covers those parts by its own area,
+    Multi-part sites are measured part by part (each part is a site of its own, summed back per site), so that
+    the cost grows with the parts, not with their square: an intersection never carries the whole site. A site
+    part inside a whole feature whose parts cover all of it (`intact`) covers those parts by its own area,
     however many of them it crosses: no intersections."""
-    s, p = tree.query(sites)
-    keep = active[s]
+    pieces, owner = shapely.get_parts(sites, return_index=True)
+    if len(pieces) == len(sites):             # single polygons, the usual batch: the sites themselves
+        pieces, owner, piece_areas = sites, np.arange(len(sites)), areas
+    else:
+        piece_areas = shapely.area(pieces)
+    s, p = tree.query(pieces)
+    keep = active[owner[s]]
     s, p = s[keep], p[keep]
-    inside = shapely.contains_properly(parts[p], sites[s])
+    inside = shapely.contains_properly(parts[p], pieces[s])
     touching = ~inside
-    touching[touching] = shapely.intersects(parts[p[touching]], sites[s[touching]])
+    touching[touching] = shapely.intersects(parts[p[touching]], pieces[s[touching]])
     area = np.zeros(len(s))
-    area[inside] = areas[s[inside]]
+    area[inside] = piece_areas[s[inside]]
     cut = np.flatnonzero(touching)
     if len(cut):
         f = part_feature[p[cut]]
         whole = intact[f]
-        whole[whole] = shapely.contains_properly(features[f[whole]], sites[s[cut[whole]]])
+        whole[whole] = shapely.contains_properly(features[f[whole]], pieces[s[cut[whole]]])
         w = np.flatnonzero(whole)
         _, first = np.unique(s[cut[w]] * len(features) + f[w], return_index=True)
-        area[cut[w[first]]] = areas[s[cut[w[first]]]]       # once per (site, feature); its other parts add 0
+        area[cut[w[first]]] = piece_areas[s[cut[w[first]]]]   # once per (piece, feature); its other parts add 0
         rest = cut[~whole]
-        area[rest] = shapely.area(shapely.intersection(sites[s[rest]], parts[p[rest]]))
+        area[rest] = shapely.area(shapely.intersection(pieces[s[rest]], parts[p[rest]]))
     hit = inside | touching
     s, p, area = s[hit], p[hit], area[hit]
-    return (*_group_sum(s, part_feature[p], area), p)
+    return (*_group_sum(owner[s], part_feature[p], area), p)
 
 
 def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gc
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 import multiprocessing as mp
@@ -41,6 +44,7 @@ class ScreenOptions:
     engine: str = "local"
     scheduler: str | None = None
     resume: bool = False
+    restart: bool = False       # with resume: a run whose inputs or rules changed starts over instead of refusing
     quiet: bool = False
     map_path: str | None = None
     reports_dir: str | None = None
@@ -99,13 +103,19 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
     settings = ChunkSettings(crs=opts.crs, radius_m=opts.radius_m, width_m=opts.width_m,
                              default_category=opts.default_category, national_major=opts.national_major,
                              findings=opts.findings)
-    run_opts = {k: v for k, v in asdict(opts).items() if k not in ("resume", "quiet", "workers", "engine",
-                                                                      "scheduler", "map_path")}
+    run_opts = {k: v for k, v in asdict(opts).items() if k not in ("resume", "restart", "quiet", "workers",
+                                                                      "engine", "scheduler", "map_path")}
     run_opts["date"] = ctx.date.isoformat()
     run_opts["manifest"] = str(ctx.manifest.path)
     say = (lambda *a: None) if opts.quiet else (lambda *a: print(*a, file=sys.stderr))
     state = RunState(out, say)
-    done = state.start(fingerprint(list_path, run_opts, hashes, __version__), opts.resume)
+    versions = run_versions(ctx)
+    fp = fingerprint(list_path, run_opts, hashes, __version__,
+                     rule_sets={k: v["sha256"] for k, v in versions["rule_sets"].items()},
+                     manifest={"sha256": ctx.manifest.sha256})
+    _check_output_folder(out)
+    done = state.start(fp, opts.resume, opts.restart)
+    _warn_if_short_of_space(list_path, out, opts.findings, say)
     layer_ids = [s.id for s in ctx.manifest.layers]
     rschema, fschema = row_schema(layer_ids), finding_schema()
     levels = None
@@ -138,6 +148,13 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
                        progress, lambda result: state.save(result, rschema, fschema))
         indices = state.chunks()
         written = output.close(indices)
+    except (KeyboardInterrupt, Terminated) as exc:
+        output.abort()
+        raise Interrupted(state.rows_done(), _estimate_rows(list_path),
+                          143 if isinstance(exc, Terminated) else 130) from None
+    except OSError as exc:
+        output.abort()
+        raise RunFault(exc, out, state) from None
     except BaseException:
         output.abort()
         raise
@@ -145,6 +162,7 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         progress.close()
         gc.unfreeze()
     summary = _summary(state, indices, ctx, list_path, out, written, time.perf_counter() - t0)
+    summary["versions"] = versions
     side = out.with_suffix(".summary.json")
     side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     summary["outputs"].append(str(side))
@@ -154,6 +172,74 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         summary["outputs"].append(str(opts.map_path))
     state.finish()
     return summary
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread by the handler the command installs."""
+
+
+class Interrupted(BaseException):
+    """A run stopped by Ctrl-C or SIGTERM: its state is kept for --resume."""
+
+    def __init__(self, rows_done: int, rows_total: int | None, code: int):
+        self.rows_done, self.rows_total, self.code = rows_done, rows_total, code
+        of = f" of {rows_total:,}" if rows_total else ""
+        self.message = (f"interrupted after {rows_done:,}{of} rows; run the same command with --resume to "
+                        "continue")
+        super().__init__(self.message)
+
+
+class RunFault(InputError):
+    """A disk or permission fault during a run: one line naming the path, what failed and what to do."""
+
+    def __init__(self, exc: OSError, out: Path, state):
+        path = exc.filename or out
+        what = exc.strerror or str(exc)
+        todo = {errno.ENOSPC: "free space", errno.EDQUOT: "free space", errno.EROFS: "use a writable folder",
+                errno.EACCES: "make the folder writable", errno.EPERM: "make the folder writable",
+                errno.ENOENT: "keep the output folder and its .zoning-run folder in place"}.get(exc.errno,
+                                                                                             "fix the cause")
+        kept = state.rows_done() if state.dir.exists() else 0
+        super().__init__(f"{what} ({kept:,} rows screened and kept)", source=str(path),
+                         expected=f"{todo}, then run the same command with --resume")
+
+
+def _check_output_folder(out: Path) -> None:
+    """The output folder takes files, before any work is done."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".zoning-write-test-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot write in the output folder: {exc.strerror}", source=str(out.parent),
+                         expected="a writable folder for --out") from None
+
+
+BYTES_PER_ROW = {True: 5200, False: 1900}   # output plus run state, measured on the demo layers (1 M rows)
+
+
+def _warn_if_short_of_space(list_path: Path, out: Path, findings: bool, say) -> None:
+    rows = _estimate_rows(list_path)
+    if not rows:
+        return
+    need = rows * BYTES_PER_ROW[findings]
+    free = shutil.disk_usage(out.parent).free
+    if free < need:
+        say(f"warning: {out.parent} has {free / 1e9:.2f} GB free; about {need / 1e9:.2f} GB are needed for "
+            f"{rows:,} rows{' with findings' if findings else ''}. A run that fills the disk stops and can be "
+            "resumed with --resume once space is freed")
+
+
+def run_versions(ctx) -> dict:
+    """The versions every row of a run is judged under: rule sets, layers and the manifest."""
+    layers = {}
+    for spec in ctx.manifest.layers:
+        layer, _, error = ctx.layer(spec)
+        layers[spec.id] = ({"version": layer.version, "sha256": layer.sha256} if layer is not None
+                           else {"version": spec.version, "failed": error})
+    return {"manifest": {"title": ctx.manifest.title, "version": ctx.manifest.version or None,
+                         "sha256": ctx.manifest.sha256},
+            "rule_sets": {rs.id: {"version": rs.version, "sha256": rs.sha256} for rs in ctx.rule_sets()},
+            "layers": layers, "tool_version": __version__}
 
 
 def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress, save):
@@ -185,6 +271,13 @@ def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress, s
                     finish(f.result())
         for f in pending:
             finish(f.result())
+    except BaseException:
+        if pool is not None:          # stopped or failed: the workers stop now, not after their chunks
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -196,6 +289,8 @@ WARM_UP = 64        # sites run before forking, to build the indexes the workers
 
 def _init_worker(ctx, settings, levels, save):
     from ..layers import raster
+    from ..parent_watch import watch_parent
+    watch_parent()
     raster._LOCAL.__dict__.clear()     # never share a parent's open raster handle (and file offset)
     _WORKER.update(ctx=ctx, settings=settings, levels=levels, save=save)
 
@@ -238,9 +333,12 @@ def _summary(state, indices, ctx, list_path, out, written, seconds) -> dict:
         incomplete += (judged.num_rows - pc.sum(judged["complete"]).as_py()) if judged.num_rows else 0
         for lid in layers:
             count(layers[lid], judged[f"{lid}_status"])
+    judged_rows = rows - errors
     return {"input": str(list_path), "output": str(out), "outputs": [str(p) for p in written], "rows": rows,
             "rows_in_error": errors, "incomplete": incomplete, "verdicts": dict(verdicts),
             "categories": dict(categories), "layers": {k: dict(v) for k, v in layers.items()},
+            "incomplete_by_layer": {k: v.get("not_checked", 0) + v.get("failed", 0) for k, v in layers.items()},
+            "failed_layers": [k for k, v in layers.items() if judged_rows and v.get("failed", 0) == judged_rows],
             "date": ctx.date.isoformat(), "seconds": round(seconds, 3),
             "rows_per_second": round(rows / seconds, 1) if seconds > 0 else None, "tool_version": __version__,
             "finished": dt.datetime.now().isoformat(timespec="seconds")}

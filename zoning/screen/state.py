@@ -14,21 +14,49 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.feather as feather
 
+from ..errors import InputError
+
 # Chunk files are Arrow IPC with LZ4: written by a worker and read once by the writer of the output, so cheap
 # encoding matters more than size (about 2x faster than Parquet both ways, about 2x larger).
 CHUNK = ".arrow"
 
 
-def fingerprint(input_path: Path, options: dict, layer_hashes: dict, version: str) -> str:
+def fingerprint(input_path: Path, options: dict, layer_hashes: dict, version: str, rule_sets: dict | None = None,
+                manifest: dict | None = None) -> dict:
+    """What makes a run one run, part by part: the input, the options, the content of every layer, the rule sets,
+    the manifest (with its version labels) and the tool version. A resume compares them part by part."""
     st = input_path.stat() if input_path.is_file() else None
     h = hashlib.sha256()
     h.update(json.dumps({"input": str(input_path.resolve()), "size": st.st_size if st else None,
-                         "mtime_ns": st.st_mtime_ns if st else None, "options": options, "layers": layer_hashes,
-                         "version": version}, sort_keys=True, default=str).encode())
+                         "mtime_ns": st.st_mtime_ns if st else None}, sort_keys=True).encode())
     if input_path.is_file():
         with open(input_path, "rb") as fh:
             h.update(fh.read(1 << 20))
-    return h.hexdigest()
+    return {"input": h.hexdigest(), "options": json.loads(json.dumps(options, sort_keys=True, default=str)),
+            "layers": layer_hashes, "rule_sets": rule_sets or {}, "manifest": manifest or {}, "version": version}
+
+
+PARTS = {"input": "the list", "options": "the command's options", "layers": "layer content",
+         "rule_sets": "rule files", "manifest": "the layer manifest", "version": "the zoning version"}
+
+
+def changes(old: dict, new: dict) -> list[str]:
+    """What differs between two fingerprints, in words (naming the layers and rule sets that changed)."""
+    out = []
+    for part, words in PARTS.items():
+        a, b = old.get(part), new.get(part)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and part in ("layers", "rule_sets"):
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            out.append(f"{words} ({', '.join(keys)})")
+        else:
+            out.append(words)
+    return out
+
+
+class RunChanged(InputError):
+    """A resume of a run whose inputs, rules or layers changed since it was interrupted."""
 
 
 class RunState:
@@ -36,16 +64,28 @@ class RunState:
         self.dir = out.parent / f".{out.name}.zoning-run"
         self.say = print_fn or (lambda *_: None)
 
-    def start(self, fp: str, resume: bool) -> set[int]:
-        """The chunk numbers already done (empty unless resuming the same run)."""
+    def start(self, fp: dict, resume: bool, restart: bool = False) -> set[int]:
+        """The chunk numbers already done (empty unless resuming the same run).
+
+        A resume of a run whose list, options, layers, rule files or manifest changed is refused, naming what
+        changed: its rows would be judged under two sets of rules. `restart` starts it over instead."""
         meta = self.dir / "run.json"
-        if resume and meta.exists() and json.loads(meta.read_text()).get("fingerprint") == fp:
-            done = set(self.chunks())
-            done = {i for i in done if (self.dir / f"chunk-{i:07d}.findings{CHUNK}").exists()}
-            self.say(f"resuming: {len(done)} chunks already done")
-            return done
         if resume and meta.exists():
-            self.say("the input, options or layers changed since the interrupted run: starting again")
+            try:
+                old = json.loads(meta.read_text()).get("fingerprint")
+            except (OSError, ValueError):
+                old = None
+            if old == fp:
+                done = set(self.chunks())
+                done = {i for i in done if (self.dir / f"chunk-{i:07d}.findings{CHUNK}").exists()}
+                self.say(f"resuming: {len(done)} chunks already done")
+                return done
+            what = changes(old, fp) if isinstance(old, dict) else ["the run's state (an older format)"]
+            if not restart:
+                raise RunChanged("since the interrupted run, " + ", ".join(what) + " changed", source="--resume",
+                                 expected="the same list, options, layers and rules to resume (rows judged under "
+                                          "one set of rules), or --restart to screen the list again")
+            self.say("since the interrupted run, " + ", ".join(what) + " changed: starting again (--restart)")
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         tmp = self.dir / "run.json.tmp"
@@ -62,6 +102,16 @@ class RunState:
         """Findings first, rows last: a chunk counts as done only when its rows file exists."""
         self._write(chunk.findings.cast(finding_schema), f"chunk-{chunk.index:07d}.findings{CHUNK}")
         self._write(chunk.rows, f"chunk-{chunk.index:07d}.rows{CHUNK}")
+
+    def rows_done(self) -> int:
+        """Rows of the finished chunks."""
+        total = 0
+        for i in self.chunks():
+            try:
+                total += feather.read_table(self.dir / f"chunk-{i:07d}.rows{CHUNK}", columns=["row"]).num_rows
+            except (OSError, pa.ArrowInvalid, KeyError):
+                continue
+        return total
 
     def chunks(self) -> list[int]:
         return sorted(int(p.name.split("-")[1].split(".")[0]) for p in self.dir.glob(f"chunk-*.rows{CHUNK}"))

@@ -29,8 +29,11 @@ class WorkerDied(ZoningError):
 def init_worker(layers) -> None:
     """Load the manifest's layers and build their indexes before the first job (each worker, once)."""
     global _CTX
-    if os.name == "posix" and multiprocessing.parent_process() is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C stops the server, which stops its workers
+    if multiprocessing.parent_process() is not None:
+        from ..parent_watch import watch_parent
+        watch_parent()                 # a server killed outright leaves no worker behind
+        if os.name == "posix":
+            signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C stops the server, which stops its workers
     from ..api import make_context
     _CTX = make_context(layers=layers)
     warm(_CTX)
