@@ -263,3 +263,35 @@ def test_work_per_site_is_bounded():
                                       for k in range(normalise.MAX_SITE_PARTS + 1)])
     with pytest.raises(InputError, match="limit 50,000"):
         zoning.check(too_many, category="industrial", date=DATE)
+
+
+def test_the_dask_engine_survives_a_lost_worker(tmp_path, monkeypatch):
+    """A LocalCluster worker killed while it works on a block: its tasks are run again elsewhere (its nanny starts
+    a new worker), and the output equals the local engine's."""
+    import threading
+
+    from zoning.screen import ScreenOptions, dask_engine, screen
+    monkeypatch.setattr(dask_engine, "BLOCK", 200)
+    lst = write_list(tmp_path / "list.gpkg", 400, seed=9, vertices=10)
+    local, dask_out = tmp_path / "local.parquet", tmp_path / "dask.parquet"
+    screen(lst, local, ScreenOptions(date=DATE, chunk_size=100, quiet=True, workers=1))
+    real = dask_engine._run_block
+    killed = []
+
+    def with_a_kill(client, *a, **kw):
+        if not killed:
+            pids = client.run(os.getpid)
+            victim = sorted(pids.values())[0]
+
+            def kill():
+                time.sleep(0.3)                   # while its tasks run
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+            threading.Thread(target=kill, daemon=True).start()
+        return real(client, *a, **kw)
+    monkeypatch.setattr(dask_engine, "_run_block", with_a_kill)
+    screen(lst, dask_out, ScreenOptions(date=DATE, chunk_size=100, quiet=True, engine="dask", workers=2))
+    assert killed and not _alive(killed[0])
+    assert _rows(dask_out) == _rows(local)
+    assert pq.read_table(dask_out.with_suffix(".findings.parquet")).equals(
+        pq.read_table(local.with_suffix(".findings.parquet")))

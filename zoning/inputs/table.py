@@ -33,8 +33,10 @@ def _csv_rows(path: Path, opts: ReadOptions):
     try:
         header = next(reader)
     except StopIteration:
+        fh.close()
         raise InputError("the file is empty", source=str(path), expected="a header row and one row per site")
     except UnicodeDecodeError:
+        fh.close()
         raise InputError("cannot decode the text", source=str(path), expected="UTF-8 or GBK (or --encoding)")
 
     def rows():
