@@ -43,7 +43,7 @@ class Server:
     def __init__(self, db: Path, workers: int | None, log: Path):
         self.port = _port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "zoning", "serve", "--port", str(self.port), "--db", str(db)]
+        cmd = [sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(self.port), "--db", str(db)]
         if workers is not None:
             cmd += ["--workers", str(workers)]
         env = dict(os.environ, PYTHONFAULTHANDLER="1")

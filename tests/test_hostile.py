@@ -103,7 +103,7 @@ def _virtual_ogr_gpkg(folder: Path, secret_csv: Path) -> Path:
 
 def test_indirection_tricks_are_refused_by_the_web_app(tmp_path, secret_csv):
     db = tmp_path / "register.sqlite"
-    app = create_app(db=db)
+    app = create_app(auth=False, db=db)
     c = TestClient(app, raise_server_exceptions=False)
     c.post("/api/check", json={"site": SQUARE, "category": "commercial", "date": DATE, "case_ref": "CASE-PRIVATE"})
     listener = Listener()
@@ -168,7 +168,7 @@ def test_no_formula_reaches_a_spreadsheet(tmp_path):
     text = csv_out.read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "'+cmd|calc" in text and '"-3.5"' in text and "'-3.5" not in text
     # the web app's result downloads and the register export
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     c = TestClient(app, raise_server_exceptions=False)
     r = c.post("/api/screen", files={"file": ("list.csv", lst.read_bytes())}, data={"date": DATE})
     assert r.status_code == 200
@@ -233,7 +233,7 @@ def test_bad_requests_are_4xx_and_the_connection_stays_usable(tmp_path):
     request on the same connection afterwards succeeds."""
     import httpx
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--port", str(port), "--workers", "0",
+    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--workers", "0",
                                "--db", str(tmp_path / "r.sqlite")], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -287,7 +287,7 @@ def _our_temp() -> set:
 def test_nothing_of_the_server_leaks_and_nothing_is_left_behind(tmp_path):
     before = _our_temp()
     db = tmp_path / "r.sqlite"
-    app = create_app(db=db)
+    app = create_app(auth=False, db=db)
     c = TestClient(app, raise_server_exceptions=False)
     # an upload error names the file as uploaded and uses the form's words
     r = c.post("/api/check", files={"file": ("地块.geojson", b'{"type": "FeatureCollection", "features": []}')},
@@ -313,7 +313,7 @@ def test_nothing_of_the_server_leaks_and_nothing_is_left_behind(tmp_path):
     text = json.dumps(r, ensure_ascii=False)
     assert str(tmp_path) not in text and "/tmp/" not in text and "名单.csv" in text
     link = r["summary"]["outputs"][0]
-    restarted = TestClient(create_app(db=db), raise_server_exceptions=False)
+    restarted = TestClient(create_app(auth=False, db=db), raise_server_exceptions=False)
     got = restarted.get(link)
     assert got.status_code == 200 and "/tmp/" not in got.text and "名单.csv" in got.text
     gone = restarted.get(link.replace(link.split("/")[2], "A" * 24))
@@ -322,7 +322,7 @@ def test_nothing_of_the_server_leaks_and_nothing_is_left_behind(tmp_path):
 
 
 def test_headers_on_every_response(tmp_path):
-    c = TestClient(create_app(db=tmp_path / "r.sqlite"), raise_server_exceptions=False)
+    c = TestClient(create_app(auth=False, db=tmp_path / "r.sqlite"), raise_server_exceptions=False)
     for path in ("/", "/checks", "/screen", "/docs", "/openapi.json", "/static/leaflet/leaflet.js", "/nowhere"):
         h = c.get(path).headers
         assert "frame-ancestors 'none'" in h["content-security-policy"] and "unsafe-eval" not in \
@@ -336,7 +336,7 @@ def test_headers_on_every_response(tmp_path):
 
 def test_a_full_disk_says_so_and_files_nothing(tmp_path, monkeypatch):
     import errno
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     c = TestClient(app, raise_server_exceptions=False)
     reg = app.state.register
     for exc in (sqlite3.OperationalError("database or disk is full"), OSError(errno.ENOSPC, "No space left")):
@@ -354,7 +354,7 @@ def test_a_full_disk_says_so_and_files_nothing(tmp_path, monkeypatch):
 
 
 def test_register_search_takes_percent_and_underscore_literally(tmp_path):
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     c = TestClient(app, raise_server_exceptions=False)
     for ref in ("A_1", "AB1", "50%", "501"):
         c.post("/api/check", json={"site": SQUARE, "category": "commercial", "case_ref": ref, "date": DATE})

@@ -20,7 +20,7 @@ SQUARE = {"type": "Polygon", "coordinates": [[[113.05, 27.95], [113.051, 27.95],
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    return create_app(db=tmp_path_factory.mktemp("db") / "register.sqlite")
+    return create_app(auth=False, db=tmp_path_factory.mktemp("db") / "register.sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_register_search_and_export(client, app, tmp_path):
 @pytest.mark.parametrize("case", ["big_upload", "big_api", "vertices", "zip_traversal", "bad_type", "no_category",
                                   "unknown_category", "no_site", "missing_check", "bad_json"])
 def test_error_paths(tmp_path, case):
-    app = create_app(db=tmp_path / "r.sqlite", max_upload_mb=0.05, max_vertices=20)
+    app = create_app(auth=False, db=tmp_path / "r.sqlite", max_upload_mb=0.05, max_vertices=20)
     c = TestClient(app, raise_server_exceptions=False)
     if case == "big_upload":
         r = c.post("/check", data={"category": "industrial"}, files={"file": ("big.geojson", b"x" * 60_000)})
@@ -209,7 +209,7 @@ def test_error_paths(tmp_path, case):
 
 
 def test_internal_error_is_a_friendly_page(tmp_path, monkeypatch):
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     monkeypatch.setattr(app.state.register, "search", lambda **kw: 1 / 0)
     r = TestClient(app, raise_server_exceptions=False).get("/checks")
     assert r.status_code == 500 and "Internal error" in r.text and "ZeroDivisionError" not in r.text
@@ -225,7 +225,7 @@ def test_user_strings_are_escaped_in_pages(client):
 
 
 def test_fifty_concurrent_checks_make_fifty_complete_rows(tmp_path):
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     c = TestClient(app, raise_server_exceptions=False)
 
     def one(i):

@@ -18,7 +18,7 @@ HOTEL = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    app = create_app(db=tmp_path_factory.mktemp("web") / "register.sqlite")
+    app = create_app(auth=False, db=tmp_path_factory.mktemp("web") / "register.sqlite")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -74,3 +74,81 @@ def test_every_page_works_under_the_content_security_policy(page_opener, server)
             assert csp == [] and opened.page_errors == [] and opened.external_requests == [], (path, csp,
                                                                                                opened.page_errors)
             assert [e for e in opened.console_errors if "favicon" not in e] == [], path
+
+
+@pytest.fixture(scope="module")
+def office_server(tmp_path_factory):
+    """A server with accounts: one admin, added from the command line as an office would."""
+    from click.testing import CliRunner
+
+    from zoning.cli import main
+    db = tmp_path_factory.mktemp("office") / "register.sqlite"
+    r = CliRunner().invoke(main, ["users", "add", "chief", "--role", "admin", "--password-stdin", "--db", str(db)],
+                           input="chief password 2026\n")
+    assert r.exit_code == 0, r.output
+    app = create_app(db=db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _log_in(page, url, name, password):
+    page.goto(url + "/")
+    page.wait_for_selector("#login-form")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("#login")
+    page.wait_for_selector("#whoami")
+
+
+def test_an_office_with_accounts_in_the_browser(page_opener, office_server):
+    url, app = office_server
+    with page_opener(url + "/login") as opened:
+        page = opened.page
+        _log_in(page, url, "chief", "chief password 2026")
+        page.goto(url + "/users")
+        for name, role in (("wang.reviewer", "reviewer"), ("li.checker", "checker")):
+            page.fill("#new-name", name)
+            page.select_option("#new-role", role)
+            page.fill("#new-password", "a long password 1")
+            page.click("#add-user-button")
+            page.wait_for_selector(f"text={name}")
+        opened.screenshot("web_users")
+        page.click("#logout")
+        page.wait_for_selector("#login-form")
+        # the checker checks a site and cannot override
+        _log_in(page, url, "li.checker", "a long password 1")
+        page.goto(url + "/")
+        page.fill("#coords", "113.05,27.95\n113.051,27.95\n113.051,27.951")
+        page.select_option("#category", "commercial")
+        page.click("#submit")
+        page.wait_for_selector("#verdict-banner", timeout=60_000)
+        assert page.locator("#checked-by").inner_text() == "li.checker"
+        assert page.locator("#override-form").count() == 0
+        check_url = page.url
+        page.click("#logout")
+        page.wait_for_selector("#login-form")
+        page.goto(check_url)
+        page.wait_for_selector("#login-form")                 # logged out: the check needs a login again
+        # the reviewer overrides; the page shows the reviewer's account
+        _log_in(page, url, "wang.reviewer", "a long password 1")
+        page.goto(check_url)
+        page.locator("#override-form").evaluate("f => f.closest('details').open = true")
+        page.fill("#override-form input[name=reason]", "现场核实无冲突 verified on site")
+        page.click("#override-form button[type=submit]")
+        page.wait_for_selector("#overrides")
+        assert "wang.reviewer" in page.locator("#overrides").inner_text()
+        opened.screenshot("web_override_by_account")
+        assert opened.page_errors == [] and opened.external_requests == []
+        assert [e for e in opened.console_errors if "favicon" not in e and "401" not in e] == []
+    ok, message = app.state.register.verify()
+    assert ok, message

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 
 def test_one_idempotency_key_sent_fifty_times_at_once_files_one_check(tmp_path):
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     c = TestClient(app, raise_server_exceptions=False)
     body = {"site": SQUARE, "category": "commercial", "date": DATE, "case_ref": "K1"}
 
@@ -47,7 +47,7 @@ def test_one_idempotency_key_sent_fifty_times_at_once_files_one_check(tmp_path):
 
 
 def test_a_resent_form_files_once(tmp_path):
-    app = create_app(db=tmp_path / "r.sqlite")
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
     c = TestClient(app, raise_server_exceptions=False)
     page = c.get("/").text
     token = page.split('name="submission" value="')[1].split('"')[0]
@@ -96,7 +96,7 @@ def _post(url, payload, timeout=120):
 @pytest.mark.skipif(not Path("/proc").exists(), reason="finds worker processes through /proc")
 def test_a_killed_worker_is_replaced_and_its_request_gets_an_error(tmp_path):
     port = _port()
-    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--port", str(port), "--workers", "1",
+    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--workers", "1",
                                "--db", str(tmp_path / "r.sqlite")], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -23,7 +23,9 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except ZoningError as exc:
-            click.echo(f"zoning: error: {exc}", err=True)
+            # one line whatever the input held: control characters (a form feed in a header) shown escaped
+            text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(exc))
+            click.echo(f"zoning: error: {text}", err=True)
             sys.exit(EXIT_USER_ERROR)
     return wrapper
 
@@ -316,17 +318,35 @@ def atlas(layers_path, results, out, date_, basemap, tianditu_key, overlay):
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(0, 64),
               help="Worker processes for checks, reports and screens (each loads the layers; a dead one is "
                    "replaced). 0: in the server process, one at a time.")
+@click.option("--no-auth", is_flag=True,
+              help="Open mode for one person's own machine: nobody logs in (only on a loopback address).")
 @user_errors
-def serve(layers_path, host, port, db, max_upload_mb, workers):
-    """Start the web app for approvals staff: check a site in the browser, file the report, keep a register."""
+def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth):
+    """Start the web app for approvals staff: check a site in the browser, file the report, keep a register.
+
+    Everyone logs in with an account (`zoning users add`); --no-auth is open access on 127.0.0.1 only."""
+    from .errors import InputError
     from .extras import require
     require("web", "zoning serve")
+    if no_auth and host not in LOOPBACK:
+        raise InputError(f"--no-auth with --host {host}", source="zoning serve",
+                         expected="--no-auth only on a loopback address (127.0.0.1, ::1, localhost); "
+                                  "an office server runs with accounts")
+    if not no_auth:
+        from .web.accounts import Accounts
+        from .web.register import Register, default_db
+        reg = Register(db or default_db())
+        if Accounts(reg).count() == 0:
+            raise InputError("no accounts yet", source=str(reg.path),
+                             expected=f"add the first admin: zoning users add NAME --role admin --db {reg.path} "
+                                      "(or --no-auth for one person's own machine)")
     import uvicorn
 
     from .web.app import create_app
-    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers)
+    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers, auth=not no_auth)
     click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path}; "
-               f"{workers or 'no'} worker process{'es' if workers != 1 else ''})", err=True)
+               f"{workers or 'no'} worker process{'es' if workers != 1 else ''}"
+               f"{'; OPEN MODE, nobody logs in' if no_auth else ''})", err=True)
     # keep-alive longer than clients keep idle connections (httpx 5 s, browsers 60 s), so that the server never
     # closes one just as a client reuses it
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30, timeout_keep_alive=75)
@@ -346,9 +366,108 @@ def doctor(layers_path):
     sys.exit(0 if all(c.ok or c.name in optional for c in checks) else 1)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+db_option = click.option("--db", type=click.Path(dir_okay=False),
+                         help="Register database (default: ~/.local/share/zoning/register.sqlite).")
+
+
+def _accounts(db):
+    from .extras import require
+    require("web", "zoning users")
+    from .web.accounts import Accounts
+    from .web.register import Register, default_db
+    return Accounts(Register(db or default_db()))
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
+
+
+@main.group()
+def users():
+    """Accounts of the web app: checker, reviewer, admin."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["checker", "reviewer", "admin"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@db_option
+@user_errors
+def users_add(name, role, password_stdin, db):
+    """Add an account (the password is asked for, or read from standard input)."""
+    _accounts(db).add(name, role, _password(password_stdin))
+    click.echo(f"added {name} ({role})", err=True)
+
+
+@users.command("list")
+@db_option
+@user_errors
+def users_list(db):
+    """The accounts, their roles and states."""
+    for u in _accounts(db).list():
+        click.echo(f"{u['name']}\t{u['role']}\t{'disabled' if u['disabled'] else 'active'}\t{u['created']}")
+
+
+@users.command("disable")
+@click.argument("name")
+@db_option
+@user_errors
+def users_disable(name, db):
+    """Disable an account: its sessions end and its tokens are revoked."""
+    _accounts(db).disable(name)
+    click.echo(f"disabled {name}", err=True)
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (one line).")
+@db_option
+@user_errors
+def users_passwd(name, password_stdin, db):
+    """Set a new password."""
+    _accounts(db).set_password(name, _password(password_stdin))
+    click.echo(f"password of {name} changed", err=True)
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Revoke every token of NAME instead.")
+@db_option
+@user_errors
+def users_token(name, revoke, db):
+    """Issue an API token for NAME (printed alone on standard output; send it as `Authorization: Bearer TOKEN`)."""
+    acc = _accounts(db)
+    if revoke:
+        acc.revoke_tokens(name)
+        click.echo(f"revoked the tokens of {name}", err=True)
+        return
+    click.echo(acc.token(name))
+
+
 @main.group()
 def register():
     """The register of checks kept by `zoning serve`."""
+
+
+@register.command("verify")
+@db_option
+@user_errors
+def register_verify(db):
+    """Recompute the register's hash chain: exit 0 with the number of intact rows, or exit 1 naming the first row
+    that does not match (changed, removed or added outside the app)."""
+    from pathlib import Path
+
+    from .errors import InputError
+    from .web.register import Register, default_db
+    path = Path(db) if db else default_db()
+    if not path.exists():
+        raise InputError("no register database", source=str(path), expected="--db PATH of a register")
+    ok, message = Register(path).verify()
+    click.echo(("register intact: " if ok else "register TAMPERED: ") + message)
+    sys.exit(0 if ok else 1)
 
 
 @register.command("export")

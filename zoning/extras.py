@@ -6,7 +6,7 @@ import importlib.util
 
 from .errors import ZoningError
 
-EXTRAS = {"web": ("fastapi", "uvicorn", "multipart"), "dask": ("dask", "distributed", "dask_geopandas"),
+EXTRAS = {"web": ("fastapi", "uvicorn", "multipart", "argon2"), "dask": ("dask", "distributed", "dask_geopandas"),
           "postgis": ("psycopg",), "pdf": ("playwright",)}
 WHAT = {"web": "the web app (zoning serve)", "dask": "the dask engine (--engine dask)",
         "postgis": "PostGIS layers", "pdf": "PDF reports"}

@@ -8,6 +8,7 @@ does, so that the output and `--resume` are the same.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 import numpy as np
@@ -28,10 +29,19 @@ def _hilbert_order(sites, npartitions: int) -> np.ndarray:
 
 
 BLOCK = 100_000     # rows partitioned, screened and written together
+RETRIES = 3         # runs of a block again after a lost worker
+
+
+def _lost():
+    from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+    return (FutureCancelledError, KilledWorker, CommClosedError)
 
 
 def run_dask(chunks, done, ctx, settings, levels, finish, scheduler, workers, progress):
     from dask.distributed import Client, LocalCluster
+    LOST = _lost()
     conn: dict = {}
 
     def run(block):
@@ -44,7 +54,18 @@ def run_dask(chunks, done, ctx, settings, levels, finish, scheduler, workers, pr
                                                dashboard_address=None)
                 conn["client"] = Client(conn["cluster"])
             conn["ctx"] = conn["client"].scatter(ctx, broadcast=True)
-        _run_block(conn["client"], conn["ctx"], block, settings, levels, finish)
+        for attempt in range(RETRIES + 1):
+            try:
+                # a block's results are saved only when all of them are back: a retry repeats nothing
+                _run_block(conn["client"], conn["ctx"], block, settings, levels, finish)
+                return
+            except LOST as exc:
+                if attempt == RETRIES:
+                    raise
+                # a worker died: the scheduler may have lost the context it held; send it again, run the block again
+                conn["ctx"] = conn["client"].scatter(ctx, broadcast=True)
+                logging.getLogger("zoning.screen").warning("a dask worker was lost (%s); the block runs again",
+                                                           type(exc).__name__)
 
     block = []
     try:

@@ -20,6 +20,7 @@ import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +34,7 @@ from ..api import make_context
 from ..errors import InputError, ZoningError
 from ..render.report import html_to_pdf
 from . import pages
+from .accounts import SESSION_HOURS, Accounts, AuthError, Forbidden, allowed
 from .downloads import Expired, ResultStore
 from .engine_pool import WorkerDied, check_job, make_engine, report_job, screen_job
 from .register import Register
@@ -56,12 +58,18 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 # the map document (see check_map): everything inline, nothing from this server, no access to its origin
 MAP_CSP = ("sandbox allow-scripts allow-popups; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
            "style-src 'unsafe-inline'; img-src data: blob: https:; font-src data:; frame-ancestors 'self'")
+COOKIE = "zoning_session"
 SRCDOC = re.compile(r'srcdoc="([^"]*)"')
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "strict-origin-when-cross-origin",
                     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()"}
 DISK_FULL_TITLE = "磁盘已满 Disk full"
 DISK_FULL = "磁盘已满 the server's disk is full; nothing was filed. Tell the administrator, then try again."
+
+
+def _local(path: str) -> str:
+    """A path on this server to go to after login (never another site)."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -95,12 +103,13 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
 
 
 def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices: int = 200_000,
-               max_list_rows: int = 10_000, workers: int = 0) -> FastAPI:
+               max_list_rows: int = 10_000, workers: int = 0, auth: bool = True) -> FastAPI:
     """The app. `workers` > 0 runs checks, reports and screens in that many worker processes (see engine_pool);
-    0 runs them in this process, one at a time."""
+    0 runs them in this process, one at a time. `auth` False is open mode: nobody logs in (one person's machine)."""
     ctx = make_context(layers=layers)            # the manifest and categories; layers load in the engine
     engine = make_engine(ctx.manifest, workers)  # layers loaded and indexed at start-up, not on the first request
     register = Register(db)
+    accounts = Accounts(register)
     limit = int(max_upload_mb * 1e6)
     inflight: dict = {}          # Idempotency-Key -> the future of the request that is filing it
     inflight_lock = threading.Lock()
@@ -112,8 +121,10 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
 
     app = FastAPI(title="zoning", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   form_limits={"max_part_size": limit, "max_files": 2, "max_fields": 100},
-                  description="长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites.")
-    app.state.register, app.state.ctx, app.state.engine = register, ctx, engine
+                  description="长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites. "
+                              "Every call needs `Authorization: Bearer TOKEN`, a token from "
+                              "`zoning users token NAME` (unless the server runs with --no-auth).")
+    app.state.register, app.state.ctx, app.state.engine, app.state.accounts = register, ctx, engine, accounts
     assets = Path(str(resources.files("zoning.render") / "assets"))
     app.mount("/static", StaticFiles(directory=assets), name="static")
     results = ResultStore(register.path.parent / "screen-results")
@@ -125,8 +136,28 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     def error_response(request: Request, status: int, heading: str, message: str):
         if wants_json(request):
             return JSONResponse({"error": message}, status_code=status)
-        return HTMLResponse(pages.render(pages.ERROR, title=heading, heading=heading, message=message),
+        return HTMLResponse(page(request, pages.ERROR, title=heading, heading=heading, message=message),
                             status_code=status)
+
+    def page(request: Request, template: str, **kw) -> str:
+        user = getattr(request.state, "user", None)
+        return pages.render(template, user=user, csrf=(user or {}).get("csrf"), open_mode=not auth, **kw)
+
+    def need(request: Request, role: str, csrf: str | None = None, form: bool = False) -> dict:
+        """The request's user if its role allows `role`; a form must carry the session's CSRF token."""
+        user = request.state.user
+        if not auth:
+            return user
+        if not allowed(user, role):
+            raise Forbidden(f"the {user['role']} role may not do this", source=request.url.path,
+                            expected=f"a {role} account")
+        if user.get("csrf") is not None and request.method not in ("GET", "HEAD"):
+            # a browser session changing something: forms and API calls carry the session's token
+            sent = csrf if form else request.headers.get("x-csrf-token")
+            if not sent or not secrets.compare_digest(sent, user["csrf"]):
+                raise Forbidden("the form's security token is missing or stale", source=request.url.path,
+                                expected="the form as the page gave it (reload the page)")
+        return user
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -136,6 +167,68 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next):
+        """Who is asking: a Bearer token (API) or a signed session cookie; everything but the login page, static
+        assets and the health probe needs one."""
+        if not auth:
+            request.state.user = {"name": None, "role": "admin", "csrf": None}
+            return await call_next(request)
+        header = request.headers.get("authorization", "")
+        user = (accounts.bearer(header[7:].strip()) if header.lower().startswith("bearer ")
+                else accounts.session(request.cookies.get(COOKIE)))
+        request.state.user = user
+        path = request.url.path
+        if user is None and not (path in ("/login", "/healthz") or path.startswith("/static/")):
+            if wants_json(request) or path == "/openapi.json" or header:
+                return JSONResponse({"error": "登录后使用 log in first: a Bearer token or a session"},
+                                    status_code=401)
+            return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+        return await call_next(request)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, next: str = "/"):
+        return page(request, pages.LOGIN, title="登录 Log in", next=_local(next), message=None)
+
+    @app.post("/login", include_in_schema=False)
+    def login(request: Request, name: str = Form(""), password: str = Form(""), next: str = Form("/")):
+        try:
+            cookie, _ = accounts.login(name, password)
+        except AuthError as exc:
+            return HTMLResponse(page(request, pages.LOGIN, title="登录 Log in", next=_local(next),
+                                     message=exc.message + ("" if not exc.expected else f" ({exc.expected})")),
+                                status_code=401)
+        response = RedirectResponse(_local(next), status_code=303)
+        response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https", path="/")
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: str = Form("")):
+        need(request, "checker", csrf, form=True)
+        accounts.logout(request.cookies.get(COOKIE))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @app.get("/users", response_class=HTMLResponse, include_in_schema=False)
+    def users_page(request: Request):
+        need(request, "admin")
+        return page(request, pages.USERS, title="用户 Users", users=accounts.list())
+
+    @app.post("/users", include_in_schema=False)
+    def users_add(request: Request, name: str = Form(...), role: str = Form(...), password: str = Form(...),
+                  csrf: str = Form("")):
+        user = need(request, "admin", csrf, form=True)
+        accounts.add(name, role, password, actor=user["name"])
+        return RedirectResponse("/users", status_code=303)
+
+    @app.post("/users/disable", include_in_schema=False)
+    def users_disable(request: Request, name: str = Form(...), csrf: str = Form("")):
+        user = need(request, "admin", csrf, form=True)
+        accounts.disable(name, actor=user["name"])
+        return RedirectResponse("/users", status_code=303)
 
     @app.get("/docs", include_in_schema=False)
     def docs():
@@ -160,6 +253,14 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
         return error_response(request, 404, "未找到 Not found", str(exc))
+
+    @app.exception_handler(AuthError)
+    async def unauthorised(request: Request, exc: AuthError):
+        return error_response(request, 401, "请登录 Log in", str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return error_response(request, 403, "无权限 Forbidden", str(exc))
 
     @app.exception_handler(Expired)
     async def expired(request: Request, exc: Expired):
@@ -202,7 +303,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                               "the server could not complete this request; it has been logged")
 
     async def do_check(site, *, category, national_major, date, crs, radius, width, name, case_ref, input_name,
-                       input_bytes, with_report: bool, key: str | None = None):
+                       input_bytes, with_report: bool, key: str | None = None, user: str | None = None):
         """(check id, result dict) of one site, filed once per Idempotency-Key: a request repeating a key gets the
         check filed first, and requests with one key at the same time wait for the first."""
         first = True
@@ -224,7 +325,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             except ZoningError as exc:
                 raise for_the_web(exc, None, input_name or "") from None
             check_id = await run_in_threadpool(register.add, result, case_ref=case_ref, input_name=input_name,
-                                               input_bytes=input_bytes, report_html=html, key=key)
+                                               input_bytes=input_bytes, report_html=html, key=key, user=user)
             out = check_id, result.to_dict()
         except BaseException as exc:
             if key:
@@ -249,22 +350,23 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             return site_from_text(coords, tmp, site_id=site_id or None), "pasted.txt", coords.encode("utf-8")
         raise InputError("no site given", source="form", expected="a file, pasted coordinates or a drawn polygon")
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz():
-        return {"ok": True, "version": __version__}
+        return {"ok": True}
 
     @app.get("/", response_class=HTMLResponse)
-    def index():
-        return pages.render(pages.INDEX, title="核查 Check", categories=categories, crs_options=CRS_OPTIONS,
+    def index(request: Request):
+        return page(request, pages.INDEX, title="核查 Check", categories=categories, crs_options=CRS_OPTIONS,
                             today=dt.date.today().isoformat(), demo=ctx.manifest.demo, notice=ctx.manifest.notice,
                             submission=secrets.token_urlsafe(16))
 
     @app.post("/check")
-    async def check_form(category: str = Form(...), file: UploadFile | None = None, coords: str = Form(""),
+    async def check_form(request: Request, category: str = Form(...), file: UploadFile | None = None, coords: str = Form(""),
                          drawn: str = Form(""), crs: str = Form(""), site_id: str = Form(""),
                          national_major: str = Form(""), date: str = Form(""), case_ref: str = Form(""),
                          name: str = Form(""), radius: str = Form(""), width: str = Form(""),
-                         submission: str = Form("")):
+                         submission: str = Form(""), csrf: str = Form("")):
+        user = need(request, "checker", csrf, form=True)
         key = f"form:{submission}" if submission else None      # the page's one-time token: a resent form files once
         if key and (known := await run_in_threadpool(register.by_key, key)) is not None:
             return RedirectResponse(f"/checks/{known['id']}", status_code=303)
@@ -273,7 +375,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             check_id, _ = await do_check(
                 site, category=category, national_major=bool(national_major), date=date, crs=crs,
                 radius=_float(radius), width=_float(width), name=name, case_ref=case_ref, input_name=input_name,
-                input_bytes=data, with_report=True, key=key)
+                input_bytes=data, with_report=True, key=key, user=user["name"])
         return RedirectResponse(f"/checks/{check_id}", status_code=303)
 
     def _record(check_id: int) -> dict:
@@ -292,21 +394,21 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         return rec["report_html"]
 
     @app.get("/checks", response_class=HTMLResponse)
-    def checks(q: str = "", verdict: str = "", date_from: str = "", date_to: str = ""):
+    def checks(request: Request, q: str = "", verdict: str = "", date_from: str = "", date_to: str = ""):
         rows = register.search(q=q or None, verdict=verdict or None, date_from=date_from or None,
                                date_to=date_to or None)
-        return pages.render(pages.CHECKS, title="登记册 Register", rows=rows, q=q, verdict=verdict,
+        return page(request, pages.CHECKS, title="登记册 Register", rows=rows, q=q, verdict=verdict,
                             date_from=date_from, date_to=date_to)
 
     @app.get("/checks/{check_id}", response_class=HTMLResponse)
-    async def show_check(check_id: int):
+    async def show_check(check_id: int, request: Request):
         rec = _record(check_id)
         html = await _report(rec)
         findings = [(i, f"{f['layer']} {f['zone_name']} {f['type']} {f['verdict'] or ''}")
                     for i, f in enumerate(rec["result"]["findings"]) if f["type"] != "nearest"]
         labels = dict(findings)
-        bar = pages.render(pages.RESULT_BAR, rec=rec, findings=findings,
-                           finding_label=lambda i: labels.get(i, ""))
+        bar = page(request, pages.RESULT_BAR, rec=rec, findings=findings,
+                   finding_label=lambda i: labels.get(i, ""), may_override=allowed(request.state.user, "reviewer"))
         # the interactive map from its own sandboxed address: its scripts never run in this page's origin
         html = SRCDOC.sub(f'src="/checks/{check_id}/map.html" sandbox="allow-scripts allow-popups"', html, count=1)
         return html.replace("<body>", "<body>" + bar, 1)
@@ -321,8 +423,11 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         return HTMLResponse(html_lib.unescape(found.group(1)), headers={"Content-Security-Policy": MAP_CSP})
 
     @app.post("/checks/{check_id}/override")
-    def override(check_id: int, finding: int = Form(...), reviewer: str = Form(...), reason: str = Form(...),
-                 decision: str = Form(...)):
+    def override(request: Request, check_id: int, finding: int = Form(...), reviewer: str = Form(""),
+                 reason: str = Form(...), decision: str = Form(...), csrf: str = Form("")):
+        user = need(request, "reviewer", csrf, form=True)
+        if auth:
+            reviewer = user["name"]               # the account that is logged in, never a typed name
         rec = _record(check_id)
         if not 0 <= finding < len(rec["result"]["findings"]):
             raise InputError(f"no finding {finding}", source=f"check #{check_id}",
@@ -362,8 +467,8 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                         headers={"Content-Disposition": f'attachment; filename="check-{check_id}.geojson"'})
 
     @app.get("/screen", response_class=HTMLResponse)
-    def screen_page():
-        return pages.render(pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
+    def screen_page(request: Request):
+        return page(request, pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
                             today=dt.date.today().isoformat(), summary=None)
 
     async def _screen_upload(file, category, date):
@@ -383,11 +488,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         return token, kept | {"input": filename}, rows
 
     @app.post("/screen", response_class=HTMLResponse)
-    async def screen_form(file: UploadFile, category: str = Form(""), date: str = Form("")):
+    async def screen_form(request: Request, file: UploadFile, category: str = Form(""), date: str = Form(""),
+                          csrf: str = Form("")):
+        need(request, "checker", csrf, form=True)
         token, summary, rows = await _screen_upload(file, category, date)
         rows = rows[:500]
         columns = ["row", "id", "name", "category", "verdict", "complete", "site_area_mu", "rules", "error"]
-        return pages.render(pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
+        return page(request, pages.SCREEN, title="批量 Lists", categories=categories, max_rows=max_list_rows,
                             today=dt.date.today().isoformat(), summary=summary, rows=rows, columns=columns,
                             token=token)
 
@@ -400,6 +507,7 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         """Check one site. Send JSON {"site": GeoJSON, "category": ..., "date", "national_major", "crs", "case_ref",
         "name", "radius_m", "width_m"} or multipart/form-data with `file` and the same fields. Returns the JSON
         result of `zoning check --format json`, with `check_id`, the register's id."""
+        user = need(request, "checker")
         kind = request.headers.get("content-type", "")
         key = request.headers.get("idempotency-key")
         if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
@@ -435,12 +543,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                 national_major=None if major in (None, "") else str(major).lower() in ("1", "true", "yes", "是"),
                 date=fields.get("date"), crs=fields.get("crs"), radius=_float(fields.get("radius_m")),
                 width=_float(fields.get("width_m")), name=fields.get("name"), case_ref=fields.get("case_ref"),
-                input_name=input_name, input_bytes=data, with_report=False, key=key)
+                input_name=input_name, input_bytes=data, with_report=False, key=key, user=user["name"])
         return {"check_id": check_id, **result}
 
     @app.post("/api/screen")
-    async def api_screen(file: UploadFile, category: str = Form(""), date: str = Form("")):
+    async def api_screen(request: Request, file: UploadFile, category: str = Form(""), date: str = Form("")):
         """Screen a list (at most max_list_rows rows): the summary and one JSON row per input row."""
+        need(request, "checker")
         token, summary, rows = await _screen_upload(file, category, date)
         return {"summary": summary | {"outputs": [f"/screen/{token}/result.csv", f"/screen/{token}/result.xlsx"]},
                 "rows": rows}

@@ -19,7 +19,12 @@ table{border-collapse:collapse;width:100%} td,th{border:1px solid #ccc;padding:4
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:20px} #draw-map{height:420px;border:1px solid #aaa}
 .v-prohibited{color:#b2182b;font-weight:bold} .v-conditional{color:#d66b00;font-weight:bold} .v-permitted{color:#1a7837;font-weight:bold}
 </style></head><body>
-<nav><a href="/">核查 Check</a><a href="/screen">批量 Lists</a><a href="/checks">登记册 Register</a><a href="/docs">API</a></nav>
+<nav><a href="/">核查 Check</a><a href="/screen">批量 Lists</a><a href="/checks">登记册 Register</a><a href="/docs">API</a>
+{% if user and user.role == 'admin' and user.name %}<a href="/users">用户 Users</a>{% endif %}
+{% if user and user.name %}<span id="whoami" style="float:right">{{ user.name }} · {{ user.role }}
+<form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="{{ csrf }}">
+<button id="logout" type="submit" style="margin:0;padding:2px 10px;font-size:13px">退出 Log out</button></form></span>{% endif %}</nav>
+{% if open_mode %}<div class="demo" id="open-mode">开放模式：无人登录，仅供本机个人使用 Open mode: nobody is logged in — for one person's own machine only</div>{% endif %}
 <main>{% block body %}{% endblock %}</main></body></html>"""
 
 INDEX = BASE.replace("{% block head %}{% endblock %}", r"""
@@ -28,7 +33,7 @@ INDEX = BASE.replace("{% block head %}{% endblock %}", r"""
     "{% block body %}{% endblock %}", r"""
 <h1>生态绿心与生态红线准入核查 Admission check</h1>
 {% if demo %}<div class="demo">{{ notice }}</div>{% endif %}
-<form id="check-form" method="post" action="/check" enctype="multipart/form-data">
+<form id="check-form" method="post" action="/check" enctype="multipart/form-data"><input type="hidden" name="csrf" value="{{ csrf }}">
 <div class="grid"><div>
 <label>项目文件 Site file <small>(GeoJSON, GeoPackage, 压缩 Shapefile .zip, KML/KMZ, CSV/Excel, 界址点 TXT, DXF …)</small></label>
 <input type="file" name="file" id="file">
@@ -68,8 +73,11 @@ map.on(L.Draw.Event.CREATED, function (e) { drawn.clearLayers(); drawn.addLayer(
 </script>""")
 
 RESULT_BAR = r"""<div id="zoning-toolbar" style="font-family:sans-serif;background:#f5f5f5;border-bottom:1px solid #bbb;padding:8px 16px">
+{% if user and user.name %}<span id="whoami" style="float:right">{{ user.name }} · {{ user.role }}
+<form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="{{ csrf }}">
+<button id="logout" type="submit">退出 Log out</button></form></span>{% endif %}
 <a href="/">← 新的核查 New check</a> · <a href="/checks">登记册 Register</a> · 登记号 Check #{{ rec.id }} · {{ rec.created }}
-{% if rec.case_ref %} · 案卷号 Case {{ rec.case_ref }}{% endif %}<br>下载 Download:
+{% if rec.case_ref %} · 案卷号 Case {{ rec.case_ref }}{% endif %} · 核查人 Checked by <span id="checked-by">{{ rec.user_name or '—' }}</span><br>下载 Download:
 <a id="dl-html" href="/checks/{{ rec.id }}/report.html">报告 report.html</a> ·
 <a id="dl-pdf" href="/checks/{{ rec.id }}/report.pdf">报告 report.pdf</a> ·
 <a id="dl-json" href="/checks/{{ rec.id }}/result.json">结果 result.json</a> ·
@@ -78,14 +86,14 @@ RESULT_BAR = r"""<div id="zoning-toolbar" style="font-family:sans-serif;backgrou
 <b>复核意见 Reviewer overrides</b> (原结论保持不变 the original result below is unchanged):
 <ul>{% for o in rec.overrides %}<li>发现 finding {{ o.finding }} ({{ finding_label(o.finding) }}): <b>{{ o.decision }}</b> —
 {{ o.reviewer }}, {{ o.created }}: {{ o.reason }}</li>{% endfor %}</ul></div>{% endif %}
-<details style="margin-top:6px"><summary>复核某项发现 Override one finding</summary>
-<form method="post" action="/checks/{{ rec.id }}/override">
+{% if may_override %}<details style="margin-top:6px"><summary>复核某项发现 Override one finding</summary>
+<form method="post" action="/checks/{{ rec.id }}/override" id="override-form"><input type="hidden" name="csrf" value="{{ csrf }}">
 <select name="finding">{% for i, label in findings %}<option value="{{ i }}">{{ i }}: {{ label }}</option>{% endfor %}</select>
 <select name="decision"><option value="no_conflict">确认无冲突 confirmed: no conflict</option>
 <option value="conflict_confirmed">确认冲突 confirmed: conflict</option><option value="other">其他 other</option></select>
-<input type="text" name="reviewer" placeholder="复核人 reviewer" required>
+{% if user and user.name %}复核人 Reviewer: <b>{{ user.name }}</b>{% else %}<input type="text" name="reviewer" placeholder="复核人 reviewer" required>{% endif %}
 <input type="text" name="reason" placeholder="理由 reason" required style="width:40%"> <button type="submit">提交 Save</button>
-</form></details></div>"""
+</form></details>{% endif %}</div>"""
 
 CHECKS = BASE.replace("{% block body %}{% endblock %}", r"""
 <h1>登记册 Register of checks</h1>
@@ -97,14 +105,14 @@ CHECKS = BASE.replace("{% block body %}{% endblock %}", r"""
 <label>至 To</label><input type="date" name="date_to" value="{{ date_to or '' }}"></div></div>
 <button type="submit">查询 Search</button></form>
 <p>{{ rows|length }} 条 checks</p>
-<table id="checks"><tr><th>#</th><th>时间 Time</th><th>案卷号 Case</th><th>项目 Project</th><th>类别 Category</th><th>结论 Verdict</th><th>完整 Complete</th><th>申请日期 Date</th></tr>
-{% for r in rows %}<tr><td><a class="open-check" href="/checks/{{ r.id }}">{{ r.id }}</a></td><td>{{ r.created }}</td><td>{{ r.case_ref or '' }}</td>
+<table id="checks"><tr><th>#</th><th>时间 Time</th><th>核查人 By</th><th>案卷号 Case</th><th>项目 Project</th><th>类别 Category</th><th>结论 Verdict</th><th>完整 Complete</th><th>申请日期 Date</th></tr>
+{% for r in rows %}<tr><td><a class="open-check" href="/checks/{{ r.id }}">{{ r.id }}</a></td><td>{{ r.created }}</td><td>{{ r.user_name or '' }}</td><td>{{ r.case_ref or '' }}</td>
 <td>{{ r.project_name or '' }}</td><td>{{ r.category }}</td><td class="v-{{ r.verdict }}">{{ r.verdict }}</td><td>{{ 'yes' if r.complete else 'NO' }}</td><td>{{ r.app_date }}</td></tr>{% endfor %}
 </table>""")
 
 SCREEN = BASE.replace("{% block body %}{% endblock %}", r"""
 <h1>批量核查 Screen a list (≤ {{ max_rows }} projects)</h1>
-<form method="post" action="/screen" enctype="multipart/form-data">
+<form method="post" action="/screen" enctype="multipart/form-data"><input type="hidden" name="csrf" value="{{ csrf }}">
 <label>项目清单 Project list (CSV / Excel / GeoPackage / 压缩 Shapefile …)</label><input type="file" name="file" required>
 <label>缺省项目类型 Default category for rows without one</label><select name="category"><option value="">—</option>
 {% for c in categories %}<option value="{{ c.code }}">{{ c.name }} {{ c.name_en }}</option>{% endfor %}</select>
@@ -114,6 +122,30 @@ SCREEN = BASE.replace("{% block body %}{% endblock %}", r"""
 <p>下载 Download: <a href="/screen/{{ token }}/result.csv">result.csv</a> · <a href="/screen/{{ token }}/result.xlsx">result.xlsx</a></p>
 <table id="screen-table"><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for r in rows %}<tr>{% for c in columns %}<td>{{ r[c] }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}""")
+
+LOGIN = BASE.replace("{% block body %}{% endblock %}", r"""
+<h1>登录 Log in</h1>{% if message %}<div class="err" id="error">{{ message }}</div>{% endif %}
+<form method="post" action="/login" id="login-form"><input type="hidden" name="next" value="{{ next }}">
+<label>用户名 User name</label><input type="text" name="name" id="name" autocomplete="username" required>
+<label>密码 Password</label><input type="password" name="password" id="password" autocomplete="current-password" required
+ style="width:100%;max-width:560px;padding:5px;box-sizing:border-box">
+<button type="submit" id="login">登录 Log in</button></form>""")
+
+USERS = BASE.replace("{% block body %}{% endblock %}", r"""
+<h1>用户 Users</h1>
+<table id="users"><tr><th>用户名 Name</th><th>角色 Role</th><th>状态 State</th><th>创建 Created</th><th></th></tr>
+{% for u in users %}<tr><td>{{ u.name }}</td><td>{{ u.role }}</td><td>{{ '停用 disabled' if u.disabled else '启用 active' }}</td>
+<td>{{ u.created }}</td><td>{% if not u.disabled and u.name != user.name %}<form method="post" action="/users/disable">
+<input type="hidden" name="csrf" value="{{ csrf }}"><input type="hidden" name="name" value="{{ u.name }}">
+<button type="submit" style="margin:0;padding:2px 8px">停用 Disable</button></form>{% endif %}</td></tr>{% endfor %}</table>
+<h2>新增用户 Add a user</h2>
+<form method="post" action="/users" id="add-user"><input type="hidden" name="csrf" value="{{ csrf }}">
+<label>用户名 Name</label><input type="text" name="name" id="new-name" required>
+<label>角色 Role</label><select name="role" id="new-role"><option value="checker">核查员 checker</option>
+<option value="reviewer">复核员 reviewer</option><option value="admin">管理员 admin</option></select>
+<label>初始密码 Password (≥ 10 characters)</label><input type="password" name="password" id="new-password" required
+ style="width:100%;max-width:560px;padding:5px;box-sizing:border-box">
+<button type="submit" id="add-user-button">新增 Add</button></form>""")
 
 ERROR = BASE.replace("{% block body %}{% endblock %}", r"""
 <h1>{{ heading }}</h1><div class="err" id="error">{{ message }}</div><p><a href="javascript:history.back()">← 返回 Back</a></p>""")

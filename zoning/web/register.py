@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 from ..render.spreadsheet import csv_text, xlsx_row
+from . import chain
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
@@ -44,8 +45,8 @@ CREATE TABLE IF NOT EXISTS overrides (
     created TEXT NOT NULL
 );
 """
-COLUMNS = ["id", "created", "case_ref", "project_name", "category", "verdict", "complete", "app_date", "input_name",
-           "layer_versions", "rule_versions"]
+COLUMNS = ["id", "created", "user_name", "case_ref", "project_name", "category", "verdict", "complete", "app_date",
+           "input_name", "layer_versions", "rule_versions"]
 
 
 def default_db() -> Path:
@@ -60,9 +61,49 @@ class Register:
         with self._conn() as c:
             c.execute("PRAGMA journal_mode=WAL")
             c.executescript(SCHEMA)
-            if "idem_key" not in {r["name"] for r in c.execute("PRAGMA table_info(checks)")}:
-                c.execute("ALTER TABLE checks ADD COLUMN idem_key TEXT")     # registers made before keys existed
+            have = {r["name"] for r in c.execute("PRAGMA table_info(checks)")}
+            for column in ("idem_key", "user_name"):        # registers made before these existed
+                if column not in have:
+                    c.execute(f"ALTER TABLE checks ADD COLUMN {column} TEXT")
             c.execute("CREATE UNIQUE INDEX IF NOT EXISTS checks_idem ON checks(idem_key)")
+            c.executescript(chain.SCHEMA)
+            self._adopt(c)
+
+    def _adopt(self, c) -> None:
+        """A register written before the chain existed: its rows enter the chain once, in order."""
+        if c.execute("SELECT 1 FROM chain LIMIT 1").fetchone() is not None:
+            return
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            if c.execute("SELECT 1 FROM chain LIMIT 1").fetchone() is None:
+                for row in c.execute("SELECT * FROM checks ORDER BY id").fetchall():
+                    chain.append(c, "check", row["id"], row["user_name"], row["created"], chain.check_content(row))
+                    if row["report_html"]:
+                        chain.append(c, "report", row["id"], None, row["created"], chain.report_content(row))
+                for row in c.execute("SELECT * FROM overrides ORDER BY id").fetchall():
+                    chain.append(c, "override", row["id"], row["reviewer"], row["created"],
+                                 chain.override_content(row))
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def append_event(self, kind: str, payload: dict, actor, sql: str, params: tuple) -> None:
+        """A change of accounts (`sql`) and its chain row, in one transaction."""
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        with self._conn() as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute(sql, params)
+                chain.append(c, kind, None, actor, now, chain.event_content(kind, payload, actor, now), payload)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    def verify(self) -> tuple[bool, str]:
+        with self._conn() as c:
+            return chain.verify(c)
 
     def _conn(self) -> sqlite3.Connection:
         c = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -70,25 +111,39 @@ class Register:
         c.row_factory = sqlite3.Row
         return c
 
-    def add(self, result, *, case_ref=None, input_name=None, input_bytes=None, report_html=None, key=None) -> int:
-        """File a check; with an idempotency `key` already filed, the id of that check (nothing new is filed)."""
+    def add(self, result, *, case_ref=None, input_name=None, input_bytes=None, report_html=None, key=None,
+            user=None) -> int:
+        """File a check (by `user`, the logged-in account); with an idempotency `key` already filed, the id of that
+        check (nothing new is filed). The row and its chain row are one transaction."""
         d = result.to_dict()
         import shapely
         site = json.dumps(shapely.geometry.mapping(result.site_geometry))
         now = dt.datetime.now().isoformat(timespec="seconds")
         with self._conn() as c:
-            cur = c.execute(
-                "INSERT INTO checks (created, case_ref, project_name, category, verdict, complete, app_date, "
-                "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html, "
-                "idem_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
-                (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"], int(d["complete"]),
-                 d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
-                 json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
-                 json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
-                 zlib.compress(report_html.encode("utf-8")) if report_html else None, key))
-            if cur.rowcount == 0:         # the key was filed by another process in the meantime
-                return int(c.execute("SELECT id FROM checks WHERE idem_key = ?", (key,)).fetchone()[0])
-            return int(cur.lastrowid)
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                cur = c.execute(
+                    "INSERT INTO checks (created, case_ref, project_name, category, verdict, complete, app_date, "
+                    "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html, "
+                    "idem_key, user_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
+                    (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"],
+                     int(d["complete"]), d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
+                     json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
+                     json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
+                     zlib.compress(report_html.encode("utf-8")) if report_html else None, key, user))
+                if cur.rowcount == 0:         # the key was filed by another process in the meantime
+                    c.execute("COMMIT")
+                    return int(c.execute("SELECT id FROM checks WHERE idem_key = ?", (key,)).fetchone()[0])
+                check_id = int(cur.lastrowid)
+                row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
+                chain.append(c, "check", check_id, user, now, chain.check_content(row))
+                if report_html:
+                    chain.append(c, "report", check_id, user, now, chain.report_content(row))
+                c.execute("COMMIT")
+                return check_id
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
 
     def by_key(self, key: str) -> dict | None:
         """The check filed under an idempotency key, or None."""
@@ -112,15 +167,35 @@ class Register:
     def set_report(self, check_id: int, report_html: str) -> None:
         """Keep the report as first rendered, so that re-opening shows exactly that page."""
         with self._conn() as c:
-            c.execute("UPDATE checks SET report_html = ? WHERE id = ? AND report_html IS NULL",
-                      (zlib.compress(report_html.encode("utf-8")), check_id))
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                cur = c.execute("UPDATE checks SET report_html = ? WHERE id = ? AND report_html IS NULL",
+                                (zlib.compress(report_html.encode("utf-8")), check_id))
+                if cur.rowcount:
+                    row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
+                    chain.append(c, "report", check_id, None, dt.datetime.now().isoformat(timespec="seconds"),
+                                 chain.report_content(row))
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
 
     def override(self, check_id: int, finding: int, reviewer: str, reason: str, decision: str) -> int:
+        """A reviewer's override of one finding (`reviewer`: the logged-in account), chained."""
+        now = dt.datetime.now().isoformat(timespec="seconds")
         with self._conn() as c:
-            cur = c.execute("INSERT INTO overrides (check_id, finding, reviewer, reason, decision, created) "
-                            "VALUES (?,?,?,?,?,?)", (check_id, finding, reviewer, reason, decision,
-                                                     dt.datetime.now().isoformat(timespec="seconds")))
-            return int(cur.lastrowid)
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                cur = c.execute("INSERT INTO overrides (check_id, finding, reviewer, reason, decision, created) "
+                                "VALUES (?,?,?,?,?,?)", (check_id, finding, reviewer, reason, decision, now))
+                oid = int(cur.lastrowid)
+                row = c.execute("SELECT * FROM overrides WHERE id = ?", (oid,)).fetchone()
+                chain.append(c, "override", oid, reviewer, now, chain.override_content(row))
+                c.execute("COMMIT")
+                return oid
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
 
     def search(self, *, q=None, verdict=None, date_from=None, date_to=None, limit=200) -> list[dict]:
         sql, args = "SELECT " + ", ".join(COLUMNS) + " FROM checks WHERE 1=1", []
