@@ -103,7 +103,7 @@ def assess(feature_geom, site, min_width: float, name: str = "", residual: bool 
     return CorridorEffect(name, float(min_width), before, after, severs, narrows, width)
 
 
-RESIDUAL_BRACKET_M = 0.02   # the width is printed to 0.1 m: the bisection stops well inside that
+RESIDUAL_BRACKET_M = 0.05   # the width is printed to 0.1 m: the bracket's midpoint is within 0.025 m
 
 
 def _residual_width(erosions, window, site, min_width: float) -> float:

@@ -18,7 +18,7 @@ class LayerMeasure:
     hit_feature: np.ndarray
     hit_zone: np.ndarray
     hit_area: np.ndarray         #   overlap area with that feature's own geometry, m²
-    zone_area: dict              # (site, zone) -> overlap with the union of the zone's features, m²
+    zone_area: "ZoneAreas"       # (site, zone) -> overlap with the union of the zone's features, m²
     zone_contact: dict           # (site, zone) -> True when the zone's overlap vanishes inside the tolerance
     near_site: np.ndarray        # adjacency: features within `near_m` that the site does not touch
     near_feature: np.ndarray
@@ -26,6 +26,42 @@ class LayerMeasure:
     nearest_site: np.ndarray     # nearest feature of sites touching nothing (and covered at all)
     nearest_feature: np.ndarray
     nearest_distance: np.ndarray
+
+
+class ZoneAreas:
+    """Overlap of each (site, zone) with the union of the zone's features, looked up for many pairs at once."""
+
+    def __init__(self, site, zone, area):
+        codes, idx = np.unique(zone.astype(str), return_inverse=True) if len(zone) else (np.array([], str),
+                                                                                         np.array([], np.int64))
+        self.codes = codes
+        key = site.astype(np.int64) * max(len(codes), 1) + idx
+        order = np.argsort(key, kind="stable")
+        self.key, self.area = key[order], np.asarray(area, dtype=float)[order]
+
+    def lookup(self, site, zone) -> np.ndarray:
+        idx = np.searchsorted(self.codes, np.asarray(zone, dtype=str))
+        key = np.asarray(site, dtype=np.int64) * max(len(self.codes), 1) + idx
+        return self.area[np.searchsorted(self.key, key)]
+
+    def get(self, pair, default=None):
+        site, zone = pair
+        if zone not in set(self.codes.tolist()):
+            return default
+        n = max(len(self.codes), 1)
+        key = int(site) * n + int(np.searchsorted(self.codes, zone))
+        k = int(np.searchsorted(self.key, key))
+        return float(self.area[k]) if k < len(self.key) and self.key[k] == key else default
+
+    def __getitem__(self, pair):
+        value = self.get(pair)
+        if value is None:
+            raise KeyError(pair)
+        return value
+
+    def items(self):
+        n = max(len(self.codes), 1)
+        return [((int(k // n), str(self.codes[k % n])), float(a)) for k, a in zip(self.key.tolist(), self.area)]
 
 
 @dataclass
@@ -79,11 +115,15 @@ def _overlaps(tree, parts, part_feature, features, intact, sites, areas, active)
     the cost grows with the parts, not with their square: an intersection never carries the whole site. A site
     part inside a whole feature whose parts cover all of it (`intact`) covers those parts by its own area,
     however many of them it crosses: no intersections."""
-    pieces, owner = shapely.get_parts(sites, return_index=True)
-    if len(pieces) == len(sites):             # single polygons, the usual batch: the sites themselves
+    multi = np.flatnonzero(shapely.get_num_geometries(sites) > 1)
+    if len(multi) == 0:                       # single polygons, the usual batch: the sites themselves
         pieces, owner, piece_areas = sites, np.arange(len(sites)), areas
     else:
-        piece_areas = shapely.area(pieces)
+        single = np.setdiff1d(np.arange(len(sites)), multi)
+        site_parts, part_of = shapely.get_parts(sites[multi], return_index=True)
+        pieces = np.concatenate([sites[single], site_parts])
+        owner = np.concatenate([single, multi[part_of]])
+        piece_areas = np.concatenate([areas[single], shapely.area(site_parts)])
     s, p = tree.query(pieces)
     keep = active[owner[s]]
     s, p = s[keep], p[keep]
@@ -138,7 +178,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
         other = ~np.isin(zs, shared)
         zs, zz, za = (np.r_[zs[other], ys], np.r_[zz[other].astype(object), yz.astype(object)],
                       np.r_[za[other], ya])
-    zone_area = {(int(i), z): float(a) for i, z, a in zip(zs.tolist(), zz.tolist(), za.tolist())}
+    zone_area = ZoneAreas(zs, zz, za)
 
     contact = {}
     small = za <= perimeters[zs] * tolerance * (1 + 1e-9) + AREA_EPS

@@ -134,21 +134,20 @@ def _coverage_within(sites, ds) -> Coverage:
     follows the cells a site covers on the raster, not its bounding box."""
     t = ds.transform
     extent = shapely.box(*ds.bounds)
+    shapely.prepare(extent)
     geoms = np.array(sites, dtype=object)
     beyond = ~shapely.contains_properly(extent, geoms)
     if beyond.any():
         geoms[beyond] = shapely.intersection(geoms[beyond], extent)    # exact: a clip's cells keep their fractions
-    pieces, owner = [], []
     b = shapely.bounds(geoms)
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
+    with np.errstate(invalid="ignore"):
+        wide = (np.abs(b[:, 2] - b[:, 0]) / abs(t.a) > TILE) | (np.abs(b[:, 3] - b[:, 1]) / abs(t.e) > TILE)
+    small = np.flatnonzero(~wide & ~shapely.is_empty(geoms))
+    pieces, owner = list(geoms[small]), list(small)
+    for i in np.flatnonzero(wide):            # a site wider than a tile: cut on cell lines (few sites are)
+        g = geoms[i]
         (c0, c1), (r0, r1) = sorted(((b[i, 0] - t.c) / t.a, (b[i, 2] - t.c) / t.a)), \
             sorted(((b[i, 1] - t.f) / t.e, (b[i, 3] - t.f) / t.e))
-        if (c1 - c0) <= TILE and (r1 - r0) <= TILE:
-            pieces.append(g)
-            owner.append(i)
-            continue
         for tr in range(int(np.floor(r0)) // TILE * TILE, int(np.ceil(r1)), TILE):
             for tc in range(int(np.floor(c0)) // TILE * TILE, int(np.ceil(c1)), TILE):
                 xa, xb = t.c + t.a * tc, t.c + t.a * (tc + TILE)
@@ -175,7 +174,7 @@ def _coverage_within(sites, ds) -> Coverage:
     inside = (row >= 0) & (row < ds.height) & (col >= 0) & (col < ds.width)
     if not inside.all():
         site, row, col, frac = site[inside], row[inside], col[inside], frac[inside]
-    if len(parts) > 1:          # back in site order, as one pass gives them
+    if len(site) > 1 and np.any(site[1:] < site[:-1]):          # in site order, as one pass over sites gives
         order = np.argsort(site, kind="stable")
         site, row, col, frac = site[order], row[order], col[order], frac[order]
     return Coverage(site, row, col, frac)

@@ -71,7 +71,7 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
     size = np.diff(np.r_[start, len(hs)])
     site, zone = hs[start], hz[start]
     # the zone's overlap is the union's, not the sum over features that may share ground
-    overlap = np.array([m.zone_area[(s, zones[z])] for s, z in zip(site.tolist(), zone.tolist())], dtype=float)
+    overlap = m.zone_area.lookup(site, np.array(zones, dtype=object)[zone])
     contact = np.array([m.zone_contact.get((s, zones[z]), False) for s, z in zip(site.tolist(), zone.tolist())],
                        dtype=bool) if m.zone_contact else np.zeros(len(site), dtype=bool)
     # one rule per distinct (zone, category, flag)
