@@ -362,3 +362,16 @@ def test_register_search_takes_percent_and_underscore_literally(tmp_path):
     assert [r["case_ref"] for r in reg.search(q="_")] == ["A_1"]
     assert [r["case_ref"] for r in reg.search(q="%")] == ["50%"]
     assert sorted(r["case_ref"] for r in reg.search(q="1")) == ["501", "AB1", "A_1"]
+
+
+def test_a_locked_register_is_a_friendly_503(tmp_path, monkeypatch):
+    app = create_app(auth=False, db=tmp_path / "r.sqlite")
+    c = TestClient(app, raise_server_exceptions=False)
+
+    def locked(*a, **k):
+        raise sqlite3.OperationalError("database is locked")
+    monkeypatch.setattr(app.state.register, "add", locked)
+    r = c.post("/api/check", json={"site": SQUARE, "category": "commercial", "date": DATE})
+    assert r.status_code == 503 and list(r.json()) == ["error"] and "nothing was filed" in r.json()["error"]
+    monkeypatch.undo()
+    assert app.state.register.count() == 0
