@@ -246,25 +246,15 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                                   f"the request is {int(length) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB")
         return await call_next(request)
 
-    @app.exception_handler(TooLarge)
-    async def too_large(request: Request, exc: TooLarge):
-        return error_response(request, 413, "文件过大 Too large", str(exc))
+    def answer(status: int, heading: str):
+        async def handler(request: Request, exc: ZoningError):
+            return error_response(request, status, heading, str(exc))
+        return handler
 
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound):
-        return error_response(request, 404, "未找到 Not found", str(exc))
-
-    @app.exception_handler(AuthError)
-    async def unauthorised(request: Request, exc: AuthError):
-        return error_response(request, 401, "请登录 Log in", str(exc))
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden):
-        return error_response(request, 403, "无权限 Forbidden", str(exc))
-
-    @app.exception_handler(Expired)
-    async def expired(request: Request, exc: Expired):
-        return error_response(request, 410, "已过期 Expired", str(exc))
+    for exc_type, status, heading in ((TooLarge, 413, "文件过大 Too large"), (NotFound, 404, "未找到 Not found"),
+                                      (AuthError, 401, "请登录 Log in"), (Forbidden, 403, "无权限 Forbidden"),
+                                      (Expired, 410, "已过期 Expired")):
+        app.add_exception_handler(exc_type, answer(status, heading))
 
     @app.exception_handler(sqlite3.OperationalError)
     async def register_fault(request: Request, exc: sqlite3.OperationalError):

@@ -5,6 +5,7 @@ versions; a reviewer's override of one finding is stored beside it and never cha
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -69,37 +70,41 @@ class Register:
             c.executescript(chain.SCHEMA)
             self._adopt(c)
 
-    def _adopt(self, c) -> None:
-        """A register written before the chain existed: its rows enter the chain once, in order."""
-        if c.execute("SELECT 1 FROM chain LIMIT 1").fetchone() is not None:
-            return
+    @contextlib.contextmanager
+    def _write(self):
+        """One write transaction (BEGIN IMMEDIATE): a row and its chain rows land together or not at all, and
+        chain rows are appended one writer at a time."""
+        c = self._conn()
         c.execute("BEGIN IMMEDIATE")
         try:
-            if c.execute("SELECT 1 FROM chain LIMIT 1").fetchone() is None:
-                for row in c.execute("SELECT * FROM checks ORDER BY id").fetchall():
-                    chain.append(c, "check", row["id"], row["user_name"], row["created"], chain.check_content(row))
-                    if row["report_html"]:
-                        chain.append(c, "report", row["id"], None, row["created"], chain.report_content(row))
-                for row in c.execute("SELECT * FROM overrides ORDER BY id").fetchall():
-                    chain.append(c, "override", row["id"], row["reviewer"], row["created"],
-                                 chain.override_content(row))
+            yield c
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
+        finally:
+            c.close()
+
+    def _adopt(self, c) -> None:
+        """A register written before the chain existed: its rows enter the chain once, in order."""
+        if c.execute("SELECT 1 FROM chain LIMIT 1").fetchone() is not None:
+            return
+        with self._write() as w:
+            if w.execute("SELECT 1 FROM chain LIMIT 1").fetchone() is None:
+                for row in w.execute("SELECT * FROM checks ORDER BY id").fetchall():
+                    chain.append(w, "check", row["id"], row["user_name"], row["created"], chain.check_content(row))
+                    if row["report_html"]:
+                        chain.append(w, "report", row["id"], None, row["created"], chain.report_content(row))
+                for row in w.execute("SELECT * FROM overrides ORDER BY id").fetchall():
+                    chain.append(w, "override", row["id"], row["reviewer"], row["created"],
+                                 chain.override_content(row))
 
     def append_event(self, kind: str, payload: dict, actor, sql: str, params: tuple) -> None:
         """A change of accounts (`sql`) and its chain row, in one transaction."""
         now = dt.datetime.now().isoformat(timespec="seconds")
-        with self._conn() as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                c.execute(sql, params)
-                chain.append(c, kind, None, actor, now, chain.event_content(kind, payload, actor, now), payload)
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._write() as c:
+            c.execute(sql, params)
+            chain.append(c, kind, None, actor, now, chain.event_content(kind, payload, actor, now), payload)
 
     def verify(self) -> tuple[bool, str]:
         with self._conn() as c:
@@ -119,31 +124,24 @@ class Register:
         import shapely
         site = json.dumps(shapely.geometry.mapping(result.site_geometry))
         now = dt.datetime.now().isoformat(timespec="seconds")
-        with self._conn() as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                cur = c.execute(
-                    "INSERT INTO checks (created, case_ref, project_name, category, verdict, complete, app_date, "
-                    "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html, "
-                    "idem_key, user_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
-                    (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"],
-                     int(d["complete"]), d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
-                     json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
-                     json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
-                     zlib.compress(report_html.encode("utf-8")) if report_html else None, key, user))
-                if cur.rowcount == 0:         # the key was filed by another process in the meantime
-                    c.execute("COMMIT")
-                    return int(c.execute("SELECT id FROM checks WHERE idem_key = ?", (key,)).fetchone()[0])
-                check_id = int(cur.lastrowid)
-                row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
-                chain.append(c, "check", check_id, user, now, chain.check_content(row))
-                if report_html:
-                    chain.append(c, "report", check_id, user, now, chain.report_content(row))
-                c.execute("COMMIT")
-                return check_id
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO checks (created, case_ref, project_name, category, verdict, complete, app_date, "
+                "input_name, input_bytes, site_geojson, result_json, layer_versions, rule_versions, report_html, "
+                "idem_key, user_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
+                (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"],
+                 int(d["complete"]), d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
+                 json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
+                 json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
+                 zlib.compress(report_html.encode("utf-8")) if report_html else None, key, user))
+            if cur.rowcount == 0:         # the key was filed by another process in the meantime
+                return int(c.execute("SELECT id FROM checks WHERE idem_key = ?", (key,)).fetchone()[0])
+            check_id = int(cur.lastrowid)
+            row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
+            chain.append(c, "check", check_id, user, now, chain.check_content(row))
+            if report_html:
+                chain.append(c, "report", check_id, user, now, chain.report_content(row))
+            return check_id
 
     def by_key(self, key: str) -> dict | None:
         """The check filed under an idempotency key, or None."""
@@ -166,36 +164,24 @@ class Register:
 
     def set_report(self, check_id: int, report_html: str) -> None:
         """Keep the report as first rendered, so that re-opening shows exactly that page."""
-        with self._conn() as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                cur = c.execute("UPDATE checks SET report_html = ? WHERE id = ? AND report_html IS NULL",
-                                (zlib.compress(report_html.encode("utf-8")), check_id))
-                if cur.rowcount:
-                    row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
-                    chain.append(c, "report", check_id, None, dt.datetime.now().isoformat(timespec="seconds"),
-                                 chain.report_content(row))
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._write() as c:
+            cur = c.execute("UPDATE checks SET report_html = ? WHERE id = ? AND report_html IS NULL",
+                            (zlib.compress(report_html.encode("utf-8")), check_id))
+            if cur.rowcount:
+                row = c.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
+                chain.append(c, "report", check_id, None, dt.datetime.now().isoformat(timespec="seconds"),
+                             chain.report_content(row))
 
     def override(self, check_id: int, finding: int, reviewer: str, reason: str, decision: str) -> int:
         """A reviewer's override of one finding (`reviewer`: the logged-in account), chained."""
         now = dt.datetime.now().isoformat(timespec="seconds")
-        with self._conn() as c:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                cur = c.execute("INSERT INTO overrides (check_id, finding, reviewer, reason, decision, created) "
-                                "VALUES (?,?,?,?,?,?)", (check_id, finding, reviewer, reason, decision, now))
-                oid = int(cur.lastrowid)
-                row = c.execute("SELECT * FROM overrides WHERE id = ?", (oid,)).fetchone()
-                chain.append(c, "override", oid, reviewer, now, chain.override_content(row))
-                c.execute("COMMIT")
-                return oid
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._write() as c:
+            cur = c.execute("INSERT INTO overrides (check_id, finding, reviewer, reason, decision, created) "
+                            "VALUES (?,?,?,?,?,?)", (check_id, finding, reviewer, reason, decision, now))
+            oid = int(cur.lastrowid)
+            row = c.execute("SELECT * FROM overrides WHERE id = ?", (oid,)).fetchone()
+            chain.append(c, "override", oid, reviewer, now, chain.override_content(row))
+            return oid
 
     def search(self, *, q=None, verdict=None, date_from=None, date_to=None, limit=200) -> list[dict]:
         sql, args = "SELECT " + ", ".join(COLUMNS) + " FROM checks WHERE 1=1", []
