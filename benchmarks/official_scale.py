@@ -82,7 +82,7 @@ def build(folder: Path, seed: int = 15) -> Path:
         .to_file(folder / "corridors.gpkg", layer="corridors", engine="pyogrio")
     counts = {name: int(shapely.get_num_coordinates(g).sum()) for name, g in
               (("red_line", red), ("green_heart_2024", gh), ("corridors", cor))}
-    (folder / "layers.toml").write_text(f'''title = "official-size benchmark layers (generated)"
+    (folder / "layers.toml").write_text('''title = "official-size benchmark layers (generated)"
 demo = true
 notice = "generated benchmark data"
 
