@@ -237,16 +237,16 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
 
 def _oversized(geoms, errors) -> list[tuple[int, str]]:
     """Rows over the per-site limits of parts and vertices: refused before any costly work on them."""
-    rows = [i for i in range(len(geoms)) if errors[i] is None and geoms[i] is not None]
-    if not rows:
+    rows = np.flatnonzero(np.array([e is None for e in errors], dtype=bool) & ~shapely.is_missing(geoms))
+    if not len(rows):
         return []
-    g = np.array([geoms[i] for i in rows], dtype=object)
+    g = geoms[rows]
     parts, verts = shapely.get_num_geometries(g), shapely.get_num_coordinates(g)
     out = []
     for k in np.flatnonzero((parts > MAX_SITE_PARTS) | (verts > MAX_SITE_VERTICES)):
         what = (f"{parts[k]:,} polygons (limit {MAX_SITE_PARTS:,})" if parts[k] > MAX_SITE_PARTS
                 else f"{verts[k]:,} vertices (limit {MAX_SITE_VERTICES:,})")
-        out.append((rows[k], what))
+        out.append((int(rows[k]), what))
     return out
 
 
@@ -257,11 +257,11 @@ def _degenerate(geoms, errors) -> list[int]:
     """Rows whose polygon encloses no area in the coordinates as given: judged there, before a projection bends
     a straight row of lon/lat points into a sliver with an area (a polygon is refused, never made into another
     site). A bow-tie encloses area once made valid: it is repaired later, with a warning, not refused."""
-    rows = [i for i in range(len(geoms)) if errors[i] is None and geoms[i] is not None
-            and geoms[i].geom_type in POLYGONAL]
-    if not rows:
+    ok = np.array([e is None for e in errors], dtype=bool) & ~shapely.is_missing(geoms)
+    rows = np.flatnonzero(ok & np.isin(shapely.get_type_id(geoms), (3, 6)))     # Polygon, MultiPolygon
+    if not len(rows):
         return []
-    g = np.array([geoms[i] for i in rows], dtype=object)
+    g = geoms[rows]
     b = shapely.bounds(g)
     scale = (b[:, 2] - b[:, 0]) ** 2 + (b[:, 3] - b[:, 1]) ** 2
     with np.errstate(all="ignore"):
@@ -269,7 +269,7 @@ def _degenerate(geoms, errors) -> list[int]:
         if small.any():
             fixed = shapely.area(shapely.make_valid(g[small]))
             small[small] = ~(fixed > DEGENERATE * scale[small])
-    return [rows[k] for k in np.flatnonzero(small)]
+    return [int(rows[k]) for k in np.flatnonzero(small)]
 
 
 def _hashable(value) -> bool:

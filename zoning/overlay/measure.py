@@ -53,12 +53,6 @@ class ZoneAreas:
         k = int(np.searchsorted(self.key, key))
         return float(self.area[k]) if k < len(self.key) and self.key[k] == key else default
 
-    def __getitem__(self, pair):
-        value = self.get(pair)
-        if value is None:
-            raise KeyError(pair)
-        return value
-
     def items(self):
         n = max(len(self.codes), 1)
         return [((int(k // n), str(self.codes[k % n])), float(a)) for k, a in zip(self.key.tolist(), self.area)]
@@ -144,7 +138,7 @@ def _overlaps(tree, parts, part_feature, features, intact, sites, areas, active)
         area[rest] = shapely.area(shapely.intersection(pieces[s[rest]], parts[p[rest]]))
     hit = inside | touching
     s, p, area = s[hit], p[hit], area[hit]
-    return (*_group_sum(owner[s], part_feature[p], area), p)
+    return _group_sum(owner[s], part_feature[p], area)
 
 
 def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,
@@ -161,7 +155,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
     covered = covered_share(sites, areas, indexed.coverage)
     active = covered > 0
     every = np.ones(len(features), dtype=bool)      # in the feature view each feature's parts are all of it
-    hs, hf, ha, _ = _overlaps(indexed.own_tree, indexed.own_parts, indexed.own_feature, features, every,
+    hs, hf, ha = _overlaps(indexed.own_tree, indexed.own_parts, indexed.own_feature, features, every,
                               sites, areas, active)
     hz = zones[hf] if len(hf) else np.array([], dtype=object)
 
@@ -172,7 +166,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
     if len(shared):
         mask = np.zeros(len(sites), dtype=bool)
         mask[shared] = True
-        us, uf, ua, _ = _overlaps(indexed.tree, indexed.parts, indexed.part_feature, features, indexed.intact,
+        us, uf, ua = _overlaps(indexed.tree, indexed.parts, indexed.part_feature, features, indexed.intact,
                                   sites, areas, active & mask)
         ys, yz, ya = _zone_sums(us, zones[uf] if len(uf) else np.array([], dtype=object), ua)
         other = ~np.isin(zs, shared)
