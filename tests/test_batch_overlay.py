@@ -66,11 +66,10 @@ def test_nearest_zone_equals_brute_force(demo_ctx, monkeypatch):
         indexed = demo_ctx.layer(spec)[0].indexed(4547)
         touching = np.unique(indexed.tree.query(sites, predicate="intersects")[0])
         rows = np.setdiff1d(np.arange(len(sites)), touching)
-        monkeypatch.setattr(measure_module, "VERTEX_TREE_FROM", 1)        # the vertex tree's first bound
         s, f, d = _nearest(indexed, sites, rows)
         assert list(s) == list(rows)
-        monkeypatch.setattr(measure_module, "VERTEX_TREE_FROM", 10 ** 9)   # the chain tree's, as for `check`
-        assert [list(x) for x in _nearest(indexed, sites, rows)] == [list(s), list(f), list(d)]
+        one = [_nearest(indexed, sites[i:i + 1], np.array([0])) for i in rows[:40]]     # as `check` asks
+        assert [(int(f[k]), float(d[k])) for k in range(len(one))] == [(int(x[1][0]), float(x[2][0])) for x in one]
         for i, feat, dist in zip(s, f, d):
             every = shapely.distance(sites[i], indexed.parts)
             assert dist == pytest.approx(every.min(), abs=1e-9)

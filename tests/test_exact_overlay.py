@@ -1,5 +1,5 @@
 """Exact means exact: zones with holes, islands and shared edges, stored in another CRS, subdivided or not, from a
-fresh build or the parts cache, give the overlap of a direct intersection with the zone's union."""
+fresh build, the prepared store or a window of it, give the overlap of a direct intersection with the zone's union."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,8 @@ from shapely.geometry import MultiPolygon, Polygon, box
 import zoning
 from conftest import write_layer, write_manifest
 from zoning.geometry.project import reproject
-from zoning.layers import load_layer, load_manifest
+from zoning.layers import load_layer, load_manifest, prepared
+from zoning.layers.loader import read_source
 from zoning.overlay import index as ix
 from zoning.overlay.measure import measure
 from zoning.rules import load_catalogue
@@ -50,11 +51,17 @@ def _write(tmp_path, rows, crs, driver="GPKG"):
                                           coverage="unbounded")])
 
 
-def _indexed(manifest):
+def _layer(manifest):
+    prepared._LOADED.clear()
     spec = load_manifest(manifest).layers[0]
-    layer = load_layer(spec, load_catalogue().rule_set(spec.rule_set))
-    layer._indexed.clear()
-    return layer.indexed(4547)
+    return load_layer(spec, load_catalogue().rule_set(spec.rule_set))
+
+
+def _built(manifest):
+    """Built in memory from the source, as `prepare` builds it before writing the store."""
+    spec = load_manifest(manifest).layers[0]
+    rs = load_catalogue().rule_set(spec.rule_set)
+    return ix.IndexedLayer.build(read_source(spec, rs), 4547)
 
 
 def _sites(rng, n):
@@ -84,16 +91,19 @@ def test_zone_overlaps_equal_direct_intersection(tmp_path_factory, monkeypatch, 
     monkeypatch.setenv("ZONING_CACHE", str(tmp / "cache"))
     monkeypatch.setattr(ix, "MAX_VERTICES", max_vertices)
     manifest = _write(tmp, _zone_layer(holes_n, fill, second_w, shift), crs)
-    built = _indexed(manifest)                     # built and verified, then cached
-    assert list((tmp / "cache").glob("parts-v*.npz"))
-    cached = _indexed(manifest)                    # read back from the cache
+    built = _built(manifest)                       # built and verified in memory
+    layer = _layer(manifest)                       # built, verified and written to its prepared store
+    assert list((tmp / "cache" / "stores").glob("gh-*-4547.gpkg"))
+    cached = _layer(manifest).indexed(4547)        # the whole store read back in another "process"
     assert len(cached.parts) == len(built.parts)
     zones = built.layer.zones
     union = {z: shapely.union_all(built.features[zones == z]) for z in np.unique(zones)}
     for z, u in union.items():        # the parts of each zone add up to its union
         assert shapely.area(built.parts[built.part_zone == z]).sum() == pytest.approx(u.area, rel=1e-9)
     sites = _sites(np.random.default_rng(seed), 40)
-    for got in (_zone_overlaps(built, sites), _zone_overlaps(cached, sites)):
+    windowed = layer.window(4547, sites, grow=0.0, nearest=False)    # only what the sites need
+    assert len(windowed.parts) <= len(built.parts)
+    for got in (_zone_overlaps(built, sites), _zone_overlaps(cached, sites), _zone_overlaps(windowed, sites)):
         for i, s in enumerate(sites):
             for z, u in union.items():
                 want = shapely.area(shapely.intersection(s, u))
@@ -135,20 +145,19 @@ def test_parts_that_do_not_tile_their_feature_fail_the_layer(tmp_path, monkeypat
     import shapely.affinity
     monkeypatch.setattr(ix, "MAX_VERTICES", 8)
     monkeypatch.setattr(ix, "_halves", lossy)
-    from zoning.layers import loader
-    loader._CACHE.clear()
+    prepared._LOADED.clear()
     r = zoning.check(site, category="industrial", layers=manifest, crs=GK, date="2025-06-01")
     (layer,) = r.layers
     assert layer.status == "failed" and "subdivided parts" in layer.error and not r.complete
-    assert not list((tmp_path / "cache").glob("*.npz"))          # nothing broken is kept
+    assert not list((tmp_path / "cache" / "stores").glob("*.gpkg"))     # nothing broken is kept
     monkeypatch.undo()
     monkeypatch.setenv("ZONING_CACHE", str(tmp_path / "cache"))
-    loader._CACHE.clear()
+    prepared._LOADED.clear()
     r = zoning.check(site, category="industrial", layers=manifest, crs=GK, date="2025-06-01")
     assert r.layers[0].status == "hit" and r.verdict == "prohibited"
-    (cache,) = (tmp_path / "cache").glob("*.npz")
+    (cache,) = (tmp_path / "cache" / "stores").glob("*.gpkg")
     cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])     # truncated
-    loader._CACHE.clear()
+    prepared._LOADED.clear()
     r = zoning.check(site, category="industrial", layers=manifest, crs=GK, date="2025-06-01")
     assert r.layers[0].status == "hit" and r.verdict == "prohibited"
     assert json.loads(json.dumps(r.to_dict()))["verdict"] == "prohibited"

@@ -561,6 +561,44 @@ def layers(ctx, layers_path, fmt):
         click.echo(layers_text(manifest, entries))
 
 
+@layers.command("prepare")
+@layers_option
+@click.option("--epsg", "epsgs", type=int, multiple=True,
+              help="Analysis CRS to prepare (repeatable). Default: every CGCS2000 3-degree zone the layer meets.")
+@user_errors
+def layers_prepare(layers_path, epsgs):
+    """Build each vector layer's prepared store (verified parts and R-tree, a GeoPackage per analysis CRS) where
+    it is missing or stale, so that every later command reads only the windows it needs. The first use of a layer
+    does the same; this does it ahead of time, e.g. after an official layer update."""
+    import time
+
+    from .errors import LayerError, RuleSetError
+    from .layers import load_manifest, prepare
+    from .layers.prepared import extent_epsgs, store_path
+    from .rules import load_catalogue
+    catalogue = load_catalogue()
+    manifest = load_manifest(layers_path)
+    failed = 0
+    for spec in manifest.layers:
+        if spec.is_raster:
+            continue
+        t = time.perf_counter()
+        try:
+            layer = prepare(spec, catalogue.rule_set(spec.rule_set), list(epsgs) or None)
+        except (LayerError, RuleSetError) as exc:
+            click.echo(f"{spec.id}: failed: {exc}", err=True)
+            failed += 1
+            continue
+        for epsg in (list(epsgs) or extent_epsgs(layer)):
+            path = store_path(layer, epsg)
+            size = f"{path.stat().st_size / 1e6:,.1f} MB" if path.exists() else "in memory (store not writable)"
+            click.echo(f"{spec.id}: EPSG:{epsg} {path} ({size})")
+        click.echo(f"{spec.id}: {len(layer.zones):,} features, sha256 {layer.sha256[:12]}, "
+                   f"{time.perf_counter() - t:.1f} s", err=True)
+    if failed:
+        sys.exit(1)
+
+
 @layers.command("push")
 @click.option("--to", "url", required=True, help="postgresql://user@host:port/db (password from PGPASSWORD, "
                                                  "~/.pgpass or a service file, never in the URL).")

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import LayerError, RuleSetError
 from .layers import Manifest, load_layer
-from .overlay.measure import Reach, measure
+from .overlay.measure import measure
 from .rules.evaluate import evaluate_layer, evaluate_raster, near_distance
 from .verdict.decide import incomplete_reasons, layer_status, worst_per_site
 from .verdict.findings import Findings, FindingsBuilder
@@ -119,7 +119,6 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
     covered = np.full((n, len(layers)), np.nan)
     infos = []
     shared: dict = {}            # cells under the sites, shared by rasters on one grid (zonal_batch keys them)
-    reach: dict = {}             # per analysis CRS: the sites' centroids and radii, shared by nearest-zone searches
     for k, spec in enumerate(layers):
         layer, rs, error = ctx.layer(spec)
         status_on = rs.status_on(ctx.date) if rs else None
@@ -127,7 +126,7 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
         if layer is not None and not spec.is_raster:
             try:                 # a layer whose parts fail their check is failed, never used
                 for epsg in epsgs:
-                    layer.indexed(epsg)
+                    layer.store(epsg)
             except LayerError as exc:
                 layer, error = None, str(exc)
         if layer is None:
@@ -150,13 +149,17 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
                     batch.warnings[i].append(oversized_note(spec.id, layer))
                 evaluate_raster(layer, st, rows, categories[rows], in_force, out, k, informational)
                 continue
-            indexed = layer.indexed(epsg)
-            if informational and epsg not in reach:
-                reach[epsg] = Reach.of(batch.projected[rows])
+            near_m = near_distance(rs) if informational else 0.0
+            try:
+                indexed = layer.window(epsg, batch.projected[rows], grow=max(batch.tolerance, near_m) + 1.0,
+                                       nearest=informational)
+            except LayerError as exc:      # its store was broken and could not be rebuilt
+                infos[-1] = replace(infos[-1], status="failed", error=str(exc))
+                status[:, k], covered[:, k] = "failed", np.nan
+                break
             m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,
-                        tolerance=batch.tolerance, near_m=near_distance(rs) if informational else 0.0,
-                        inner=lambda j, rows=rows: batch.inner(rows[j]), nearest=informational,
-                        reach=reach.get(epsg))
+                        tolerance=batch.tolerance, near_m=near_m,
+                        inner=lambda j, rows=rows: batch.inner(rows[j]), nearest=informational)
             covered[rows, k] = m.covered
             evaluate_layer(indexed, m, batch.projected[rows], batch.area[rows], rows, categories[rows],
                            majors[rows], in_force, out, k, informational)

@@ -35,7 +35,7 @@ def default_extent(ctx, margin_m: float = 3000.0):
         if spec.is_raster or spec.kind != "green_heart":
             continue
         layer, _, _ = ctx.layer(spec)
-        if layer is not None and len(layer.geoms):
+        if layer is not None and layer.bounds is not None:
             boxes.append(shapely.box(*shapely.total_bounds(layer.indexed(EPSG).features)))
     if not boxes:
         raise ValueError("no green-heart layer to take the extent from; give --extent")

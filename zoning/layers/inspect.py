@@ -4,31 +4,32 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from ..geometry.crs import analysis_epsg, crs_label
-from ..geometry.project import reproject
+from ..geometry.crs import crs_label
 
 OVERLAP_EPS_M2 = 1.0
 
 
-def inspect_layer(layer) -> dict:
-    rs = layer.rule_set
-    if len(layer.geoms):
-        c = reproject(shapely.box(*shapely.total_bounds(layer.geoms)).centroid, layer.crs, "EPSG:4490")
-        epsg = analysis_epsg(round(c.x, 6), round(c.y, 6))
-    else:
-        epsg = 4547
-    geoms = layer.indexed(epsg).features
-    zones = {}
+def inventory(layer, indexed) -> dict:
+    """Zone counts and areas and the overlaps that should not exist, measured once when the layer is prepared
+    (in the analysis CRS of its centre). A zone's area is the sum of its zone-view parts, which are disjoint: the
+    area of the zone's union."""
+    rs, zones = layer.rule_set, {}
+    area = shapely.area(indexed.parts) if len(indexed.parts) else np.zeros(0)
     for code in rs.zones:
         sel = layer.zones == code
         zones[code] = {"name": rs.zones[code].name, "features": int(sel.sum()),
-                       "area_km2": round(float(shapely.area(shapely.union_all(geoms[sel]))) / 1e6, 3) if sel.any() else 0.0}
+                       "area_km2": round(float(area[indexed.part_zone == code].sum()) / 1e6, 3)}
+    return {"epsg": int(indexed.epsg), "zones": zones, "overlaps": _overlaps(layer, indexed.features)}
+
+
+def inspect_layer(layer) -> dict:
+    info = layer.info or inventory(layer, layer.indexed(layer.home_epsg))
     return {
-        "id": layer.spec.id, "kind": layer.spec.kind, "rule_set": rs.id, "version": layer.version,
-        "features": int(len(layer.geoms)), "crs": crs_label(layer.crs), "sha256": layer.sha256,
+        "id": layer.spec.id, "kind": layer.spec.kind, "rule_set": layer.rule_set.id, "version": layer.version,
+        "features": int(len(layer.zones)), "crs": crs_label(layer.crs), "sha256": layer.sha256,
         "source": str(layer.spec.source), "table": layer.spec.table, "coverage": layer.coverage_label,
-        "zones": zones, "invalid_geometries": [{"fid": f, "reason": r} for f, r in layer.invalid],
-        "overlaps": _overlaps(layer, geoms), "warnings": layer.warnings,
+        "zones": info["zones"], "invalid_geometries": [{"fid": f, "reason": r} for f, r in layer.invalid],
+        "overlaps": info["overlaps"], "warnings": layer.warnings,
     }
 
 
@@ -38,7 +39,8 @@ def _overlaps(layer, geoms) -> list[dict]:
     rs, zones, out = layer.rule_set, layer.zones, []
     if len(geoms) == 0:
         return out
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
     keep = (left < right) & (zones[left] != zones[right])
     for i, j in zip(left[keep], right[keep]):
         zi, zj = rs.zones[zones[i]], rs.zones[zones[j]]
@@ -53,8 +55,12 @@ def _overlaps(layer, geoms) -> list[dict]:
     for zone in rs.zones.values():
         if not zone.within:
             continue
-        parent = shapely.union_all(geoms[zones == zone.within])
-        for i in np.flatnonzero(zones == zone.code):
+        mine = np.flatnonzero(zones == zone.code)
+        k, j = tree.query(geoms[mine], predicate="intersects")
+        keep = zones[j] == zone.within
+        k, j = k[keep], j[keep]
+        for n, i in enumerate(mine):           # the parent zone's features that meet this one, not the whole zone
+            parent = shapely.union_all(geoms[j[k == n]])
             outside = float(shapely.area(shapely.difference(geoms[i], parent)))
             if outside > OVERLAP_EPS_M2:
                 out.append({"problem": f"{zone.code} outside its parent zone {zone.within}",

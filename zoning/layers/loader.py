@@ -1,8 +1,8 @@
-"""Reading one layer from any GDAL vector source into arrays of geometries, zone codes and names."""
+"""Reading one layer whole from any GDAL vector source or PostGIS table into arrays of geometries, zone codes and
+names: what a prepared store is built from (`prepared.py`)."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,8 +22,8 @@ from .manifest import LayerSpec
 
 
 @dataclass
-class LoadedLayer:
-    """One layer read, validated and hashed, in its own CRS. `indexed(epsg)` gives the analysis copy."""
+class SourceLayer:
+    """One layer read whole, validated and hashed, in its own CRS. `indexed(epsg)` gives the analysis copy."""
     spec: LayerSpec
     rule_set: RuleSet
     crs: str
@@ -51,27 +51,6 @@ class LoadedLayer:
         return self._indexed[epsg]
 
 
-_CACHE: dict = {}
-
-
-def load_layer(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
-    """Load (once per process and file state) one layer; raises LayerError with what to fix."""
-    if spec.is_database:
-        stamp = None     # a database table is read once per process
-    else:
-        src = spec.source
-        try:
-            st = os.stat(src)
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            raise LayerError("layer file not found", source=f"layer '{spec.id}' ({src})",
-                             expected="an existing file; `path` is relative to the manifest") from None
-    key = (spec, stamp, rule_set.id)
-    if key not in _CACHE:
-        _CACHE[key] = _read(spec, rule_set)
-    return _CACHE[key]
-
-
 def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):
     """(CRS text or None, fids, WKB list, {field: values}, version) of a layer file GDAL reads."""
     encoding = spec.encoding or dbf_encoding(spec.source)
@@ -89,7 +68,8 @@ def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):
     return meta.get("crs"), fids, wkb, dict(zip(meta["fields"], columns)), spec.version
 
 
-def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
+def read_source(spec: LayerSpec, rule_set: RuleSet) -> SourceLayer:
+    """The whole layer, read, repaired and hashed; raises LayerError with what to fix."""
     where = f"layer '{spec.id}' ({spec.source})"
     wanted = list(dict.fromkeys(f for f in (spec.zone_field, spec.name_field, spec.width_field) if f))
     if spec.is_database:
@@ -133,7 +113,7 @@ def _read(spec: LayerSpec, rule_set: RuleSet) -> LoadedLayer:
     widths = _widths(spec, rule_set, col, n, layer_warnings, fids)
     coverage, label = _coverage(spec, crs, geoms[keep], where)
     sel = keep
-    return LoadedLayer(spec=spec, rule_set=rule_set, crs=crs, geoms=geoms[sel], zones=zones[sel], names=names[sel],
+    return SourceLayer(spec=spec, rule_set=rule_set, crs=crs, geoms=geoms[sel], zones=zones[sel], names=names[sel],
                        widths=None if widths is None else widths[sel], fids=np.asarray(fids)[sel],
                        sha256=digest.hexdigest(), coverage=coverage, coverage_label=label,
                        invalid=invalid, warnings=layer_warnings, fetched_version=version)

@@ -36,6 +36,7 @@ class LayerSpec:
     band: int = 1                     # raster layers: the band to read
     nodata: float | None = None       # raster layers: overrides the file's nodata value
     class_values: dict = field(default_factory=dict)   # raster layers: raster value -> class name of the rule set
+    store: str | None = None          # the manifest's `store`: where prepared stores go (relative to `base`)
 
     @property
     def is_raster(self) -> bool:
@@ -90,6 +91,10 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"not valid UTF-8 TOML: {exc}", source=str(path)) from None
+    store = data.get("store")
+    if store is not None and (not isinstance(store, str) or not store.strip()):
+        raise ManifestError("bad store", source=str(path),
+                            expected='store = "prepared" (a folder for prepared layer stores, relative to the manifest)')
     entries = data.get("layers")
     if not isinstance(entries, list) or not entries:
         raise ManifestError("no [[layers]] tables", source=str(path), expected="at least one [[layers]] table")
@@ -130,7 +135,8 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
             version=None if entry.get("version") is None else str(entry["version"]), coverage=cov,
             where=entry.get("where"), version_query=entry.get("version_query"),
             version_column=entry.get("version_column"), band=int(entry.get("band", 1)),
-            nodata=entry.get("nodata"), class_values={int(k): str(v) for k, v in entry.get("class_values", {}).items()}))
+            nodata=entry.get("nodata"), class_values={int(k): str(v) for k, v in entry.get("class_values", {}).items()},
+            store=store))
     return Manifest(path=path.resolve(), title=str(data.get("title", "")), demo=bool(data.get("demo", False)),
                     notice=str(data.get("notice", "")), layers=tuple(specs), version=str(data.get("version", "")),
                     sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())

@@ -119,6 +119,26 @@ def fetch_table(spec, wanted: list[str], where: str):
     return crs, fids, wkb, cols, version
 
 
+def fetch_version(spec, where: str) -> str | None:
+    """The layer's version from its `version_query` or `version_column` (one cheap query), or None when the
+    manifest gives neither."""
+    if not (spec.version_query or spec.version_column):
+        return None
+    from psycopg import sql
+    from psycopg.errors import Error as PgError
+    schema, name = _split_table(spec.table, where)
+    with connect(spec.path, where) as conn:
+        try:
+            if spec.version_query:
+                return str(conn.execute(spec.version_query).fetchone()[0])
+            return str(conn.execute(sql.SQL("SELECT max({c})::text FROM {t}").format(
+                c=sql.Identifier(spec.version_column), t=sql.Identifier(schema, name))).fetchone()[0])
+        except PgError as exc:
+            raise LayerError(f"version query failed: {str(exc).strip().splitlines()[0]}", source=where,
+                             expected="a `version_query` returning one value, or an existing `version_column`") \
+                from None
+
+
 def _pg_type(dtype) -> str:
     kind = getattr(dtype, "kind", "O")
     return {"i": "bigint", "u": "bigint", "f": "double precision", "b": "boolean"}.get(kind, "text")

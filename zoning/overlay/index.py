@@ -10,15 +10,12 @@
 Features are split into parts of at most MAX_VERTICES vertices (like PostGIS ST_Subdivide) so that the STRtree
 is tight and most sites fall inside one part, the cheap case. Parts are valid and complete by construction (an
 exact intersection wherever the fast clip is invalid or loses area) and by check: `verify` compares every
-feature with its parts before the parts are used or cached, and a layer that fails is not used.
+feature with its parts before the parts are used or stored, and a layer that fails is not used. A built layer is
+kept in a prepared store (`layers/store.py`); checks read windows of it (`window.py`).
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -27,7 +24,7 @@ from ..errors import LayerError
 from ..geometry.project import reproject
 from ..geometry.repair import polygonal
 
-MAX_VERTICES = 128
+MAX_VERTICES = 256   # as PostGIS ST_Subdivide's default
 REL = 1e-9          # relative area agreement of parts and their feature
 
 
@@ -45,8 +42,7 @@ class IndexedLayer:
     own_parts: np.ndarray | None = None     # feature view (None: the zone view, every feature intact)
     own_feature: np.ndarray | None = None
     own_tree: shapely.STRtree | None = None
-    _segments: tuple | None = None
-    _vertices: tuple | None = None
+    changed: np.ndarray | None = None       # features whose feature view differs from their zone view
     derived: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -73,32 +69,11 @@ class IndexedLayer:
             return out
         return self.derive("name_rank", rank)
 
-    def segments(self):
-        """(boundary chains of the zone-view parts, their feature, STRtree): what nearest-zone distances search.
-
-        Each ring is cut into chains of at most CHAIN segments: small enough for tight bounding boxes, few
-        enough to index quickly. Parts' cut lines are included: they lie inside the zone, so they are never
-        nearer than its boundary. The union's boundary is what a nearest distance measures, so the zone view
-        gives every feature's true distance at the minimum."""
-        if self._segments is None:
-            self._segments = _chains(self.parts, self.part_feature)
-        return self._segments
-
-    def vertices(self):
-        """(STRtree of the chains' vertices, their coordinates): a near boundary point found by point-to-point
-        distances, faster than the chain tree's own nearest search once a batch is large enough to pay for it."""
-        if self._vertices is None:
-            xy = shapely.get_coordinates(self.segments()[0])
-            self._vertices = shapely.STRtree(shapely.points(xy)), xy
-        return self._vertices
-
     def ready(self) -> "IndexedLayer":
-        """Build everything a request may use (chains, vertex tree, trees' internals) now, so that threads that
-        share this layer only read it."""
-        self.segments()
-        self.vertices()
+        """Build everything a request may use (the features' name order, the trees' internals) now, so that
+        threads that share this layer only read it."""
         self.name_rank()
-        for t in (self.tree, self.own_tree, self.segments()[2], self.vertices()[0]):
+        for t in (self.tree, self.own_tree):
             t.query(shapely.Point(0, 0))
         return self
 
@@ -106,16 +81,11 @@ class IndexedLayer:
     def build(cls, layer, epsg: int) -> "IndexedLayer":
         dst = f"EPSG:{epsg}"
         features = reproject(layer.geoms, layer.crs, dst)
-        cached = _cache_path(layer, epsg)
-        where = f"layer '{layer.spec.id}'"
-        loaded = _load(cached, features)
-        if loaded is None:
-            disjoint = _disjoint_per_zone(features, layer.zones)
-            built = _parts(features, disjoint)
-            verify(features, disjoint, *built, where=where)
-            _save(cached, *built)
-            loaded = built
-        parts, owner, own_parts, own_owner = loaded
+        disjoint = _disjoint_per_zone(features, layer.zones)
+        built = _parts(features, disjoint)
+        changed = np.flatnonzero([d is not f for d, f in zip(disjoint, features)])
+        verify(features, disjoint, *built, where=f"layer '{layer.spec.id}'", changed=changed)
+        parts, owner, own_parts, own_owner = built
         shapely.prepare(parts)
         shapely.prepare(features)
         if own_parts is not None:
@@ -128,89 +98,13 @@ class IndexedLayer:
                    part_zone=layer.zones[owner] if len(owner) else np.array([], dtype=object),
                    tree=shapely.STRtree(parts), coverage=coverage, intact=_intact(features, parts, owner),
                    own_parts=own_parts, own_feature=own_owner,
-                   own_tree=None if own_parts is None else shapely.STRtree(own_parts))
+                   own_tree=None if own_parts is None else shapely.STRtree(own_parts), changed=changed)
 
 
 def _intact(features, parts, owner) -> np.ndarray:
     kept = np.bincount(owner, weights=shapely.area(parts), minlength=len(features)) if len(owner) \
         else np.zeros(len(features))
     return np.isclose(kept, shapely.area(features), rtol=REL, atol=0.0)
-
-
-CACHE_VERSION = 2   # 1 kept parts of the unchecked fast clip: never read again
-CHAIN = 8
-
-
-def _chains(parts, part_feature):
-    if len(parts) == 0:
-        empty = np.array([], dtype=object)
-        return empty, np.array([], dtype=np.int64), shapely.STRtree(empty)
-    pieces, piece_part = shapely.get_parts(parts, return_index=True)
-    rings, ring_piece = shapely.get_rings(pieces, return_index=True)
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    same = ring_of[1:] == ring_of[:-1]
-    start, stop, seg_ring = xy[:-1][same], xy[1:][same], ring_of[:-1][same]
-    first = np.r_[0, np.flatnonzero(seg_ring[1:] != seg_ring[:-1]) + 1]
-    pos = np.arange(len(seg_ring)) - np.repeat(first, np.diff(np.r_[first, len(seg_ring)]))
-    key = seg_ring.astype(np.int64) * (1 << 32) + pos // CHAIN
-    chain = np.r_[0, np.cumsum(key[1:] != key[:-1])]
-    ends = np.r_[np.flatnonzero(chain[1:] != chain[:-1]) + 1, len(chain)]
-    coords = np.insert(start, ends, stop[ends - 1], axis=0)
-    owner = np.insert(chain, ends, chain[ends - 1])
-    lines = shapely.linestrings(coords, indices=owner)
-    feature = part_feature[piece_part[ring_piece[seg_ring[ends - 1]]]]
-    return lines, feature, shapely.STRtree(lines)
-
-
-def _cache_path(layer, epsg: int) -> Path:
-    """Keyed by the format version, the source content, the zone of every feature (a changed `zone_values`
-    changes the parts) and the analysis CRS."""
-    root = Path(os.environ.get("ZONING_CACHE") or Path.home() / ".cache" / "zoning")
-    zones = hashlib.sha256("\x1f".join(map(str, layer.zones.tolist())).encode("utf-8")).hexdigest()[:16]
-    return root / f"parts-v{CACHE_VERSION}-{layer.sha256[:32]}-{zones}-{epsg}-{MAX_VERTICES}.npz"
-
-
-def _pack(geoms):
-    wkb = shapely.to_wkb(geoms)
-    return np.frombuffer(b"".join(wkb), dtype=np.uint8), np.cumsum([len(w) for w in wkb], dtype=np.int64)
-
-
-def _unpack(blob, ends):
-    raw = blob.tobytes()
-    return shapely.from_wkb(np.array([raw[a:b] for a, b in zip(np.r_[0, ends[:-1]], ends)], dtype=object))
-
-
-def _save(path: Path, parts, owner, own_parts, own_owner) -> None:
-    """Keep the verified parts for the next process, with the area each feature's parts add up to; a cache that
-    cannot be written is simply not kept."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        blob, ends = _pack(parts)
-        extra = {}
-        if own_parts is not None:
-            extra["own_blob"], extra["own_ends"] = _pack(own_parts)
-            extra["own_owner"] = own_owner
-        np.savez(tmp, blob=blob, ends=ends, owner=owner, areas=shapely.area(parts), **extra)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
-def _load(path: Path, features):
-    """The cached parts, or None when there are none or they do not add up to what was verified when written
-    (a truncated, corrupt or foreign file is rebuilt, never used)."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            parts, owner, areas = _unpack(z["blob"], z["ends"]), z["owner"], z["areas"]
-            own = (_unpack(z["own_blob"], z["own_ends"]), z["own_owner"]) if "own_blob" in z else (None, None)
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, shapely.errors.GEOSException):
-        return None
-    if len(parts) != len(owner) or len(areas) != len(parts) or (len(owner) and owner.max() >= len(features)):
-        return None
-    if not np.array_equal(shapely.area(parts), areas) or not shapely.is_valid(parts).all():
-        return None
-    return parts, owner, *own
 
 
 def _parts(features, disjoint):
@@ -235,7 +129,7 @@ def _subdivide_all(geoms):
     return np.array(parts, dtype=object), np.array(owner, dtype=np.int64)
 
 
-def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str) -> None:
+def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str, changed=None) -> None:
     """Raise LayerError unless every part is valid and each feature's parts are exactly its ground.
 
     Zone view: the parts of feature i, made disjoint from the earlier features of its zone, are checked against
@@ -244,8 +138,8 @@ def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str
     missing), to REL relative: the parts tile D_i. The D_i of a zone are disjoint by construction, so a zone's
     parts add up to the area of the zone's union."""
     _verify_view(disjoint, parts, owner, where, "zone")
-    if own_parts is not None:
-        changed = np.unique(own_owner)
+    if own_parts is not None:       # the features that lost ground to an earlier one have parts of their own
+        changed = np.unique(own_owner) if changed is None else changed
         sel = np.isin(own_owner, changed)
         _verify_view(features, own_parts[sel], own_owner[sel], where, "feature", only=changed)
 

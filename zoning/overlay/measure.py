@@ -8,7 +8,6 @@ import numpy as np
 import shapely
 
 AREA_EPS = 1e-6  # m²: below this an intersection is floating-point noise, not an overlap
-VERTEX_TREE_FROM = 256  # sites: from this batch size the nearest zone starts from a vertex tree
 
 
 @dataclass
@@ -56,23 +55,6 @@ class ZoneAreas:
     def items(self):
         n = max(len(self.codes), 1)
         return [((int(k // n), str(self.codes[k % n])), float(a)) for k, a in zip(self.key.tolist(), self.area)]
-
-
-@dataclass
-class Reach:
-    """Per site of a batch: its centroid and how far its farthest vertex lies from it. The nearest-zone search
-    of every layer starts from these, so a batch computes them once."""
-    centroid: np.ndarray         # points
-    radius: np.ndarray
-
-    @classmethod
-    def of(cls, sites) -> "Reach":
-        pts = shapely.centroid(sites)
-        c = shapely.get_coordinates(pts)
-        xy, idx = shapely.get_coordinates(sites, return_index=True)
-        radius = np.zeros(len(sites))
-        np.maximum.at(radius, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
-        return cls(pts, radius)
 
 
 def covered_share(sites, areas, coverage) -> np.ndarray:
@@ -142,14 +124,14 @@ def _overlaps(tree, parts, part_feature, features, intact, sites, areas, active)
 
 
 def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: float = 0.0,
-            inner=None, nearest: bool = True, reach: Reach | None = None) -> LayerMeasure:
+            inner=None, nearest: bool = True) -> LayerMeasure:
     """Overlay an array of projected site polygons with one IndexedLayer.
 
     Each feature is measured on its own geometry (the layer's feature view): `hit_area` is the site's overlap
     with that feature, whatever other feature shares its ground. Zone overlaps are unions (the zone view), never
     sums over overlapping features. `inner(i)` returns site i shrunk by the tolerance; it is called only for the
     rare zone overlaps small enough (at most perimeter x tolerance) to be boundary contacts. `nearest=False`
-    skips the nearest zone; `reach` (of `sites`) may be shared by the layers of a batch.
+    skips the nearest zone.
     """
     features, zones = indexed.features, indexed.layer.zones
     covered = covered_share(sites, areas, indexed.coverage)
@@ -197,7 +179,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
     untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else np.zeros(0, np.int64)
-    ms, mf, md = _nearest(indexed, sites, untouched, reach)
+    ms, mf, md = _nearest(indexed, sites, untouched)
     return LayerMeasure(covered, hs, hf, hz, ha, zone_area, contact, ns, nf, nd, ms, mf, md)
 
 
@@ -216,46 +198,30 @@ def _within(tree, parts, sites, rows, radius):
     return s[keep], p[keep], dist[keep]
 
 
-def _nearest(indexed, sites, rows, reach: Reach | None = None):
+def _nearest(indexed, sites, rows):
     """(site, feature, distance) of the nearest feature of each site in `rows`, for sites touching none.
 
-    Exact, in two vectorised tree queries over the layer's boundary chains. First an upper bound U of each
-    site's distance: in a large batch the centroid's nearest boundary vertex V and the distance from the site's
-    nearest vertex to V (the vertex tree pays for itself there); in a small one, as for `check`, the site's
-    distance to the centroid's nearest chain. With r the farthest vertex from the centroid, only chains within
-    U + r of the centroid can be nearer, and those get exact distances, so both bounds give the same answer.
-    Ties go to the first feature by name, then by index."""
+    Exact: the part nearest the site's centroid gives an upper bound U of the site's distance (its exact
+    distance to a real part); every part within U then gets its exact distance, so the least, D, is the
+    site's, and every part within D (+1e-9 m: a shared edge) is a tie, and ties go to the first feature by name, then by index, so that the answer does not depend
+    on the order of the layer's rows. A site touching no part lies outside every part, so its distance to a
+    part is its distance to the part's boundary; the zone view's parts tile the zone's union, so the least is
+    the distance to the zone."""
     e = np.array([], dtype=np.int64)
-    segs, seg_feature, tree = indexed.segments()
-    if len(segs) == 0 or len(rows) == 0:
+    if len(indexed.parts) == 0 or len(rows) == 0:
         return e, e, np.array([])
     geoms = sites[rows]
-    at = rows
-    if reach is None:
-        reach, at = Reach.of(geoms), np.arange(len(rows))
-    pts, radius = reach.centroid[at], reach.radius[at]
-    xy, idx = shapely.get_coordinates(geoms, return_index=True)
+    k, p = indexed.tree.query_nearest(shapely.centroid(geoms), all_matches=False)
     bound = np.full(len(rows), np.inf)
-    if len(rows) >= VERTEX_TREE_FROM:
-        vertex_tree, vertex_xy = indexed.vertices()
-        (k, v) = vertex_tree.query_nearest(pts, all_matches=False)
-        near = np.full((len(rows), 2), np.inf)
-        near[k] = vertex_xy[v]
-        np.minimum.at(bound, idx, np.hypot(xy[:, 0] - near[idx, 0], xy[:, 1] - near[idx, 1]))
-    else:
-        (k, p) = tree.query_nearest(pts, all_matches=False)
-        bound[k] = shapely.distance(geoms[k], segs[p])
-    k, p = tree.query(pts, predicate="dwithin", distance=(bound + radius) * (1 + 1e-9) + 1e-6)
-    dist = shapely.distance(geoms[k], segs[p])
-    feat = seg_feature[p]
-    if len(k) == 0:
-        return e, e, np.array([])
-    # the nearest distance of each site; among the features at it (to 1e-9 m: a shared edge), the first by
-    # name, then by index, so that the answer does not depend on the order of the layer's rows
+    bound[k] = shapely.distance(geoms[k], indexed.parts[p])
+    k, p = indexed.tree.query(geoms, predicate="dwithin", distance=bound * (1 + 1e-12) + 1e-9)
+    dist = shapely.distance(geoms[k], indexed.parts[p])
     best = np.full(len(rows), np.inf)
     np.minimum.at(best, k, dist)
     tie = dist <= best[k] + 1e-9
-    k, feat = k[tie], feat[tie]
+    k, feat = k[tie], indexed.part_feature[p[tie]]
+    if len(k) == 0:
+        return e, e, np.array([])
     order = np.lexsort((feat, indexed.name_rank()[feat], k))
     k, feat = k[order], feat[order]
     first = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import shapely
 
 from ..geometry.offsets import from_wgs84
@@ -103,7 +104,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
             label += f" [{STATUS.get(report.status, report.status)}]"
         group = folium.FeatureGroup(name=_e(label), show=in_force)
         if layer is not None:
-            indexed = layer.indexed(epsg)
+            indexed = layer.window(epsg, np.array([window]), grow=0.0, nearest=False)
             for f, zone, geom in features_in(indexed, window, SIMPLIFY_M):
                 z = zone_style(style, zone)
                 codes.append(zone)
@@ -126,7 +127,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
         if finding.type not in ("overlap", "boundary_contact"):
             continue      # raster findings have no piece to draw
         layer, rs, _ = ctx.layer(next(s for s in ctx.manifest.layers if s.id == finding.layer))
-        geom = overlap_piece(layer.indexed(epsg), site, finding.zone)
+        geom = overlap_piece(layer.window(epsg, np.array([site]), grow=0.0, nearest=False), site, finding.zone)
         if geom.is_empty:
             continue
         v = verdict_style(style, finding.verdict)

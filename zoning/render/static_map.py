@@ -9,6 +9,7 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import shapely
 
 from ..geometry.project import reproject
@@ -71,7 +72,7 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
         layer, rs, _ = ctx.layer(spec)
         if layer is None or rs.status_on(ctx.date) != "in_force":
             continue
-        for f, zone, geom in features_in(layer.indexed(epsg), window, 1.0):
+        for f, zone, geom in features_in(layer.window(epsg, np.array([window]), grow=0.0, nearest=False), window, 1.0):
             z = zone_style(style, zone)
             _draw(ax, geom, facecolor=z.get("fill"), edgecolor=z.get("colour"), alpha=z.get("fill_opacity", 0.4) + 0.1,
                   linewidth=0.8)
@@ -81,7 +82,7 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     for finding in result.findings:
         if finding.type == "overlap" and finding.drives_verdict:
             layer, _, _ = ctx.layer(next(s for s in ctx.manifest.layers if s.id == finding.layer))
-            piece = overlap_piece(layer.indexed(epsg), site, finding.zone)
+            piece = overlap_piece(layer.window(epsg, np.array([site]), grow=0.0, nearest=False), site, finding.zone)
             v = verdict_style(style, finding.verdict)
             _draw(ax, piece, facecolor=v.get("fill"), edgecolor=v.get("colour"), alpha=0.8, linewidth=1, hatch="//")
             key = "verdict-" + str(finding.verdict)

@@ -40,18 +40,16 @@ def init_worker(layers) -> None:
 
 
 def warm(ctx) -> None:
-    """Every layer loaded and indexed in the analysis CRS of its own centre, so that a first check is fast."""
-    import shapely
-
-    from ..geometry.crs import analysis_epsg
-    from ..geometry.project import reproject
+    """Every layer's prepared store opened (prepared when missing) in every analysis CRS its extent meets, so
+    that a first check is fast; whole layers are never loaded."""
+    from ..layers.prepared import extent_epsgs
     for spec in ctx.manifest.layers:
         layer, _, _ = ctx.layer(spec)
-        if layer is None or spec.is_raster or len(layer.geoms) == 0:
+        if layer is None or spec.is_raster:
             continue
-        c = reproject(shapely.box(*shapely.total_bounds(layer.geoms)).centroid, layer.crs, "EPSG:4490")
         try:
-            layer.indexed(analysis_epsg(round(c.x, 6), round(c.y, 6))).ready()
+            for epsg in extent_epsgs(layer):
+                layer.store(epsg)
         except ZoningError:
             pass                 # the check reports the layer failed
 

@@ -1,0 +1,92 @@
+"""The part of a prepared layer that a batch of sites needs, as an IndexedLayer of its own.
+
+A window holds every part whose box meets a site grown by `grow` (the tolerance and adjacency distances), so
+overlaps, contacts and adjacency are those of the whole layer. For the nearest zone it also holds every part
+that can be the nearest: from each site's first vertex v, the farthest corner of any part's box bounds the
+distance to that part, so with U the least such bound over the parts found (searching ever wider boxes until one
+is found), every part within U, which the nearest and its ties are, has a box within U of the site and is read.
+Feature indices are the layer's own, so findings, names and per-feature values are those of the whole layer.
+"""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from .index import IndexedLayer
+
+WIDEN = 4.0          # each empty nearest search widens its box this many times
+FIRST_REACH_M = 500.0
+
+
+def window(layer, store, sites, *, grow: float, nearest: bool) -> IndexedLayer:
+    """IndexedLayer of `store` (of LoadedLayer `layer`) holding what `sites` (projected polygons) need."""
+    b = shapely.bounds(sites).reshape(-1, 4)
+    reach = np.full(len(sites), float(grow))
+    if nearest and len(sites):
+        reach = np.maximum(reach, _nearest_bound(store, sites, b))
+    boxes = np.c_[b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach]
+    return from_store(layer, store, store.part_ids(boxes))
+
+
+def from_store(layer, store, ids=None) -> IndexedLayer:
+    """IndexedLayer of the parts `ids` of the store (every part when None) and the features they belong to."""
+    geoms, feature, zone_view, feature_view = store.read_parts(ids)
+    if ids is None:
+        features = store.read_features()
+        shapely.prepare(features)
+    else:
+        features = LazyFeatures(store)
+    shapely.prepare(geoms)
+    parts, owner = geoms[zone_view], feature[zone_view]
+    own = None
+    if store.has_own:
+        own = (geoms[feature_view], feature[feature_view])
+    return IndexedLayer(layer=layer, epsg=store.epsg, features=features, parts=parts, part_feature=owner,
+                        part_zone=layer.zones[owner] if len(owner) else np.array([], dtype=object),
+                        tree=shapely.STRtree(parts), coverage=store.coverage, intact=store.intact,
+                        own_parts=None if own is None else own[0], own_feature=None if own is None else own[1],
+                        own_tree=None if own is None else shapely.STRtree(own[0]), derived=store.derived)
+
+
+class LazyFeatures:
+    """A window's view of the layer's whole features, indexed like an array: each read from the store when first
+    asked for (only a site crossing a part's edge, a corridor test or a map needs one)."""
+
+    def __init__(self, store):
+        self.store = store
+        self._geoms = np.full(int(store.meta["features"]), None, dtype=object)
+        self._have = np.zeros(len(self._geoms), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._geoms)
+
+    def __getitem__(self, idx):
+        want = np.atleast_1d(np.arange(len(self._geoms))[idx])
+        missing = np.unique(want[~self._have[want]])
+        if len(missing):
+            got = self.store.read_features(missing)[missing]
+            shapely.prepare(got)
+            self._geoms[missing], self._have[missing] = got, True
+        return self._geoms[idx]
+
+
+def _nearest_bound(store, sites, b) -> np.ndarray:
+    """Per site, a distance within which some zone-view part certainly lies (inf when the layer has none)."""
+    xy, idx = shapely.get_coordinates(sites, return_index=True)
+    _, first = np.unique(idx, return_index=True)          # any vertex of the site will do: its first
+    vx, vy = xy[first, 0], xy[first, 1]
+    bound = np.full(len(sites), np.inf)
+    extent = store.meta.get("analysis_bounds")
+    if not extent:                          # an empty layer: no nearest zone
+        return bound
+    todo = np.arange(len(sites))
+    d = FIRST_REACH_M
+    while len(todo):
+        bb = b[todo]
+        grown = np.c_[bb[:, 0] - d, bb[:, 1] - d, bb[:, 2] + d, bb[:, 3] + d]
+        bound[todo] = store.far_corner_bound(grown, vx[todo], vy[todo])
+        whole = ((grown[:, 0] <= extent[0]) & (grown[:, 1] <= extent[1]) & (grown[:, 2] >= extent[2])
+                 & (grown[:, 3] >= extent[3]))     # the box held the whole layer and found nothing: no part
+        todo = todo[~np.isfinite(bound[todo]) & ~whole]
+        d *= WIDEN
+    return bound * (1 + 1e-9) + 1e-6
