@@ -139,6 +139,12 @@ PACKAGES: dict[str, Package] = _keyed(
             "MIT", "", "https://github.com/Leaflet/Leaflet.draw",
             "Served by `zoning serve` for drawing a site (not inlined into maps). The tarball carries no license "
             "file; its package.json says MIT."),
+    Package("leaflet.vectorgrid", "1.3.0",
+            "sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw==",
+            "Beerware", "README.md", "https://github.com/Leaflet/Leaflet.VectorGrid",
+            "Draws the atlas's vector tiles of official-size layers. The bundled build carries pbf (BSD-3-Clause) "
+            "and @mapbox/vector-tile (BSD-3-Clause); the tarball has no license file, its README ends with "
+            "the Beerware notice, kept whole as the license text."),
     Package("swagger-ui-dist", "5.35.0",
             "sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==",
             "Apache-2.0", "LICENSE", "https://github.com/swagger-api/swagger-ui",
@@ -187,6 +193,8 @@ FILES: list[File] = [
     File("leaflet-search/leaflet-search.min.css", "leaflet-search", "dist/leaflet-search.min.css", "css"),
     File("leaflet-draw/leaflet.draw.js", "leaflet-draw", "dist/leaflet.draw.js", "js"),
     File("leaflet-draw/leaflet.draw.css", "leaflet-draw", "dist/leaflet.draw.css", "css"),
+    File("leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js", "leaflet.vectorgrid",
+         "dist/Leaflet.VectorGrid.bundled.min.js", "js"),
     File("swagger-ui/swagger-ui-bundle.js", "swagger-ui-dist", "swagger-ui-bundle.js", "js-served"),
     File("swagger-ui/swagger-ui.css", "swagger-ui-dist", "swagger-ui.css", "css"),
 ]

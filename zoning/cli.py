@@ -295,18 +295,24 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
               help="A zoning screen result (.gpkg or .parquet) to show as verdict-coloured sites.")
 @click.option("--out", "-o", default="maps/atlas.html", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Which rule sets are in force (shown switched on).")
+@click.option("--tiles", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+              help="Draw the layers from vector tiles written beside the page (<name>_tiles/); auto: when the "
+                   "layers have more than 300,000 vertices (official-size layers).")
 @basemap_options
 @user_errors
-def atlas(layers_path, results, out, date_, basemap, tianditu_key, overlay):
-    """Publish the layers as one self-contained web map: styled, toggleable, searchable, with a table of
-    area per zone, and optionally the sites of a screening result."""
+def atlas(layers_path, results, out, date_, tiles, basemap, tianditu_key, overlay):
+    """Publish the layers as a web map: styled, toggleable, searchable, with a table of area per zone, and
+    optionally the sites of a screening result. Small layer sets give one self-contained HTML file; official-size
+    ones a page and a folder of vector tiles, to publish together on any web server (or `zoning serve --atlas`)."""
     from .api import make_context
     from .render.atlas import write_atlas
     from .render.basemaps import tianditu_key as key_of
     ctx = make_context(layers=layers_path, date=date_)
-    path = write_atlas(ctx, out, results=results, basemap=basemap, tianditu_key=key_of(tianditu_key),
+    path = write_atlas(ctx, out, tiles=tiles, results=results, basemap=basemap, tianditu_key=key_of(tianditu_key),
                        overlay=overlay)
-    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
+    folder = path.with_name(f"{path.stem}_tiles")
+    extra = f" and its vector tiles in {folder}/" if tiles != "no" and folder.is_dir() else ""
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB){extra}", err=True)
 
 
 @main.command()
@@ -320,8 +326,10 @@ def atlas(layers_path, results, out, date_, basemap, tianditu_key, overlay):
                    "replaced). 0: in the server process, one at a time.")
 @click.option("--no-auth", is_flag=True,
               help="Open mode for one person's own machine: nobody logs in (only on a loopback address).")
+@click.option("--atlas", "atlas_dir", type=click.Path(exists=True, file_okay=False),
+              help="A folder with a published atlas (zoning atlas --out DIR/atlas.html) to serve at /atlas/.")
 @user_errors
-def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth):
+def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth, atlas_dir):
     """Start the web app for approvals staff: check a site in the browser, file the report, keep a register.
 
     Everyone logs in with an account (`zoning users add`); --no-auth is open access on 127.0.0.1 only."""
@@ -343,7 +351,8 @@ def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth):
     import uvicorn
 
     from .web.app import create_app
-    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers, auth=not no_auth)
+    app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers, auth=not no_auth,
+                     atlas=atlas_dir)
     click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path}; "
                f"{workers or 'no'} worker process{'es' if workers != 1 else ''}"
                f"{'; OPEN MODE, nobody logs in' if no_auth else ''})", err=True)

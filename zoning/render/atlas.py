@@ -17,6 +17,7 @@ from .style import load_style, verdict_style, zone_style
 
 SIMPLIFY_M = 15.0
 ANALYSIS_EPSG = 4547
+MIN_TILE_ZOOM, MAX_TILE_ZOOM = 5, 13     # as written by atlas_tiles
 
 
 def _e(v) -> str:
@@ -29,7 +30,9 @@ def _display(geom, epsg):
 
 
 def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tianditu_key=None, style_path=None,
-                overlay=None):
+                overlay=None, tiles_url: str | None = None):
+    """The atlas as a folium.Map. With `tiles_url` (relative to the page) the layers are drawn from the vector
+    tiles written there (`atlas_tiles.write_tiles`) and searched through its name index; without, inlined."""
     import folium
     from folium.plugins import Search
     style = load_style(style_path)
@@ -48,14 +51,18 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
             table_rows.append((spec.id, "—", f"加载失败 failed: {error}", "", ""))
             continue
         epsg = ANALYSIS_EPSG
-        indexed = layer.indexed(epsg)
         in_force = rs.status_on(ctx.date) == "in_force"
-        group = folium.FeatureGroup(name=_e(f"{spec.id} · {rs.title}" + ("" if in_force else " [未生效/已废止 not in force]")),
-                                    show=in_force)
+        title = _e(f"{spec.id} · {rs.title}" + ("" if in_force else " [未生效/已废止 not in force]"))
+        table_rows += _area_rows(spec.id, rs, layer)
+        codes += [str(z) for z in dict.fromkeys(layer.zones.tolist())]
+        if tiles_url:
+            _add_tiled_layer(m, spec.id, title, in_force, style, tiles_url, layer)
+            continue
+        indexed = layer.indexed(epsg)
+        group = folium.FeatureGroup(name=title, show=in_force)
         features = []
         for f in range(len(indexed.features)):
             zone = str(layer.zones[f])
-            codes.append(zone)
             geom = _display(indexed.features[f], epsg)
             if shift:
                 geom = from_wgs84(geom, shift)
@@ -73,19 +80,17 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
         gj.add_to(group)
         group.add_to(m)
         search_features += features
-        for code, zone in rs.zones.items():
-            sel = layer.zones == code
-            total = float(shapely.area(shapely.union_all(indexed.features[sel]))) if sel.any() else 0.0
-            a = areas(total)
-            table_rows.append((spec.id, zone.name + " " + zone.name_en, f"{a['m2'] / 1e6:,.3f}", f"{a['ha']:,.1f}",
-                               f"{int(sel.sum())}"))
-    # one invisible layer of all features for the search box (searching needs a single GeoJSON layer)
-    searchable = folium.GeoJson({"type": "FeatureCollection", "features": search_features}, name="搜索 search",
-                                style_function=lambda _: {"opacity": 0, "fillOpacity": 0}, show=True,
-                                control=False)
-    searchable.add_to(m)
-    Search(layer=searchable, search_label="name", placeholder="搜索要素名称 Search feature names", collapsed=False,
-           search_zoom=13).add_to(m)
+    if tiles_url:
+        m.get_root().html.add_child(folium.Element(_search_html(tiles_url)))
+        m.get_root().script.add_child(folium.Element(_search_js(m.get_name(), tiles_url)))
+    else:
+        # one invisible layer of all features for the search box (searching needs a single GeoJSON layer)
+        searchable = folium.GeoJson({"type": "FeatureCollection", "features": search_features}, name="搜索 search",
+                                    style_function=lambda _: {"opacity": 0, "fillOpacity": 0}, show=True,
+                                    control=False)
+        searchable.add_to(m)
+        Search(layer=searchable, search_label="name", placeholder="搜索要素名称 Search feature names",
+               collapsed=False, search_zoom=13).add_to(m)
     if results:
         _add_results(m, results, style, shift)
     root = add_controls(m, style, codes)
@@ -103,6 +108,95 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
         root.html.add_child(folium.Element(notice_html(" ".join(notes))))
     root.header.add_child(folium.Element(f"<title>{_e(ctx.manifest.title or 'zoning atlas')}</title>"))
     return m
+
+
+def _area_rows(layer_id, rs, layer) -> list:
+    """Area per zone from the layer's inventory (measured once when it was prepared: the zone's union)."""
+    zones = (layer.info or {}).get("zones") or {}
+    rows = []
+    for code, zone in rs.zones.items():
+        a = areas(float(zones.get(code, {}).get("area_km2", 0.0)) * 1e6)
+        rows.append((layer_id, zone.name + " " + zone.name_en, f"{a['m2'] / 1e6:,.3f}", f"{a['ha']:,.1f}",
+                     f"{int((layer.zones == code).sum())}"))
+    return rows
+
+
+def _add_tiled_layer(m, layer_id, title, show, style, tiles_url, layer):
+    """A layer drawn from its vector tiles (SVG: a click reaches the layer under another, which canvas tiles do
+    not let through), styled per zone, with a popup per feature."""
+    import json
+
+    import folium
+    from branca.element import MacroElement
+    from folium.plugins import VectorGridProtobuf
+    from jinja2 import Template
+    styles = {str(z): dict(_zone_css(style, str(z)), fill=True) for z in dict.fromkeys(layer.zones.tolist())}
+    for st in styles.values():
+        st.pop("className", None)
+    bounds = "undefined"
+    if layer.bounds is not None:         # no requests for tiles outside the layer
+        from ..geometry.project import reproject
+        b = reproject(shapely.box(*layer.bounds), layer.crs, "EPSG:4490").bounds
+        bounds = f"L.latLngBounds([{b[1]:.6f}, {b[0]:.6f}], [{b[3]:.6f}, {b[2]:.6f}])"
+    options = ("{rendererFactory: L.svg.tile, interactive: true, minNativeZoom: %d, maxNativeZoom: %d, bounds: %s, "
+               "getFeatureId: function (f) { return f.properties.feature; }, "
+               "vectorTileLayerStyles: {%s: function (p) { return (%s)[p.zone] || {}; }}}"
+               % (MIN_TILE_ZOOM, MAX_TILE_ZOOM, bounds, json.dumps(layer_id),
+                  json.dumps(styles, ensure_ascii=False)))
+    group = folium.FeatureGroup(name=title, show=show)
+    vg = VectorGridProtobuf(f"{tiles_url}/{layer_id}/{{z}}/{{x}}/{{y}}.pbf", layer_id, options, control=False)
+    vg.add_to(group)
+    popup = MacroElement()
+    popup._template = Template("""{% macro script(this, kwargs) %}
+    __VG__.on('click', function (e) {
+        var p = e.layer.properties, esc = function (s) { var d = document.createElement('div');
+            d.textContent = s == null ? '' : String(s); return d.innerHTML; };
+        L.popup().setLatLng(e.latlng).setContent('<b>' + esc(p.label) + '</b><br>要素 Feature: ' + esc(p.name)
+            + '<br>图层 Layer: ' + esc(__LABEL__) + '<br>面积 Area: ' + esc(p.area)).openOn(__MAP__);
+    });
+    {% endmacro %}""".replace("__VG__", vg.get_name()).replace("__MAP__", m.get_name()).replace(
+        "__LABEL__", json.dumps(f"{layer_id} · {layer.rule_set.id} · {layer.version}", ensure_ascii=False)))
+    vg.add_child(popup)
+    group.add_to(m)
+
+
+def _search_html(tiles_url) -> str:
+    return ('<div id="zoning-search" style="position:fixed;top:10px;left:60px;z-index:9999;background:#fff;'
+            'border:1px solid #888;padding:4px;font:12px sans-serif"><input id="zoning-search-box" '
+            'placeholder="搜索要素名称 Search feature names" style="width:240px"><div id="zoning-search-hits" '
+            'style="max-height:240px;overflow:auto"></div></div>')
+
+
+def _search_js(map_name, tiles_url) -> str:
+    """Search over the tiles' name index, fetched when the box is first used (it is not part of the first view)."""
+    import json
+    return """
+    (function () {
+        var box = document.getElementById('zoning-search-box'), hits = document.getElementById('zoning-search-hits');
+        var names = null;
+        function show() {
+            var q = box.value.trim(); hits.innerHTML = '';
+            if (!names || !q) return;
+            var n = 0;
+            for (var i = 0; i < names.length && n < 20; i++) {
+                if (names[i][0].indexOf(q) < 0) continue;
+                n++;
+                var a = document.createElement('div'), row = names[i];
+                a.textContent = row[0] + ' · ' + row[2] + ' · ' + row[1];
+                a.style.cursor = 'pointer';
+                a.className = 'zoning-search-hit';
+                a.onclick = function () { %s.setView([this.lat, this.lon], 14); }.bind({lat: row[3], lon: row[4]});
+                hits.appendChild(a);
+            }
+        }
+        box.addEventListener('input', function () {
+            if (names === null) {
+                names = [];
+                fetch(%s).then(function (r) { return r.json(); }).then(function (d) { names = d; show(); });
+            } else { show(); }
+        });
+    })();
+    """ % (map_name, json.dumps(tiles_url + "/names.json"))
 
 
 def _zone_css(style, zone):
@@ -147,7 +241,23 @@ def _add_results(m, path, style, shift):
     FastMarkerCluster(data, callback=callback, name=f"筛查结果 Screening results ({len(data)})").add_to(m)
 
 
-def write_atlas(ctx, path, **kw) -> Path:
+def write_atlas(ctx, path, *, tiles: str = "auto", **kw) -> Path:
+    """Write the atlas page; with vector tiles (`tiles` "yes", or "auto" for layer sets over
+    INLINE_MAX_VERTICES vertices) beside it in `<name>_tiles/`, else as one self-contained file."""
+    from .atlas_tiles import INLINE_MAX_VERTICES, vertex_count, write_tiles
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text(path, map_html(build_atlas(ctx, **kw)))
+    tiled = []
+    if tiles != "no":
+        for spec in ctx.manifest.layers:
+            layer, rs, _ = (None, None, None) if spec.is_raster else ctx.layer(spec)
+            if layer is not None:
+                tiled.append((spec.id, layer.indexed(ANALYSIS_EPSG), layer, rs))
+        if tiles == "auto" and vertex_count([t[1] for t in tiled]) <= INLINE_MAX_VERTICES:
+            tiled = []
+    if not tiled:
+        return write_text(path, map_html(build_atlas(ctx, **kw)))
+    from .basemaps import basemap_shift
+    folder = path.with_name(f"{path.stem}_tiles")
+    write_tiles(folder, tiled, basemap_shift(kw.get("basemap", "osm")))
+    return write_text(path, map_html(build_atlas(ctx, tiles_url=folder.name, **kw)))

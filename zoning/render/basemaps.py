@@ -21,6 +21,11 @@ def tianditu_key(option: str | None) -> str | None:
     return option or os.environ.get("TIANDITU_KEY") or None
 
 
+def basemap_shift(basemap: str) -> str | None:
+    """The display shift overlays need on this basemap ('gcj02' for AMap), as add_basemaps returns it."""
+    return "gcj02" if basemap == "amap" else None
+
+
 def add_basemaps(m, basemap: str = "osm", key: str | None = None):
     """Add the base layers to a folium map; returns the display shift ('gcj02' for AMap) or None.
 

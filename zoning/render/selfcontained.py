@@ -36,6 +36,7 @@ ASSET_VERSIONS: dict[str, str] = {
     "leaflet-mouse-position": "leaflet-mouse-position@1.2.0",
     "leaflet.markercluster": "leaflet.markercluster@1.1.0",
     "leaflet-search": "leaflet-search@2.9.7",
+    "leaflet.vectorgrid": "leaflet.vectorgrid@1.3.0",
 }
 
 #: CDN URL emitted by folium 0.20 -> vendored file(s) under ``assets/``, concatenated in order.
@@ -104,6 +105,10 @@ CDN_ASSETS: dict[str, tuple[str, ...]] = {
     ),
     "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.css": (
         "leaflet-search/leaflet-search.min.css",
+    ),
+    # folium's VectorGridProtobuf asks for @latest; the vendored copy pins 1.3.0 (the latest published)
+    "https://unpkg.com/leaflet.vectorgrid@latest/dist/Leaflet.VectorGrid.bundled.js": (
+        "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
     ),
 }
 

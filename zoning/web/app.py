@@ -58,6 +58,11 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 # the map document (see check_map): everything inline, nothing from this server, no access to its origin
 MAP_CSP = ("sandbox allow-scripts allow-popups; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
            "style-src 'unsafe-inline'; img-src data: blob: https:; font-src data:; frame-ancestors 'self'")
+# a published atlas (our own renderer's page and tiles, for logged-in users): its measure control compiles a
+# template with eval, and it fetches its tiles and name index from this server with the session
+ATLAS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+             "img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+             "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
 COOKIE = "zoning_session"
 SRCDOC = re.compile(r'srcdoc="([^"]*)"')
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
@@ -103,7 +108,7 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
 
 
 def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices: int = 200_000,
-               max_list_rows: int = 10_000, workers: int = 0, auth: bool = True) -> FastAPI:
+               max_list_rows: int = 10_000, workers: int = 0, auth: bool = True, atlas=None) -> FastAPI:
     """The app. `workers` > 0 runs checks, reports and screens in that many worker processes (see engine_pool);
     0 runs them in this process, one at a time. `auth` False is open mode: nobody logs in (one person's machine)."""
     ctx = make_context(layers=layers)            # the manifest and categories; layers load in the engine
@@ -127,6 +132,8 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     app.state.register, app.state.ctx, app.state.engine, app.state.accounts = register, ctx, engine, accounts
     assets = Path(str(resources.files("zoning.render") / "assets"))
     app.mount("/static", StaticFiles(directory=assets), name="static")
+    if atlas:                    # a published atlas folder (page and vector tiles), behind the same login
+        app.mount("/atlas", StaticFiles(directory=atlas, html=True), name="atlas")
     results = ResultStore(register.path.parent / "screen-results")
     categories = list(ctx.catalogue.categories)
 
@@ -162,6 +169,8 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
+        if request.url.path.startswith("/atlas/"):
+            response.headers.setdefault("Content-Security-Policy", ATLAS_CSP)
         if "Content-Security-Policy" in response.headers:     # a policy of its own: the map, framed by its page
             response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         for k, v in SECURITY_HEADERS.items():
@@ -339,6 +348,21 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                                expected=f"at most {limit / 1e6:.0f} MB")
             return site_from_text(coords, tmp, site_id=site_id or None), "pasted.txt", coords.encode("utf-8")
         raise InputError("no site given", source="form", expected="a file, pasted coordinates or a drawn polygon")
+
+    @app.get("/api/zones", include_in_schema=False)
+    def zones(request: Request, bbox: str):
+        """The zones inside a lon/lat box, for the draw map (so that staff do not draw blind)."""
+        need(request, "checker")
+        try:
+            box = [float(v) for v in bbox.split(",")]
+            if len(box) != 4 or not all(math.isfinite(v) for v in box):
+                raise ValueError
+        except ValueError:
+            raise InputError(f"bbox '{bbox[:80]}'", source="/api/zones",
+                             expected="minlon,minlat,maxlon,maxlat in degrees") from None
+        from ..overlay.display import zones_geojson
+        from ..render.style import load_style
+        return JSONResponse(zones_geojson(ctx, box, load_style()))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

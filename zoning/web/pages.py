@@ -70,6 +70,30 @@ map.addControl(new L.Control.Draw({edit: {featureGroup: drawn}, draw: {polyline:
   circlemarker: false, rectangle: true, polygon: true}}));
 map.on(L.Draw.Event.CREATED, function (e) { drawn.clearLayers(); drawn.addLayer(e.layer);
   document.getElementById('drawn').value = JSON.stringify(e.layer.toGeoJSON()); });
+// the zones around: fetched for the view from the prepared layers (read by window), so that nobody draws blind
+var zones = L.geoJSON(null, {interactive: true, style: function (f) { var p = f.properties;
+  return {color: p.colour || '#555', fillColor: p.fill || p.colour || '#999', fillOpacity: 0.3, weight: 1,
+          className: 'zoning-zone zone-' + p.zone}; },
+  onEachFeature: function (f, l) { l.bindTooltip(f.properties.label + ' · ' + f.properties.name); }}).addTo(map);
+zones.bringToBack();
+var zoneNote = L.control({position: 'bottomleft'});
+zoneNote.onAdd = function () { var d = L.DomUtil.create('div', 'zone-note');
+  d.style.cssText = 'background:#fff;padding:2px 6px;font:12px sans-serif'; return d; };
+zoneNote.addTo(map);
+var zoneSeq = 0;
+function loadZones() {
+  var b = map.getBounds(), seq = ++zoneSeq, note = document.querySelector('.zone-note');
+  fetch('/api/zones?bbox=' + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+      return v.toFixed(6); }).join(','), {credentials: 'same-origin'})
+    .then(function (r) { return r.json(); }).then(function (fc) {
+      if (seq !== zoneSeq) return;
+      zones.clearLayers(); zones.addData(fc);
+      note.textContent = fc.zoom_in ? '放大以显示分区 Zoom in to see the zones'
+                                    : '分区 Zones shown: ' + fc.features.length;
+    });
+}
+map.on('moveend', loadZones);
+loadZones();
 </script>""")
 
 RESULT_BAR = r"""<div id="zoning-toolbar" style="font-family:sans-serif;background:#f5f5f5;border-bottom:1px solid #bbb;padding:8px 16px">
