@@ -1,6 +1,8 @@
 """Shared fixtures: tiny hand-built layers in CGCS2000 GK CM 114E (EPSG:4547), where areas are exact."""
 from __future__ import annotations
 
+import contextlib
+
 from pathlib import Path
 
 import geopandas as gpd
@@ -121,3 +123,27 @@ def raster_reads(monkeypatch):
 
     monkeypatch.setattr(DatasetReader, "read", spy)
     return reads
+
+
+@contextlib.contextmanager
+def live_server(app):
+    """The app served by uvicorn on a free loopback port, for the browser tests; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)

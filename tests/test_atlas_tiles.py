@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import functools
 import http.server
-import socket
 import threading
 import time
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from browser import page_opener  # noqa: F401
+from conftest import live_server
 from test_prepared_store import _official_like
 from zoning.cli import main
 from zoning.web.app import create_app
-
-
-def _serve(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    return srv, thread, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +64,7 @@ def test_the_tiled_atlas_opens_pans_and_finds_features(page_opener, published, t
     assert "atlas_tiles/red_line/{z}/{x}/{y}.pbf" in html and "图斑0001" not in html      # geometry never inlined
     assert (out.parent / "atlas_tiles" / "names.json").exists()
     app = create_app(layers=manifest, db=tmp_path / "register.sqlite", auth=False, atlas=out.parent)
-    srv, thread, base = _serve(app)
-    try:
+    with live_server(app) as base:
         t = time.perf_counter()
         cm, opened, got = _first_view(page_opener, base + "/atlas/atlas.html")
         try:
@@ -98,9 +83,6 @@ def test_the_tiled_atlas_opens_pans_and_finds_features(page_opener, published, t
             _assert_clean(opened, got)
         finally:
             cm.__exit__(None, None, None)
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_the_published_folder_works_from_a_plain_static_server(page_opener, published):
@@ -125,8 +107,7 @@ def test_the_published_folder_works_from_a_plain_static_server(page_opener, publ
 def test_the_draw_map_shows_the_zones_around(page_opener, published, tmp_path):
     manifest, _ = published
     app = create_app(layers=manifest, db=tmp_path / "register.sqlite", auth=False)
-    srv, thread, base = _serve(app)
-    try:
+    with live_server(app) as base:
         with page_opener(base + "/") as opened:
             page = opened.page
             page.wait_for_selector("#draw-map .zoning-zone", timeout=20_000)
@@ -138,6 +119,3 @@ def test_the_draw_map_shows_the_zones_around(page_opener, published, tmp_path):
         with TestClient(app) as client:
             assert client.get("/api/zones", params={"bbox": "112,27,114,29"}).json()["zoom_in"] is True
             assert client.get("/api/zones", params={"bbox": "1,2,x"}).status_code in (400, 422)
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)

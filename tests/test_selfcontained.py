@@ -53,6 +53,7 @@ def _full_map() -> folium.Map:
         tooltip=folium.GeoJsonTooltip(fields=["name"]),
     ).add_to(m)
     plugins.Search(layer=sites, search_label="name", placeholder="Site").add_to(m)
+    plugins.VectorGridProtobuf("atlas_tiles/red_line/{z}/{x}/{y}.pbf", "red_line", {}).add_to(m)   # tiled atlas
     folium.LayerControl().add_to(m)
     return m
 

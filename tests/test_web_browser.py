@@ -2,15 +2,11 @@
 category, submit, see the verdict banner and the map, download the PDF, re-open the check from the register."""
 from __future__ import annotations
 
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 
 from browser import page_opener  # noqa: F401
-from conftest import REPO
+from conftest import REPO, live_server
 from zoning.web.app import create_app
 
 HOTEL = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
@@ -19,18 +15,8 @@ HOTEL = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     app = create_app(auth=False, db=tmp_path_factory.mktemp("web") / "register.sqlite")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base
 
 
 def test_upload_check_download_reopen(page_opener, server, tmp_path):
@@ -87,18 +73,8 @@ def office_server(tmp_path_factory):
                            input="chief password 2026\n")
     assert r.exit_code == 0, r.output
     app = create_app(db=db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base, app
 
 
 def _log_in(page, url, name, password):

@@ -33,6 +33,20 @@ def overlap_piece(indexed, site, zone: str):
     return polygonal(shapely.union_all(shapely.intersection(site, indexed.parts[cand])))
 
 
+def zones_in_force(ctx, epsg: int, window, simplify_m: float = 0.0):
+    """(spec, layer, rule set, feature, zone, geometry clipped to `window`) of every vector layer in force on the
+    run's date, read by window from its prepared store (the maps' zones around a site)."""
+    for spec in ctx.manifest.layers:
+        if spec.is_raster:
+            continue
+        layer, rs, _ = ctx.layer(spec)
+        if layer is None or rs.status_on(ctx.date) != "in_force":
+            continue
+        indexed = layer.window(epsg, np.array([window]), grow=0.0, nearest=False)
+        for f, zone, geom in features_in(indexed, window, simplify_m):
+            yield spec, layer, rs, f, zone, geom
+
+
 MAX_ZONES_SPAN_DEG = 0.6     # a zone window wider than this (about 60 km) is not drawn: zoom in
 
 
@@ -51,18 +65,11 @@ def zones_geojson(ctx, bbox, style: dict) -> dict:
     wb = window.bounds
     simplify_m = max(0.5, (wb[2] - wb[0]) / 1000)
     out = []
-    for spec in ctx.manifest.layers:
-        if spec.is_raster:
-            continue
-        layer, rs, _ = ctx.layer(spec)
-        if layer is None or rs.status_on(ctx.date) != "in_force":
-            continue
-        indexed = layer.window(epsg, np.array([window]), grow=0.0, nearest=False)
-        for f, zone, geom in features_in(indexed, window, simplify_m):
-            z = rs.zones[zone]
-            st = {k: v for k, v in style.get("zone", {}).get(zone, {}).items() if k in ("colour", "fill")}
-            out.append({"type": "Feature", "geometry": shapely.geometry.mapping(
-                shapely.set_precision(reproject(geom, f"EPSG:{epsg}", "EPSG:4490"), 1e-7)),
-                "properties": {"layer": spec.id, "zone": zone, "label": f"{z.name} {z.name_en}",
-                               "name": str(layer.names[f]), **st}})
+    for spec, layer, rs, f, zone, geom in zones_in_force(ctx, epsg, window, simplify_m):
+        z = rs.zones[zone]
+        st = {k: v for k, v in style.get("zone", {}).get(zone, {}).items() if k in ("colour", "fill")}
+        out.append({"type": "Feature", "geometry": shapely.geometry.mapping(
+            shapely.set_precision(reproject(geom, f"EPSG:{epsg}", "EPSG:4490"), 1e-7)),
+            "properties": {"layer": spec.id, "zone": zone, "label": f"{z.name} {z.name_en}",
+                           "name": str(layer.names[f]), **st}})
     return {"type": "FeatureCollection", "features": out}

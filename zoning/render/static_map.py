@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from ..geometry.project import reproject
-from ..overlay.display import features_in, overlap_piece
+from ..overlay.display import overlap_piece, zones_in_force
 from .labels import VERDICT
 from .style import load_style, verdict_style, zone_style
 
@@ -66,19 +66,13 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     ax = fig.add_subplot()
     font = {"family": family} if family else {}
     handles, seen = [], set()
-    for spec in ctx.manifest.layers:
-        if spec.is_raster:
-            continue
-        layer, rs, _ = ctx.layer(spec)
-        if layer is None or rs.status_on(ctx.date) != "in_force":
-            continue
-        for f, zone, geom in features_in(layer.window(epsg, np.array([window]), grow=0.0, nearest=False), window, 1.0):
-            z = zone_style(style, zone)
-            _draw(ax, geom, facecolor=z.get("fill"), edgecolor=z.get("colour"), alpha=z.get("fill_opacity", 0.4) + 0.1,
-                  linewidth=0.8)
-            if zone not in seen:
-                seen.add(zone)
-                handles.append(Patch(facecolor=z.get("fill"), edgecolor=z.get("colour"), label=z.get("label", zone)))
+    for _, _, _, _, zone, geom in zones_in_force(ctx, epsg, window, 1.0):
+        z = zone_style(style, zone)
+        _draw(ax, geom, facecolor=z.get("fill"), edgecolor=z.get("colour"), alpha=z.get("fill_opacity", 0.4) + 0.1,
+              linewidth=0.8)
+        if zone not in seen:
+            seen.add(zone)
+            handles.append(Patch(facecolor=z.get("fill"), edgecolor=z.get("colour"), label=z.get("label", zone)))
     for finding in result.findings:
         if finding.type == "overlap" and finding.drives_verdict:
             layer, _, _ = ctx.layer(next(s for s in ctx.manifest.layers if s.id == finding.layer))
