@@ -17,6 +17,7 @@ from zoning.geometry.project import reproject
 from zoning.layers import load_layer, load_manifest, prepared
 from zoning.layers.loader import read_source
 from zoning.overlay import index as ix
+from zoning.overlay import window as window_module
 from zoning.overlay.measure import measure
 from zoning.rules import load_catalogue
 
@@ -90,6 +91,7 @@ def test_zone_overlaps_equal_direct_intersection(tmp_path_factory, monkeypatch, 
     tmp = tmp_path_factory.mktemp("layer")
     monkeypatch.setenv("ZONING_CACHE", str(tmp / "cache"))
     monkeypatch.setattr(ix, "MAX_VERTICES", max_vertices)
+    monkeypatch.setattr(window_module, "WINDOW_FROM_PARTS", 0)        # read by window, as official-size layers
     manifest = _write(tmp, _zone_layer(holes_n, fill, second_w, shift), crs)
     built = _built(manifest)                       # built and verified in memory
     layer = _layer(manifest)                       # built, verified and written to its prepared store

@@ -23,6 +23,8 @@ from zoning.geometry.normalise import normalise_batch
 from zoning.inputs import SiteInput
 from zoning.layers import load_manifest, prepared
 from zoning.layers.loader import read_source
+from zoning.layers import store as store_module
+from zoning.overlay import window as window_module
 from zoning.overlay.index import IndexedLayer
 from zoning.rules import load_catalogue
 
@@ -87,12 +89,24 @@ def _outcomes(ctx, sites):
     return rows
 
 
-def test_windowed_reads_give_the_whole_layers_answers(tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def windows(monkeypatch):
+    """Read these small layers by window, as official-size ones are (a small layer is otherwise read whole)."""
+    monkeypatch.setattr(window_module, "WINDOW_FROM_PARTS", 0)
+
+
+@pytest.mark.parametrize("batch", ["one by one", "as a chunk"])
+def test_windowed_reads_give_the_whole_layers_answers(tmp_path, monkeypatch, batch):
     monkeypatch.setenv("ZONING_CACHE", str(tmp_path / "cache"))
+    if batch == "as a chunk":                 # the in-memory box index of large batches, not a query per box
+        monkeypatch.setattr(store_module, "SMALL", 0)
     manifest = _official_like(tmp_path)
     sites = _sites(np.random.default_rng(7), 80)
     ctx = make_context(layers=manifest, date="2026-11-21")
-    windowed = _outcomes(ctx, sites)
+    if batch == "one by one":
+        windowed = [_outcomes(ctx, [s])[0] for s in sites]
+    else:
+        windowed = _outcomes(ctx, sites)
     stores = list((tmp_path / "cache" / "stores").glob("*.gpkg"))
     assert len(stores) == 2
     whole = {}

@@ -58,7 +58,8 @@ class LoadedLayer:
     info: dict                   # what `zoning layers` reports, computed once at prepare
     _source: SourceLayer | None = field(default=None, repr=False)
     _stores: dict = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _whole: dict = field(default_factory=dict, repr=False)    # epsg -> IndexedLayer of a small layer
 
     @property
     def version(self) -> str:
@@ -82,11 +83,16 @@ class LoadedLayer:
 
     def window(self, epsg: int, sites, *, grow: float, nearest: bool = True):
         """IndexedLayer of what `sites` (projected to `epsg`) need: see overlay/window.py."""
-        from ..overlay.window import window
+        from ..overlay import window as w
         s = self.store(epsg)
         if not isinstance(s, Store):
             return s
-        return self._retry(epsg, lambda st: window(self, st, sites, grow=grow, nearest=nearest))
+        if s.meta["parts"] < w.WINDOW_FROM_PARTS:         # a small layer: read whole once, kept for the process
+            with self._lock:
+                if epsg not in self._whole:
+                    self._whole[epsg] = self._retry(epsg, lambda st: w.from_store(self, st))
+                return self._whole[epsg]
+        return self._retry(epsg, lambda st: w.window(self, st, sites, grow=grow, nearest=nearest))
 
     def indexed(self, epsg: int):
         """The whole layer as one IndexedLayer (the atlas and layer inventories; checks use `window`)."""
@@ -98,10 +104,10 @@ class LoadedLayer:
 
     def __getstate__(self):
         """Pickled (to a dask worker) without the source read whole or a lock: the worker opens the stores."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_source", "_lock")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_source", "_lock", "_whole")}
 
     def __setstate__(self, state):
-        self.__dict__.update(state, _source=None, _lock=threading.Lock())
+        self.__dict__.update(state, _source=None, _lock=threading.RLock(), _whole={})
 
     def _retry(self, epsg, read):
         """A store found broken while reading is rebuilt and the read done again, once."""
@@ -110,6 +116,7 @@ class LoadedLayer:
         except StoreInvalid:
             with self._lock:
                 self._stores[epsg] = self._build(epsg, store_path(self, epsg))
+                self._whole.pop(epsg, None)
             return read(self._stores[epsg])
 
     def _open_or_build(self, epsg: int):

@@ -67,6 +67,8 @@ class Store:
     has_own: bool                    # some features have feature-view parts of their own
     derived: dict = field(default_factory=dict, repr=False)   # per-feature values shared by every window
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    _boxes: tuple | None = field(default=None, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _con(self) -> sqlite3.Connection:
         """This thread's read-only connection (a web server's threads each have their own)."""
@@ -80,10 +82,11 @@ class Store:
         return con
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k not in ("_local", "derived")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_local", "derived", "_boxes", "_index_lock")}
 
     def __setstate__(self, state):
-        self.__dict__.update(state, _local=threading.local(), derived={})
+        self.__dict__.update(state, _local=threading.local(), derived={}, _boxes=None,
+                             _index_lock=threading.Lock())
 
     @property
     def epsg(self) -> int:
@@ -130,24 +133,58 @@ class Store:
                    has_own=bool(n_own))
 
     # -- windows -------------------------------------------------------------------------------------------
+    def _box_index(self):
+        """(part ids, their R-tree boxes, zone-view flags, STRtree of the boxes): the persisted index read whole
+        (a few MB even at official size), for batches large enough that one read beats a query per box."""
+        with self._index_lock:
+            if self._boxes is None:
+                try:
+                    rows = self._con().execute(
+                        "SELECT r.id, r.minx, r.miny, r.maxx, r.maxy, p.zone_view FROM rtree_parts_geom r "
+                        "CROSS JOIN zoning_crc_parts p ON p.fid = r.id ORDER BY r.id").fetchall()
+                except sqlite3.Error as exc:
+                    raise StoreInvalid(f"unreadable: {exc}") from None
+                a = np.array(rows, dtype=float).reshape(-1, 6)
+                if len(a) != self.meta["parts"]:
+                    raise StoreInvalid("the R-tree does not hold every part")
+                self._boxes = (a[:, 0].astype(np.int64), a[:, 1:5], a[:, 5].astype(bool),
+                               shapely.STRtree(shapely.box(a[:, 1], a[:, 2], a[:, 3], a[:, 4])))
+            return self._boxes
+
     def part_ids(self, boxes: np.ndarray) -> np.ndarray:
         """Ids of the parts whose R-tree boxes meet any of `boxes` (minx, miny, maxx, maxy rows)."""
+        if len(boxes) > SMALL:
+            ids, _, _, tree = self._box_index()
+            return ids[np.unique(tree.query(shapely.box(*np.asarray(boxes).T))[1])]
         rows = self._boxes_query("SELECT DISTINCT r.id FROM {win} CROSS JOIN rtree_parts_geom r ON {meets}", boxes)
         return np.array([r[0] for r in rows], dtype=np.int64)
 
-    def far_corner_bound(self, boxes: np.ndarray, vx: np.ndarray, vy: np.ndarray) -> np.ndarray:
+    def far_corner_bound(self, boxes: np.ndarray, vx: np.ndarray, vy: np.ndarray):
         """Per box: the least, over the zone-view parts whose R-tree boxes meet it, of the distance from (vx, vy)
-        to the farthest corner of the part's box (inf where none meets it)."""
-        rows = self._boxes_query(
-            "SELECT w.k, min(max((r.minx - w.vx) * (r.minx - w.vx), (r.maxx - w.vx) * (r.maxx - w.vx)) + "
+        to the farthest corner of the part's box (inf where none meets it), and that part's id (-1)."""
+        out, part = np.full(len(boxes), np.inf), np.full(len(boxes), -1, dtype=np.int64)
+        if len(boxes) > SMALL:
+            ids, pb, zone_view, tree = self._box_index()
+            k, p = tree.query(shapely.box(*np.asarray(boxes).T))
+            keep = zone_view[p]
+            k, p = k[keep], p[keep]
+            far = np.hypot(np.maximum(np.abs(pb[p, 0] - vx[k]), np.abs(pb[p, 2] - vx[k])),
+                           np.maximum(np.abs(pb[p, 1] - vy[k]), np.abs(pb[p, 3] - vy[k])))
+            order = np.lexsort((far, k))
+            k, p, far = k[order], p[order], far[order]
+            first = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1] if len(k) else np.zeros(0, np.int64)
+            out[k[first]], part[k[first]] = far[first], ids[p[first]]
+            return out, part
+        rows = self._boxes_query(       # SQLite gives the bare column r.id of the row holding the min()
+            "SELECT w.k, r.id, min(max((r.minx - w.vx) * (r.minx - w.vx), (r.maxx - w.vx) * (r.maxx - w.vx)) + "
             "max((r.miny - w.vy) * (r.miny - w.vy), (r.maxy - w.vy) * (r.maxy - w.vy))) FROM {win} "
             "CROSS JOIN rtree_parts_geom r ON {meets} CROSS JOIN zoning_crc_parts p ON p.fid = r.id "
             "AND p.zone_view = 1 GROUP BY w.k", boxes, np.c_[vx, vy])
-        out = np.full(len(boxes), np.inf)
         if rows:
             a = np.array(rows, dtype=float)
-            out[a[:, 0].astype(np.int64)] = np.sqrt(a[:, 1])
-        return out
+            out[a[:, 0].astype(np.int64)] = np.sqrt(a[:, 2])
+            part[a[:, 0].astype(np.int64)] = a[:, 1].astype(np.int64)
+        return out, part
 
     def _boxes_query(self, sql: str, boxes, extra=None):
         """Run `sql` with {win} a temp table of the boxes (k, minx, miny, maxx, maxy[, vx, vy]) and {meets} the

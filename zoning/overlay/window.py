@@ -14,6 +14,7 @@ import shapely
 
 from .index import IndexedLayer
 
+WINDOW_FROM_PARTS = 20_000   # a layer of fewer parts (the demo's: about 1,000) is read whole once per process
 WIDEN = 4.0          # each empty nearest search widens its box this many times
 FIRST_REACH_M = 500.0
 
@@ -71,11 +72,13 @@ class LazyFeatures:
 
 
 def _nearest_bound(store, sites, b) -> np.ndarray:
-    """Per site, a distance within which some zone-view part certainly lies (inf when the layer has none)."""
+    """Per site, a distance within which some zone-view part certainly lies (inf when the layer has none): the
+    exact distance to the part whose box's farthest corner is nearest (0 for a site on a part), so that the
+    window holds little more than the nearest and its ties."""
     xy, idx = shapely.get_coordinates(sites, return_index=True)
     _, first = np.unique(idx, return_index=True)          # any vertex of the site will do: its first
     vx, vy = xy[first, 0], xy[first, 1]
-    bound = np.full(len(sites), np.inf)
+    bound, part = np.full(len(sites), np.inf), np.full(len(sites), -1, dtype=np.int64)
     extent = store.meta.get("analysis_bounds")
     if not extent:                          # an empty layer: no nearest zone
         return bound
@@ -84,9 +87,14 @@ def _nearest_bound(store, sites, b) -> np.ndarray:
     while len(todo):
         bb = b[todo]
         grown = np.c_[bb[:, 0] - d, bb[:, 1] - d, bb[:, 2] + d, bb[:, 3] + d]
-        bound[todo] = store.far_corner_bound(grown, vx[todo], vy[todo])
+        bound[todo], part[todo] = store.far_corner_bound(grown, vx[todo], vy[todo])
         whole = ((grown[:, 0] <= extent[0]) & (grown[:, 1] <= extent[1]) & (grown[:, 2] >= extent[2])
                  & (grown[:, 3] >= extent[3]))     # the box held the whole layer and found nothing: no part
         todo = todo[~np.isfinite(bound[todo]) & ~whole]
         d *= WIDEN
+    found = np.flatnonzero(part >= 0)
+    if len(found):
+        ids, at = np.unique(part[found], return_inverse=True)
+        geoms = store.read_parts(ids)[0]               # in id order
+        bound[found] = shapely.distance(sites[found], geoms[at])
     return bound * (1 + 1e-9) + 1e-6
