@@ -126,3 +126,50 @@ def test_push_cli(tmp_path, pg_manifest):
                          (SCHEMA + "b", "%gist%")).fetchone()[0]
         conn.execute(f'DROP SCHEMA "{SCHEMA}b" CASCADE')
     assert n == 4
+
+
+def test_layers_with_a_version_are_read_by_window_on_the_server(tmp_path, pg_manifest, monkeypatch):
+    """With a version query, a PostGIS layer's fingerprint is read whole once per version; every check then asks
+    the server only for the features around its site (&& and <->), with the GeoPackages' answers."""
+    import numpy as np
+    import shapely
+
+    from zoning.api import make_context
+    from zoning.engine import run
+    from zoning.geometry.normalise import normalise_batch
+    from zoning.inputs import SiteInput
+    from zoning.layers import loader, prepared
+    monkeypatch.setenv("ZONING_CACHE", str(tmp_path / "cache"))
+    text = pg_manifest.read_text(encoding="utf-8")
+    versioned = tmp_path / "versioned.toml"
+    versioned.write_text(text.replace('version = "demo-2026.11"', "version_query = \"SELECT 'demo-2026.11'\""),
+                         encoding="utf-8")
+    rng = np.random.default_rng(4)
+    sites = [shapely.Point(113.0 + rng.uniform(0, 0.12), 27.92 + rng.uniform(0, 0.12)).buffer(rng.uniform(1e-4, 3e-3))
+             for _ in range(30)]
+
+    def outcomes(manifest):
+        prepared._LOADED.clear()
+        ctx = make_context(layers=manifest, date=DATE)
+        rows = []
+        for s in sites:           # one by one, as `check` asks
+            batch = normalise_batch([SiteInput(geometry=s, crs="EPSG:4490", source="t")])
+            o = run(batch, ["industrial"], [False], ctx).site(0)
+            rows.append((o.verdict, [(r.status, r.sha256) for r in o.layers],
+                         sorted((f.type, f.layer, f.zone, f.feature, round(f.overlap_m2 or 0, 3),
+                                 None if f.distance_m is None else round(f.distance_m, 2)) for f in o.findings)))
+        return rows, ctx
+    want, _ = outcomes(REPO / "layers" / "layers.toml")
+    got, ctx = outcomes(versioned)
+    assert all(ctx.layer(s)[0].server for s in ctx.manifest.layers if not s.is_raster)
+    assert got == want
+    assert list((tmp_path / "cache" / "stores").glob("*.server.json"))
+    real = loader.read_source
+
+    def no_whole_read(spec, rule_set, **kw):
+        assert kw.get("fetched") is not None, "a whole-table read"
+        return real(spec, rule_set, **kw)
+    monkeypatch.setattr(loader, "read_source", no_whole_read)
+    monkeypatch.setattr(prepared, "read_source", no_whole_read)
+    again, _ = outcomes(versioned)            # a new process: fingerprint kept, windows only
+    assert again == want

@@ -68,11 +68,18 @@ def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):
     return meta.get("crs"), fids, wkb, dict(zip(meta["fields"], columns)), spec.version
 
 
-def read_source(spec: LayerSpec, rule_set: RuleSet) -> SourceLayer:
-    """The whole layer, read, repaired and hashed; raises LayerError with what to fix."""
+def wanted_fields(spec: LayerSpec) -> list[str]:
+    return list(dict.fromkeys(f for f in (spec.zone_field, spec.name_field, spec.width_field) if f))
+
+
+def read_source(spec: LayerSpec, rule_set: RuleSet, *, fetched=None, coverage=None) -> SourceLayer:
+    """The whole layer, read, repaired and hashed; raises LayerError with what to fix. `fetched` (rows a window
+    read returned) and `coverage` (the whole layer's (polygon, label)) make it a part of the layer instead."""
     where = f"layer '{spec.id}' ({spec.source})"
-    wanted = list(dict.fromkeys(f for f in (spec.zone_field, spec.name_field, spec.width_field) if f))
-    if spec.is_database:
+    wanted = wanted_fields(spec)
+    if fetched is not None:
+        crs_text, fids, wkb, col, version = fetched
+    elif spec.is_database:
         from .postgis import fetch_table
         crs_text, fids, wkb, col, version = fetch_table(spec, wanted, where)
     else:
@@ -111,7 +118,7 @@ def read_source(spec: LayerSpec, rule_set: RuleSet) -> SourceLayer:
     names = (np.array([("" if v is None else str(v)) for v in col[spec.name_field]], dtype=object)
              if spec.name_field else np.array([f"{spec.id}#{f}" for f in fids], dtype=object))
     widths = _widths(spec, rule_set, col, n, layer_warnings, fids)
-    coverage, label = _coverage(spec, crs, geoms[keep], where)
+    coverage, label = coverage if coverage is not None else _coverage(spec, crs, geoms[keep], where)
     sel = keep
     return SourceLayer(spec=spec, rule_set=rule_set, crs=crs, geoms=geoms[sel], zones=zones[sel], names=names[sel],
                        widths=None if widths is None else widths[sel], fids=np.asarray(fids)[sel],

@@ -57,52 +57,78 @@ def _split_table(table: str, where: str) -> tuple[str, str]:
     return schema, name
 
 
-def fetch_table(spec, wanted: list[str], where: str):
-    """(CRS text, fids, WKB list, {field: values}, version) of a PostGIS table, ordered by its primary key."""
+def _describe(conn, spec, wanted: list[str], where: str):
+    """(schema, table, geometry column, SRID, CRS text or None, primary key column or None) of a layer's table,
+    checked: it exists, has a geometry column and the wanted fields, and its SRID is the declared CRS."""
+    schema, name = _split_table(spec.table, where)
+    cur = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{name}"',))
+    if cur.fetchone()[0] is None:
+        raise LayerError(f"no table {schema}.{name} in the database", source=where,
+                         expected="an existing table (zoning layers push creates them from files)")
+    cur = conn.execute("SELECT f_geometry_column, srid FROM geometry_columns "
+                       "WHERE f_table_schema = %s AND f_table_name = %s", (schema, name))
+    geo = cur.fetchall()
+    if not geo:
+        raise LayerError(f"table {schema}.{name} has no geometry column", source=where,
+                         expected="a PostGIS geometry column (AddGeometryColumn or geometry(..., SRID))")
+    geom_col, srid = geo[0]
+    cur = conn.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                       "AND table_name = %s ORDER BY ordinal_position", (schema, name))
+    fields = [r[0] for r in cur.fetchall()]
+    missing = [f for f in wanted if f not in fields]
+    if missing:
+        raise LayerError(f"field(s) {missing} not in table {schema}.{name}", source=where,
+                         expected="one of " + ", ".join(fields))
+    crs = None
+    if srid:
+        crs = f"EPSG:{srid}"
+        if spec.crs:
+            from ..geometry.crs import crs_key
+            if crs_key(spec.crs) != crs_key(crs):
+                raise LayerError(f"table {schema}.{name} is in {crs}, not the declared {spec.crs}",
+                                 source=where, expected="the manifest's crs to match the table's SRID, "
+                                                        "or no crs in the manifest")
+    cur = conn.execute("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                       "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary",
+                       (f'"{schema}"."{name}"',))
+    pk = [r[0] for r in cur.fetchall()]
+    return schema, name, geom_col, srid, crs, pk[0] if len(pk) == 1 else None
+
+
+def fetch_table(spec, wanted: list[str], where: str, *, boxes=None, nearest_to=None):
+    """(CRS text, fids, WKB list, {field: values}, version) of a PostGIS table, ordered by its primary key: the
+    whole table, or with `boxes` (minx, miny, maxx, maxy rows in the table's CRS) the rows whose geometry's box
+    meets one of them (`&&`, by the spatial index), or with `nearest_to` the row nearest each box (`<->`)."""
     from psycopg import sql
     from psycopg.errors import Error as PgError
-    schema, name = _split_table(spec.table, where)
     with connect(spec.path, where) as conn:
         try:
-            cur = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{name}"',))
-            if cur.fetchone()[0] is None:
-                raise LayerError(f"no table {schema}.{name} in the database", source=where,
-                                 expected="an existing table (zoning layers push creates them from files)")
-            cur = conn.execute("SELECT f_geometry_column, srid FROM geometry_columns "
-                               "WHERE f_table_schema = %s AND f_table_name = %s", (schema, name))
-            geo = cur.fetchall()
-            if not geo:
-                raise LayerError(f"table {schema}.{name} has no geometry column", source=where,
-                                 expected="a PostGIS geometry column (AddGeometryColumn or geometry(..., SRID))")
-            geom_col, srid = geo[0]
-            cur = conn.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-                               "AND table_name = %s ORDER BY ordinal_position", (schema, name))
-            fields = [r[0] for r in cur.fetchall()]
-            missing = [f for f in wanted if f not in fields]
-            if missing:
-                raise LayerError(f"field(s) {missing} not in table {schema}.{name}", source=where,
-                                 expected="one of " + ", ".join(fields))
-            crs = None
-            if srid:
-                crs = f"EPSG:{srid}"
-                if spec.crs:
-                    from ..geometry.crs import crs_key
-                    if crs_key(spec.crs) != crs_key(crs):
-                        raise LayerError(f"table {schema}.{name} is in {crs}, not the declared {spec.crs}",
-                                         source=where, expected="the manifest's crs to match the table's SRID, "
-                                                                "or no crs in the manifest")
-            cur = conn.execute("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                               "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary",
-                               (f'"{schema}"."{name}"',))
-            pk = [r[0] for r in cur.fetchall()]
-            order = sql.SQL(" ORDER BY {}").format(sql.Identifier(pk[0])) if len(pk) == 1 else sql.SQL("")
-            fid = sql.Identifier(pk[0]) if len(pk) == 1 else sql.SQL("row_number() OVER ()")
+            schema, name, geom_col, srid, crs, pk = _describe(conn, spec, wanted, where)
+            order = sql.SQL(" ORDER BY {}").format(sql.Identifier(pk)) if pk else sql.SQL("")
+            fid = sql.Identifier(pk) if pk else sql.SQL("row_number() OVER ()")
+            table, g = sql.Identifier(schema, name), sql.Identifier(geom_col)
+            conds, params = [], []
+            if spec.where:
+                conds.append(sql.SQL("(" + spec.where + ")"))
+            if boxes is not None or nearest_to is not None:
+                if not pk:
+                    raise LayerError(f"table {schema}.{name} has no single-column primary key", source=where,
+                                     expected="a primary key, so that window reads name their rows")
+                arg = boxes if boxes is not None else nearest_to
+                env = sql.SQL("ST_MakeEnvelope(w.x0, w.y0, w.x1, w.y1, {s})").format(s=sql.Literal(int(srid or 0)))
+                filt = sql.SQL(" AND (" + spec.where + ")") if spec.where else sql.SQL("")
+                inner = (sql.SQL("SELECT t2.{pk} FROM {t} t2 WHERE t2.{g} && {env}{filt}") if boxes is not None
+                         else sql.SQL("SELECT t2.{pk} FROM {t} t2 WHERE true{filt} ORDER BY t2.{g} <-> {env} LIMIT 1"))
+                inner = inner.format(pk=sql.Identifier(pk), t=table, g=g, env=env, filt=filt)
+                conds.append(sql.SQL("{pk} IN (SELECT x.{pk} FROM unnest(%s::float8[], %s::float8[], %s::float8[], "
+                                     "%s::float8[]) AS w(x0, y0, x1, y1) CROSS JOIN LATERAL ({inner}) x)").format(
+                    pk=sql.Identifier(pk), inner=inner))
+                params += [[float(b[i]) for b in arg] for i in range(4)]
+            clause = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conds) if conds else sql.SQL("")
             query = sql.SQL("SELECT {fid}, ST_AsBinary({g}){cols} FROM {t}{where}{order}").format(
-                fid=fid, g=sql.Identifier(geom_col),
-                cols=sql.SQL("").join(sql.SQL(", ") + sql.Identifier(f) for f in wanted),
-                t=sql.Identifier(schema, name),
-                where=sql.SQL(" WHERE " + spec.where) if spec.where else sql.SQL(""), order=order)
-            rows = conn.execute(query).fetchall()
+                fid=fid, g=g, cols=sql.SQL("").join(sql.SQL(", ") + sql.Identifier(f) for f in wanted),
+                t=table, where=clause, order=order)
+            rows = conn.execute(query, params).fetchall()
             version = spec.version
             if spec.version_query:
                 version = str(conn.execute(spec.version_query).fetchone()[0])
@@ -117,6 +143,16 @@ def fetch_table(spec, wanted: list[str], where: str):
     wkb = [bytes(r[1]) if r[1] is not None else None for r in rows]
     cols = {f: [r[2 + k] for r in rows] for k, f in enumerate(wanted)}
     return crs, fids, wkb, cols, version
+
+
+def primary_key(spec, where: str) -> str | None:
+    """The table's single-column primary key (what window reads need to name rows), or None."""
+    from psycopg.errors import Error as PgError
+    with connect(spec.path, where) as conn:
+        try:
+            return _describe(conn, spec, [], where)[5]
+        except PgError as exc:
+            raise LayerError(f"query failed: {str(exc).strip().splitlines()[0]}", source=where) from None
 
 
 def fetch_version(spec, where: str) -> str | None:

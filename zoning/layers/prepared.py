@@ -60,6 +60,8 @@ class LoadedLayer:
     _stores: dict = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _whole: dict = field(default_factory=dict, repr=False)    # epsg -> IndexedLayer of a small layer
+    server: bool = False         # a PostGIS layer read by window on its server, not from a local store
+    coverage_geom: object = None  # the server layer's coverage polygon in its CRS (None: unbounded)
 
     @property
     def version(self) -> str:
@@ -76,6 +78,8 @@ class LoadedLayer:
     def store(self, epsg: int):
         """The open Store for `epsg` (built when missing, stale or broken), or an in-memory IndexedLayer where no
         store can be written. Raises LayerError when the layer's parts fail their check."""
+        if self.server:
+            return "server"
         with self._lock:
             if epsg not in self._stores:
                 self._stores[epsg] = self._open_or_build(epsg)
@@ -84,6 +88,8 @@ class LoadedLayer:
     def window(self, epsg: int, sites, *, grow: float, nearest: bool = True):
         """IndexedLayer of what `sites` (projected to `epsg`) need: see overlay/window.py."""
         from ..overlay import window as w
+        if self.server:
+            return w.server_window(self, epsg, sites, grow=grow, nearest=nearest)
         s = self.store(epsg)
         if not isinstance(s, Store):
             return s
@@ -97,6 +103,12 @@ class LoadedLayer:
     def indexed(self, epsg: int):
         """The whole layer as one IndexedLayer (the atlas and layer inventories; checks use `window`)."""
         from ..overlay.window import from_store
+        if self.server:                  # the whole table, for the atlas and inventories
+            with self._lock:
+                if ("all", epsg) not in self._whole:
+                    from ..overlay.index import IndexedLayer
+                    self._whole[("all", epsg)] = IndexedLayer.build(read_source(self.spec, self.rule_set), epsg)
+                return self._whole[("all", epsg)]
         s = self.store(epsg)
         if not isinstance(s, Store):
             return s
@@ -302,6 +314,10 @@ def load_layer(spec: LayerSpec, rule_set: RuleSet, *, whole_extent: bool = False
 
 
 def _load(spec, rule_set, key, root, source, whole_extent: bool) -> LoadedLayer:
+    if spec.is_database and source is None:
+        from .postgis import primary_key
+        if primary_key(spec, f"layer '{spec.id}' ({spec.source})"):
+            return _load_server(spec, rule_set, key, root)
     for path in sorted(root.glob(f"{spec.id}-{key[:24]}-*.gpkg")):
         epsg = path.stem.rsplit("-", 1)[-1]
         if not epsg.isdigit():
@@ -320,6 +336,44 @@ def _load(spec, rule_set, key, root, source, whole_extent: bool) -> LoadedLayer:
                         invalid=list(source.invalid), warnings=list(source.warnings),
                         fetched_version=source.fetched_version, key=key, info={}, _source=source)
     layer.build_stores([layer.home_epsg, *(extent_epsgs(layer) if whole_extent else [])])
+    return layer
+
+
+def _load_server(spec, rule_set, key, root) -> LoadedLayer:
+    """A PostGIS layer with a version: its fingerprint, attributes and inventory read whole once per version and
+    kept beside the stores (`<id>-<key>.server.json`); its geometry read by window on the server by every check."""
+    path = root / f"{spec.id}-{key[:24]}.server.json"
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+        if m.get("key") != key or m.get("format") != FORMAT:
+            raise ValueError
+    except (OSError, ValueError, KeyError):
+        source = read_source(spec, rule_set)
+        from ..overlay.index import IndexedLayer
+        from .inspect import inventory
+        stub = LoadedLayer(spec=spec, rule_set=rule_set, crs=source.crs, zones=source.zones, names=source.names,
+                           widths=source.widths, fids=source.fids, sha256=source.sha256,
+                           coverage_label=source.coverage_label, bounds=_layer_meta(source)["bounds"], invalid=[],
+                           warnings=[], fetched_version=source.fetched_version, key=key, info={})
+        m = dict(_layer_meta(source), key=key, format=FORMAT,
+                 info=inventory(stub, IndexedLayer.build(source, stub.home_epsg)),
+                 zones=[str(z) for z in source.zones], names=[str(n) for n in source.names],
+                 fids=[int(f) for f in source.fids],
+                 widths=None if source.widths is None else [float(w) for w in source.widths],
+                 coverage_wkb=None if source.coverage is None else shapely.to_wkb(source.coverage, hex=True))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass                        # read whole again by the next process
+    layer = _from_meta(spec, rule_set, key, {"layer": m, "info": m["info"]},
+                       np.array(m["zones"], dtype=object), np.array(m["names"], dtype=object),
+                       None if m["widths"] is None else np.array(m["widths"], dtype=float),
+                       np.array(m["fids"], dtype=np.int64))
+    layer.server = True
+    layer.coverage_geom = None if not m["coverage_wkb"] else shapely.from_wkb(bytes.fromhex(m["coverage_wkb"]))
     return layer
 
 

@@ -35,7 +35,8 @@ def overlap_piece(indexed, site, zone: str):
 
 def zones_in_force(ctx, epsg: int, window, simplify_m: float = 0.0):
     """(spec, layer, rule set, feature, zone, geometry clipped to `window`) of every vector layer in force on the
-    run's date, read by window from its prepared store (the maps' zones around a site)."""
+    run's date, read by window (the maps' zones around a site); `feature` indexes the arrays of `layer`, the
+    window's own layer."""
     for spec in ctx.manifest.layers:
         if spec.is_raster:
             continue
@@ -44,7 +45,7 @@ def zones_in_force(ctx, epsg: int, window, simplify_m: float = 0.0):
             continue
         indexed = layer.window(epsg, np.array([window]), grow=0.0, nearest=False)
         for f, zone, geom in features_in(indexed, window, simplify_m):
-            yield spec, layer, rs, f, zone, geom
+            yield spec, indexed.layer, rs, f, zone, geom
 
 
 MAX_ZONES_SPAN_DEG = 0.6     # a zone window wider than this (about 60 km) is not drawn: zoom in

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from ..geometry.project import reproject
 from .index import IndexedLayer
 
 WINDOW_FROM_PARTS = 20_000   # a layer of fewer parts (the demo's: about 1,000) is read whole once per process
@@ -98,3 +99,42 @@ def _nearest_bound(store, sites, b) -> np.ndarray:
         geoms = store.read_parts(ids)[0]               # in id order
         bound[found] = shapely.distance(sites[found], geoms[at])
     return bound * (1 + 1e-9) + 1e-6
+
+
+def server_window(layer, epsg: int, sites, *, grow: float, nearest: bool) -> IndexedLayer:
+    """IndexedLayer of the features a PostGIS layer's server returns for `sites`: those whose boxes meet each site
+    grown by `grow` (`&&` on the server's spatial index) and, for the nearest zone, those within the exact
+    distance D of the feature the server finds nearest (`<->`; any feature is an upper bound of the zone's
+    distance, since a zone's parts make up its features' union). The parts of just these features are made and
+    checked here: a feature's ground that an earlier one of its zone takes away lies where both are, so inside
+    any window that holds it, the ground measured is the whole layer's."""
+    from ..layers.loader import read_source, wanted_fields
+    from ..layers.postgis import fetch_table
+    spec, where = layer.spec, f"layer '{layer.spec.id}' ({layer.spec.source})"
+    b = shapely.bounds(sites).reshape(-1, 4)
+    reach = np.full(len(sites), float(grow))
+    if nearest and len(sites):
+        near = fetch_table(spec, wanted_fields(spec), where, nearest_to=_layer_boxes(b, epsg, layer.crs))
+        if near[1]:
+            geoms = reproject(shapely.from_wkb(near[2]), layer.crs, f"EPSG:{epsg}")
+            (k, _), d = shapely.STRtree(geoms).query_nearest(sites, all_matches=False, return_distance=True)
+            bound = np.full(len(sites), np.inf)
+            bound[k] = d
+            reach = np.maximum(reach, np.where(np.isfinite(bound), bound * (1 + 1e-9) + 1e-6, 0.0))
+    boxes = np.c_[b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach]
+    fetched = fetch_table(spec, wanted_fields(spec), where, boxes=_layer_boxes(boxes, epsg, layer.crs))
+    part = read_source(spec, layer.rule_set, fetched=fetched, coverage=(layer.coverage_geom, layer.coverage_label))
+    return IndexedLayer.build(part, epsg)
+
+
+def _layer_boxes(boxes, epsg: int, crs: str) -> np.ndarray:
+    """Analysis-CRS boxes as boxes in the layer's CRS that hold them: each edge densified before reprojection
+    (the edges curve), then grown by 1 % of its size as margin."""
+    if len(boxes) == 0:
+        return np.zeros((0, 4))
+    polys = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+    side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    dense = np.array([shapely.segmentize(p, max(s / 16, 1e-3)) for p, s in zip(polys, side)], dtype=object)
+    lb = shapely.bounds(reproject(dense, f"EPSG:{epsg}", crs))
+    m = np.maximum(lb[:, 2] - lb[:, 0], lb[:, 3] - lb[:, 1]) * 0.01 + 1e-9 * np.abs(lb).max(axis=1)
+    return np.c_[lb[:, 0] - m, lb[:, 1] - m, lb[:, 2] + m, lb[:, 3] + m]

@@ -111,7 +111,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
                 zone_obj = rs.zones[zone]
                 rule = rs.rule_for(zone, result.site["category"], result.site["national_major"])
                 popup = (f"<b>{_e(zone_obj.name)} {_e(zone_obj.name_en)}</b><br>要素 Feature: "
-                         f"{_e(layer.names[f])}<br>图层 Layer: {_e(spec.id)} ({_e(rs.id)})<br>"
+                         f"{_e(indexed.layer.names[f])}<br>图层 Layer: {_e(spec.id)} ({_e(rs.id)})<br>"
                          f"面积 Area: {_area_html(float(indexed.features[f].area))}<br>"
                          f"本类项目 This category: {_e(VERDICT[rule.verdict])} · {_e(rule.id)}")
                 folium.GeoJson(_geojson(geom, epsg, shift), name=_e(zone_obj.name),
@@ -120,7 +120,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
                                    "fillOpacity": z.get("fill_opacity", 0.4), "weight": z.get("weight", 1),
                                    "className": f"zoning-zone zone-{zone}"},
                                popup=folium.Popup(popup, max_width=360),
-                               tooltip=folium.Tooltip(_e(f"{zone_obj.name} {layer.names[f]}"))).add_to(group)
+                               tooltip=folium.Tooltip(_e(f"{zone_obj.name} {indexed.layer.names[f]}"))).add_to(group)
         group.add_to(m)
     pieces = folium.FeatureGroup(name="重叠部分 Overlaps (verdict colour)", show=True)
     for finding in result.findings:
