@@ -146,7 +146,7 @@ def test_layers_with_a_version_are_read_by_window_on_the_server(tmp_path, pg_man
                          encoding="utf-8")
     rng = np.random.default_rng(4)
     sites = [shapely.Point(113.0 + rng.uniform(0, 0.12), 27.92 + rng.uniform(0, 0.12)).buffer(rng.uniform(1e-4, 3e-3))
-             for _ in range(30)]
+             for _ in range(12)]
 
     def outcomes(manifest):
         prepared._LOADED.clear()
