@@ -151,13 +151,13 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
                 continue
             near_m = near_distance(rs) if informational else 0.0
             try:
-                indexed = layer.window(epsg, batch.projected[rows], grow=max(batch.tolerance, near_m) + 1.0,
-                                       nearest=informational)
+                sites = batch.projected[rows]     # one array: the window's nearest bounds are kept against it
+                indexed = layer.window(epsg, sites, grow=max(batch.tolerance, near_m) + 1.0, nearest=informational)
             except LayerError as exc:      # its store was broken and could not be rebuilt
                 infos[-1] = replace(infos[-1], status="failed", error=str(exc))
                 status[:, k], covered[:, k] = "failed", np.nan
                 break
-            m = measure(batch.projected[rows], batch.area[rows], batch.perimeter[rows], indexed,
+            m = measure(sites, batch.area[rows], batch.perimeter[rows], indexed,
                         tolerance=batch.tolerance, near_m=near_m,
                         inner=lambda j, rows=rows: batch.inner(rows[j]), nearest=informational)
             covered[rows, k] = m.covered

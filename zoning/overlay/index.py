@@ -43,6 +43,7 @@ class IndexedLayer:
     own_feature: np.ndarray | None = None
     own_tree: shapely.STRtree | None = None
     changed: np.ndarray | None = None       # features whose feature view differs from their zone view
+    site_bound: tuple | None = None         # (sites, per-site distance to some zone-view part) of a window
     derived: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

@@ -24,10 +24,15 @@ def window(layer, store, sites, *, grow: float, nearest: bool) -> IndexedLayer:
     """IndexedLayer of `store` (of LoadedLayer `layer`) holding what `sites` (projected polygons) need."""
     b = shapely.bounds(sites).reshape(-1, 4)
     reach = np.full(len(sites), float(grow))
+    bound = None
     if nearest and len(sites):
-        reach = np.maximum(reach, _nearest_bound(store, sites, b))
+        bound = _nearest_bound(store, sites, b)
+        reach = np.maximum(reach, np.where(np.isfinite(bound), bound * (1 + 1e-9) + 1e-6, 0.0))
     boxes = np.c_[b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach]
-    return from_store(layer, store, store.part_ids(boxes))
+    indexed = from_store(layer, store, store.part_ids(boxes))
+    if bound is not None:        # the nearest-zone search starts from it (see measure._nearest)
+        indexed.site_bound = (sites, bound)
+    return indexed
 
 
 def from_store(layer, store, ids=None) -> IndexedLayer:
@@ -98,7 +103,7 @@ def _nearest_bound(store, sites, b) -> np.ndarray:
         ids, at = np.unique(part[found], return_inverse=True)
         geoms = store.read_parts(ids)[0]               # in id order
         bound[found] = shapely.distance(sites[found], geoms[at])
-    return bound * (1 + 1e-9) + 1e-6
+    return bound
 
 
 def server_window(layer, epsg: int, sites, *, grow: float, nearest: bool) -> IndexedLayer:
