@@ -205,23 +205,29 @@ def _nearest(indexed, sites, rows):
     window found while it was read, `indexed.site_bound`, else the part nearest the site's centroid); every
     part within U then gets its exact distance, so the least, D, is the site's, and every part within D (+1e-9
     m: a shared edge) is a tie. Ties go to the first feature by name, then by index, so that the answer does
-    not depend on the order of the layer's rows. A site touching no part lies outside every part, so its distance to a
-    part is its distance to the part's boundary; the zone view's parts tile the zone's union, so the least is
-    the distance to the zone."""
+    not depend on the order of the layer's rows. A site touching no part lies outside every part, so its
+    distance to a part is its distance to the part's boundary; the zone view's parts tile the zone's union, so
+    the least is the distance to the zone."""
     e = np.array([], dtype=np.int64)
     if len(indexed.parts) == 0 or len(rows) == 0:
         return e, e, np.array([])
     geoms = sites[rows]
-    bound = np.full(len(rows), np.inf)
+    bound = None
     if indexed.site_bound is not None and indexed.site_bound[0] is sites:
-        bound = indexed.site_bound[1][rows].copy()
-    miss = np.flatnonzero(~np.isfinite(bound))
-    if len(miss):
-        k, p = indexed.tree.query_nearest(shapely.centroid(geoms[miss]), all_matches=False)
-        bound[miss[k]] = shapely.distance(geoms[miss[k]], indexed.parts[p])
-    reach = bound * (1 + 1e-12) + 1e-9
-    gb = shapely.bounds(geoms)       # box candidates, then exact distances (cheaper than the tree's dwithin)
-    k, p = indexed.tree.query(shapely.box(gb[:, 0] - reach, gb[:, 1] - reach, gb[:, 2] + reach, gb[:, 3] + reach))
+        bound = indexed.site_bound[1][rows]
+    if bound is not None and np.isfinite(bound).all():
+        # a window's bound is tight: box candidates, then exact distances
+        reach = bound * (1 + 1e-12) + 1e-9
+        gb = shapely.bounds(geoms)
+        k, p = indexed.tree.query(shapely.box(gb[:, 0] - reach, gb[:, 1] - reach, gb[:, 2] + reach,
+                                              gb[:, 3] + reach))
+    else:
+        # the centroid's nearest part may be far from the nearest (a site far outside a small layer): the tree's
+        # dwithin drops most candidates cheaply before exact distances
+        k, p = indexed.tree.query_nearest(shapely.centroid(geoms), all_matches=False)
+        bound = np.full(len(rows), np.inf)
+        bound[k] = shapely.distance(geoms[k], indexed.parts[p])
+        k, p = indexed.tree.query(geoms, predicate="dwithin", distance=bound * (1 + 1e-12) + 1e-9)
     dist = shapely.distance(geoms[k], indexed.parts[p])
     best = np.full(len(rows), np.inf)
     np.minimum.at(best, k, dist)
