@@ -233,3 +233,18 @@ def test_the_store_folder_is_configurable_and_an_unwritable_one_still_checks(tmp
     r = _check(manifest, site)
     assert r.verdict == first.verdict and r.layers[0].status == first.layers[0].status
     assert any("no prepared store could be written" in w for w in r.layers[0].warnings)
+
+
+def test_a_changed_manifest_entry_gets_a_store_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZONING_CACHE", str(tmp_path / "cache"))
+    manifest = _official_like(tmp_path, count=40)
+    src = read_source(load_manifest(manifest).layers[0], load_catalogue().rule_set("red_line_2022"))
+    site = shapely.Point(shapely.get_coordinates(src.geoms[1].representative_point())[0]).buffer(5)
+    prepared._LOADED.clear()
+    named = _check(manifest, site)
+    assert any(f.feature == "图斑0001" for f in named.findings)
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('name_field = "名称"\n', "", 1), encoding="utf-8")
+    prepared._LOADED.clear()
+    unnamed = _check(manifest, site)
+    assert not any(f.feature == "图斑0001" for f in unnamed.findings) and unnamed.verdict == named.verdict
+    assert len(list((tmp_path / "cache" / "stores").glob("red_line-*.gpkg"))) == 2
