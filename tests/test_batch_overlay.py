@@ -55,9 +55,7 @@ def test_cell_fractions_equal_polygon_clipping():
         assert cov.frac[sel].sum() * CELL ** 2 == pytest.approx(g.area, rel=1e-12)   # no cell left out
 
 
-def test_nearest_zone_equals_brute_force(demo_ctx, monkeypatch):
-    import importlib
-    measure_module = importlib.import_module("zoning.overlay.measure")
+def test_nearest_zone_equals_brute_force(demo_ctx):
     polys, _, _ = random_sites(300, seed=11)
     sites = reproject(polys, "EPSG:4490", "EPSG:4547")
     for spec in demo_ctx.manifest.layers:
