@@ -147,3 +147,21 @@ def live_server(app):
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+def pytest_configure(config):
+    """The suite's prepared stores go to a folder of its own (the user's ~/.cache/zoning stays as it was), shared
+    by the tests and the commands they run; a test that needs its own sets ZONING_CACHE itself."""
+    import os
+    import tempfile
+    if "ZONING_CACHE" not in os.environ:
+        config._zoning_cache = os.environ["ZONING_CACHE"] = tempfile.mkdtemp(prefix="zoning-test-cache-")
+
+
+def pytest_unconfigure(config):
+    import os
+    import shutil
+    made = getattr(config, "_zoning_cache", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop("ZONING_CACHE", None)

@@ -99,10 +99,14 @@ def _cache() -> Check:
         with tempfile.NamedTemporaryFile(dir=root):
             pass
         free = shutil.disk_usage(root).free / 2 ** 30
-        return Check("cache folder", True, f"{root} writable, {free:.1f} GiB free")
+        stores = list((root / "stores").glob("*.gpkg"))
+        size = sum(p.stat().st_size for p in stores) / 1e6
+        return Check("cache folder (prepared layer stores)", True,
+                     f"{root} writable, {free:.1f} GiB free; {len(stores)} prepared stores, {size:,.0f} MB")
     except OSError as exc:
-        return Check("cache folder", False, f"{root}: {exc.strerror}; set ZONING_CACHE to a writable folder "
-                                            "(layers then are indexed again by every process)")
+        return Check("cache folder (prepared layer stores)", False,
+                     f"{root}: {exc.strerror}; set ZONING_CACHE (or the manifest's `store`) to a writable folder "
+                     "(layers are otherwise built in memory by every process)")
 
 
 def _data_files() -> list[Check]:
