@@ -120,8 +120,9 @@ def test_overlay_areas_equal_clipping_whole_features(monkeypatch):
                          shapely.Point(499_600, 3_099_600).buffer(700, quad_segs=16)], dtype=object)
     zones = np.array(["a", "a", "b"], dtype=object)
     disjoint = ix._disjoint_per_zone(features, zones)
-    parts, owner, own_parts, own_owner = ix._parts(features, disjoint)
-    ix.verify(features, disjoint, parts, owner, own_parts, own_owner, where="test")
+    changed = ix._changed(features, disjoint)
+    parts, owner, own_parts, own_owner = ix._parts(features, disjoint, changed)
+    ix.verify(features, disjoint, parts, owner, own_parts, own_owner, where="test", changed=changed)
     layer = ix.IndexedLayer(layer=SimpleNamespace(zones=zones, names=np.array(["x", "y", "z"], dtype=object)),
                             epsg=4547, features=features, parts=parts, part_feature=owner, part_zone=zones[owner],
                             tree=shapely.STRtree(parts), coverage=None, intact=ix._intact(features, parts, owner),

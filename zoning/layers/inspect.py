@@ -23,7 +23,7 @@ def inventory(layer, indexed) -> dict:
 
 
 def inspect_layer(layer) -> dict:
-    info = layer.info or inventory(layer, layer.indexed(layer.home_epsg))
+    info = layer.info           # measured when the layer was prepared
     return {
         "id": layer.spec.id, "kind": layer.spec.kind, "rule_set": layer.rule_set.id, "version": layer.version,
         "features": int(len(layer.zones)), "crs": crs_label(layer.crs), "sha256": layer.sha256,

@@ -63,6 +63,15 @@ class LoadedLayer:
     server: bool = False         # a PostGIS layer read by window on its server, not from a local store
     coverage_geom: object = None  # the server layer's coverage polygon in its CRS (None: unbounded)
 
+    @classmethod
+    def from_source(cls, source: SourceLayer, key: str, **kw) -> "LoadedLayer":
+        """The layer of a source read whole (its attributes and fingerprint; geometry goes to the stores)."""
+        return cls(spec=source.spec, rule_set=source.rule_set, crs=source.crs, zones=source.zones,
+                   names=source.names, widths=source.widths, fids=source.fids, sha256=source.sha256,
+                   coverage_label=source.coverage_label, bounds=_layer_meta(source)["bounds"],
+                   invalid=list(source.invalid), warnings=list(source.warnings),
+                   fetched_version=source.fetched_version, key=key, info={}, **kw)
+
     @property
     def version(self) -> str:
         return self.fetched_version or self.spec.version or "unversioned"
@@ -80,10 +89,8 @@ class LoadedLayer:
         store can be written. Raises LayerError when the layer's parts fail their check."""
         if self.server:
             return "server"
-        with self._lock:
-            if epsg not in self._stores:
-                self._stores[epsg] = self._open_or_build(epsg)
-            return self._stores[epsg]
+        self.build_stores([epsg])
+        return self._stores[epsg]
 
     def window(self, epsg: int, sites, *, grow: float, nearest: bool = True):
         """IndexedLayer of what `sites` (projected to `epsg`) need: see overlay/window.py."""
@@ -129,14 +136,14 @@ class LoadedLayer:
             with self._lock:
                 self._stores[epsg] = self._build(epsg, store_path(self, epsg))
                 self._whole.pop(epsg, None)
-            return read(self._stores[epsg])
-
-    def _open_or_build(self, epsg: int):
-        path = store_path(self, epsg)
-        try:
-            return Store.open(path, f"{self.key}-{epsg}")
-        except StoreInvalid:
-            return self._build(epsg, path)
+            if not isinstance(self._stores[epsg], Store):
+                return self._stores[epsg]          # rebuilt in memory: the whole layer
+            try:
+                return read(self._stores[epsg])
+            except StoreInvalid as exc:
+                raise LayerError(f"its prepared store is unreadable right after a rebuild: {exc}",
+                                 source=f"layer '{self.spec.id}' ({store_path(self, epsg)})",
+                                 expected="a working disk under the store folder") from None
 
     def build_stores(self, epsgs) -> None:
         """Open or build the stores of `epsgs`; those to build are built side by side (GEOS releases the GIL)."""
@@ -197,14 +204,14 @@ def store_path(layer: LoadedLayer, epsg: int) -> Path:
 
 
 def write_store(path: Path, key: str, source: SourceLayer, indexed, info: dict) -> None:
-    coverage = None if indexed.coverage is None else indexed.coverage
     b = shapely.total_bounds(indexed.features) if len(indexed.features) else None
     write(path, key, epsg=indexed.epsg, features=indexed.features, zones=source.zones, names=source.names,
           widths=source.widths, fids=source.fids, intact=indexed.intact, parts=indexed.parts,
           owner=indexed.part_feature,
           own_parts=None if indexed.own_parts is indexed.parts else indexed.own_parts,
           own_owner=None if indexed.own_parts is indexed.parts else indexed.own_feature,
-          changed=indexed.changed if indexed.changed is not None else np.zeros(0, np.int64), coverage=coverage,
+          changed=indexed.changed if indexed.changed is not None else np.zeros(0, np.int64),
+          coverage=indexed.coverage,
           meta=dict(layer=_layer_meta(source), info=info,
                     analysis_bounds=None if b is None or not np.isfinite(b).all() else [float(v) for v in b]))
 
@@ -330,11 +337,7 @@ def _load(spec, rule_set, key, root, source, whole_extent: bool) -> LoadedLayer:
         layer._stores[int(epsg)] = st
         return layer
     source = source or read_source(spec, rule_set)
-    layer = LoadedLayer(spec=spec, rule_set=rule_set, crs=source.crs, zones=source.zones, names=source.names,
-                        widths=source.widths, fids=source.fids, sha256=source.sha256,
-                        coverage_label=source.coverage_label, bounds=_layer_meta(source)["bounds"],
-                        invalid=list(source.invalid), warnings=list(source.warnings),
-                        fetched_version=source.fetched_version, key=key, info={}, _source=source)
+    layer = LoadedLayer.from_source(source, key, _source=source)
     layer.build_stores([layer.home_epsg, *(extent_epsgs(layer) if whole_extent else [])])
     return layer
 
@@ -351,10 +354,7 @@ def _load_server(spec, rule_set, key, root) -> LoadedLayer:
         source = read_source(spec, rule_set)
         from ..overlay.index import IndexedLayer
         from .inspect import inventory
-        stub = LoadedLayer(spec=spec, rule_set=rule_set, crs=source.crs, zones=source.zones, names=source.names,
-                           widths=source.widths, fids=source.fids, sha256=source.sha256,
-                           coverage_label=source.coverage_label, bounds=_layer_meta(source)["bounds"], invalid=[],
-                           warnings=[], fetched_version=source.fetched_version, key=key, info={})
+        stub = LoadedLayer.from_source(source, key)
         m = dict(_layer_meta(source), key=key, format=FORMAT,
                  info=inventory(stub, IndexedLayer.build(source, stub.home_epsg)),
                  zones=[str(z) for z in source.zones], names=[str(n) for n in source.names],

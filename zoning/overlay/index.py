@@ -70,21 +70,13 @@ class IndexedLayer:
             return out
         return self.derive("name_rank", rank)
 
-    def ready(self) -> "IndexedLayer":
-        """Build everything a request may use (the features' name order, the trees' internals) now, so that
-        threads that share this layer only read it."""
-        self.name_rank()
-        for t in (self.tree, self.own_tree):
-            t.query(shapely.Point(0, 0))
-        return self
-
     @classmethod
     def build(cls, layer, epsg: int) -> "IndexedLayer":
         dst = f"EPSG:{epsg}"
         features = reproject(layer.geoms, layer.crs, dst)
         disjoint = _disjoint_per_zone(features, layer.zones)
-        built = _parts(features, disjoint)
-        changed = np.flatnonzero([d is not f for d, f in zip(disjoint, features)])
+        changed = _changed(features, disjoint)
+        built = _parts(features, disjoint, changed)
         verify(features, disjoint, *built, where=f"layer '{layer.spec.id}'", changed=changed)
         parts, owner, own_parts, own_owner = built
         shapely.prepare(parts)
@@ -108,11 +100,15 @@ def _intact(features, parts, owner) -> np.ndarray:
     return np.isclose(kept, shapely.area(features), rtol=REL, atol=0.0)
 
 
-def _parts(features, disjoint):
+def _changed(features, disjoint) -> np.ndarray:
+    """The features that lost ground to an earlier one of their zone (their remainder is a new geometry)."""
+    return np.flatnonzero([d is not f for d, f in zip(disjoint, features)])
+
+
+def _parts(features, disjoint, changed):
     """(zone-view parts, their feature, feature-view parts or None, their feature) of the features and their
-    disjoint-per-zone remainders."""
+    disjoint-per-zone remainders; `changed` are the features whose remainder is not all of them."""
     parts, owner = _subdivide_all(disjoint)
-    changed = np.flatnonzero([d is not f for d, f in zip(disjoint, features)])   # lost ground to an earlier one
     if len(changed) == 0:
         return parts, owner, None, None
     keep = ~np.isin(owner, changed)
@@ -130,7 +126,7 @@ def _subdivide_all(geoms):
     return np.array(parts, dtype=object), np.array(owner, dtype=np.int64)
 
 
-def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str, changed=None) -> None:
+def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str, changed) -> None:
     """Raise LayerError unless every part is valid and each feature's parts are exactly its ground.
 
     Zone view: the parts of feature i, made disjoint from the earlier features of its zone, are checked against
@@ -140,7 +136,6 @@ def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str
     parts add up to the area of the zone's union."""
     _verify_view(disjoint, parts, owner, where, "zone")
     if own_parts is not None:       # the features that lost ground to an earlier one have parts of their own
-        changed = np.unique(own_owner) if changed is None else changed
         sel = np.isin(own_owner, changed)
         _verify_view(features, own_parts[sel], own_owner[sel], where, "feature", only=changed)
 
