@@ -44,6 +44,8 @@ class IndexedLayer:
     own_tree: shapely.STRtree | None = None
     changed: np.ndarray | None = None       # features whose feature view differs from their zone view
     site_bound: tuple | None = None         # (sites, per-site distance to some zone-view part) of a window
+    _chains: tuple | None = field(default=None, repr=False)
+    _vertices: tuple | None = field(default=None, repr=False)
     derived: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -69,6 +71,21 @@ class IndexedLayer:
             out[order] = np.arange(len(order))
             return out
         return self.derive("name_rank", rank)
+
+    def segments(self):
+        """(boundary chains of the zone-view parts, their feature, STRtree): the nearest-zone search of a whole
+        layer held in memory. Each ring is cut into chains of at most CHAIN segments, small enough for tight
+        boxes; parts' cut lines lie inside the zone, so they are never nearer than its boundary."""
+        if self._chains is None:        # this layer's own (a window's `derived` is shared with its store)
+            self._chains = _chains(self.parts, self.part_feature)
+        return self._chains
+
+    def vertices(self):
+        """(STRtree of the chains' vertices, their coordinates): a near boundary point for large batches."""
+        if self._vertices is None:
+            xy = shapely.get_coordinates(self.segments()[0])
+            self._vertices = shapely.STRtree(shapely.points(xy)), xy
+        return self._vertices
 
     @classmethod
     def build(cls, layer, epsg: int) -> "IndexedLayer":
@@ -98,6 +115,30 @@ def _intact(features, parts, owner) -> np.ndarray:
     kept = np.bincount(owner, weights=shapely.area(parts), minlength=len(features)) if len(owner) \
         else np.zeros(len(features))
     return np.isclose(kept, shapely.area(features), rtol=REL, atol=0.0)
+
+
+CHAIN = 8
+
+
+def _chains(parts, part_feature):
+    if len(parts) == 0:
+        empty = np.array([], dtype=object)
+        return empty, np.array([], dtype=np.int64), shapely.STRtree(empty)
+    pieces, piece_part = shapely.get_parts(parts, return_index=True)
+    rings, ring_piece = shapely.get_rings(pieces, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    start, stop, seg_ring = xy[:-1][same], xy[1:][same], ring_of[:-1][same]
+    first = np.r_[0, np.flatnonzero(seg_ring[1:] != seg_ring[:-1]) + 1]
+    pos = np.arange(len(seg_ring)) - np.repeat(first, np.diff(np.r_[first, len(seg_ring)]))
+    key = seg_ring.astype(np.int64) * (1 << 32) + pos // CHAIN
+    chain = np.r_[0, np.cumsum(key[1:] != key[:-1])]
+    ends = np.r_[np.flatnonzero(chain[1:] != chain[:-1]) + 1, len(chain)]
+    coords = np.insert(start, ends, stop[ends - 1], axis=0)
+    owner = np.insert(chain, ends, chain[ends - 1])
+    lines = shapely.linestrings(coords, indices=owner)
+    feature = part_feature[piece_part[ring_piece[seg_ring[ends - 1]]]]
+    return lines, feature, shapely.STRtree(lines)
 
 
 def _changed(features, disjoint) -> np.ndarray:

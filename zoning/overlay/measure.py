@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 
 AREA_EPS = 1e-6  # m²: below this an intersection is floating-point noise, not an overlap
+VERTEX_TREE_FROM = 256  # sites: from this batch size a whole layer's nearest search starts from a vertex tree
 
 
 @dataclass
@@ -221,24 +222,47 @@ def _nearest(indexed, sites, rows):
         gb = shapely.bounds(geoms)
         k, p = indexed.tree.query(shapely.box(gb[:, 0] - reach, gb[:, 1] - reach, gb[:, 2] + reach,
                                               gb[:, 3] + reach))
+        dist = shapely.distance(geoms[k], indexed.parts[p])
+        feat = indexed.part_feature[p]
     else:
-        # the centroid's nearest part may be far from the nearest (a site far outside a small layer): the tree's
-        # dwithin drops most candidates cheaply before exact distances
-        k, p = indexed.tree.query_nearest(shapely.centroid(geoms), all_matches=False)
-        bound = np.full(len(rows), np.inf)
-        bound[k] = shapely.distance(geoms[k], indexed.parts[p])
-        k, p = indexed.tree.query(geoms, predicate="dwithin", distance=bound * (1 + 1e-12) + 1e-9)
-    dist = shapely.distance(geoms[k], indexed.parts[p])
+        k, feat, dist = _chain_candidates(indexed, geoms)
     best = np.full(len(rows), np.inf)
     np.minimum.at(best, k, dist)
     tie = dist <= best[k] + 1e-9
-    k, feat = k[tie], indexed.part_feature[p[tie]]
+    k, feat = k[tie], feat[tie]
     if len(k) == 0:
         return e, e, np.array([])
     order = np.lexsort((feat, indexed.name_rank()[feat], k))
     k, feat = k[order], feat[order]
     first = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
     return rows[k[first]], feat[first], best[k[first]]
+
+
+def _chain_candidates(indexed, geoms):
+    """(site, feature, distance) of the boundary chains that can be nearest each site of a whole layer in memory.
+
+    First an upper bound U: in a large batch, the distance from the site's vertices to the boundary vertex
+    nearest its centroid (the vertex tree pays for itself there); in a small one, the site's distance to the
+    chain nearest its centroid. With r the farthest vertex from the centroid, only chains within U + r of the
+    centroid can be nearer, and those get exact distances."""
+    segs, seg_feature, tree = indexed.segments()
+    pts = shapely.centroid(geoms)
+    c = shapely.get_coordinates(pts)
+    xy, idx = shapely.get_coordinates(geoms, return_index=True)
+    radius = np.zeros(len(geoms))
+    np.maximum.at(radius, idx, np.hypot(xy[:, 0] - c[idx, 0], xy[:, 1] - c[idx, 1]))
+    bound = np.full(len(geoms), np.inf)
+    if len(geoms) >= VERTEX_TREE_FROM:
+        vertex_tree, vertex_xy = indexed.vertices()
+        k, v = vertex_tree.query_nearest(pts, all_matches=False)
+        near = np.full((len(geoms), 2), np.inf)
+        near[k] = vertex_xy[v]
+        np.minimum.at(bound, idx, np.hypot(xy[:, 0] - near[idx, 0], xy[:, 1] - near[idx, 1]))
+    else:
+        k, p = tree.query_nearest(pts, all_matches=False)
+        bound[k] = shapely.distance(geoms[k], segs[p])
+    k, p = tree.query(pts, predicate="dwithin", distance=(bound + radius) * (1 + 1e-9) + 1e-6)
+    return k, seg_feature[p], shapely.distance(geoms[k], segs[p])
 
 
 def _zone_sums(hs, hz, ha):
