@@ -68,9 +68,6 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
                             tolerance_m=ctx.tolerance_m)
     if batch.errors[0] is not None:
         raise batch.errors[0]
-    if given.declared_area_m2 and abs(batch.area[0] - given.declared_area_m2) > 0.01 * given.declared_area_m2:
-        batch.warnings[0].append(f"{given.source}: the file states {given.declared_area_m2:,.1f} m² but the "
-                                 f"geometry measures {batch.area[0]:,.1f} m²; check the coordinates and the zone")
     outcome = run(batch, [cat.code], [major], ctx).site(0)
     return build_result(ctx, batch, 0, cat, major, outcome, name=name)
 

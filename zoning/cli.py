@@ -23,11 +23,16 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except ZoningError as exc:
-            # one line whatever the input held: control characters (a form feed in a header) shown escaped
-            text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(exc))
-            click.echo(f"zoning: error: {text}", err=True)
-            sys.exit(EXIT_USER_ERROR)
+            fail(exc)
     return wrapper
+
+
+def fail(exc: ZoningError):
+    """Exit 2 with the mistake on one line, whatever the input held: control characters (a form feed in a
+    header) shown escaped."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(exc))
+    click.echo(f"zoning: error: {text}", err=True)
+    sys.exit(EXIT_USER_ERROR)
 
 
 @contextlib.contextmanager
@@ -52,7 +57,7 @@ def input_options(fn):
         click.option("--format-in", type=click.Choice(["geojson", "gpkg", "shp", "zip", "kml", "kmz", "parquet",
                                                        "fgb", "csv", "xlsx", "txt", "dxf"]),
                      help="Force the input format (default: by extension and content)."),
-        click.option("--encoding", "in_encoding", help="Text encoding of the input (default: UTF-8, then GB18030)."),
+        click.option("--encoding", "in_encoding", help="Text encoding of the input: utf-8, gbk, gb18030, utf-16, 936 ... (default: detected per file, UTF-8 or GBK line by line)."),
         click.option("--in-layer", help="Table of a GeoPackage, sheet of a workbook, shapefile in a zip, CAD layer."),
         click.option("--wkt-field", help="CSV/Excel column with WKT (default: wkt, geometry, 坐标 ...)."),
         click.option("--lon-field", help="CSV/Excel longitude column (default: lon, lng, 经度 ...)."),
@@ -68,10 +73,13 @@ def input_options(fn):
     def wrapper(*args, format_in, in_encoding, in_layer, wkt_field, lon_field, lat_field, id_field, name_field,
                 category_field, national_major_field, date_field, **kwargs):
         from .inputs import ReadOptions
-        kwargs["read_options"] = ReadOptions(
-            format_in=format_in, encoding=in_encoding, layer=in_layer, wkt_field=wkt_field, lon_field=lon_field,
-            lat_field=lat_field, id_field=id_field, name_field=name_field, category_field=category_field,
-            national_major_field=national_major_field, date_field=date_field)
+        try:
+            kwargs["read_options"] = ReadOptions(
+                format_in=format_in, encoding=in_encoding, layer=in_layer, wkt_field=wkt_field, lon_field=lon_field,
+                lat_field=lat_field, id_field=id_field, name_field=name_field, category_field=category_field,
+                national_major_field=national_major_field, date_field=date_field)
+        except ZoningError as exc:
+            fail(exc)
         return fn(*args, **kwargs)
     for opt in reversed(opts):
         wrapper = opt(wrapper)
@@ -158,7 +166,8 @@ def main():
               help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
 @click.option("--radius", "radius_m", type=float, help="For a point site: check a circle of this radius (m).")
 @click.option("--width", "width_m", type=float, help="For a line site: check a corridor of this width (m).")
-@click.option("--id", "site_id", help="Pick one site of a multi-site file by its id column.")
+@click.option("--id", "site_id",
+              help="Pick one site of a multi-site file: its id, its name, or #N (the N-th site in the file).")
 @click.option("--name", help="Project name shown in the result.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]),

@@ -14,6 +14,13 @@ class ZoningError(Exception):
         self.expected = expected
         super().__init__(self.render())
 
+    def on_row(self, row) -> "ZoningError":
+        """This error, naming `row` when it named none (raised by code that sees a geometry, not its row)."""
+        if self.row is None and row is not None:
+            self.row = row
+            self.args = (self.render(),)
+        return self
+
     def render(self) -> str:
         where = []
         if self.source:

@@ -36,7 +36,7 @@ _SERIES = {
     ("xian80", 3): (2349, 25, 2370, 75), ("xian80", 6): (2327, 13, 2338, 75),
     ("beijing54", 3): (2401, 25, 2422, 75), ("beijing54", 6): (21413, 13, 21453, 75),
 }
-_ZONES = {3: (25, 45), 6: (13, 23)}
+ZONES = {3: (25, 45), 6: (13, 23)}     # zone numbers of 3- and 6-degree GK zones in China
 _GK_NAME = re.compile(r"^(cgcs2000|xian80|beijing54)-gk([36])(?::(\d{1,3}))?$")
 
 
@@ -55,7 +55,7 @@ class GKSpec:
 def gk_epsg(datum: str, width: int, zone: int, prefixed: bool) -> int:
     """EPSG code of a GK zone: `prefixed` picks the 'zone n' CRS (false easting n*1e6+5e5), else 'CM'."""
     z_first, z0, cm_first, cm0 = _SERIES[(datum, width)]
-    lo, hi = _ZONES[width]
+    lo, hi = ZONES[width]
     if not lo <= zone <= hi:
         raise InputError(f"no {width}-degree Gauss-Kruger zone {zone}", source="--crs",
                          expected=f"a zone number {lo}-{hi}")
@@ -68,7 +68,7 @@ def _gk_registry() -> dict:
     """EPSG code -> (datum, width, zone, prefixed) for every Chinese GK CRS we know."""
     out = {}
     for (datum, width) in _SERIES:
-        lo, hi = _ZONES[width]
+        lo, hi = ZONES[width]
         for zone in range(lo, hi + 1):
             for prefixed in (True, False):
                 out[gk_epsg(datum, width, zone, prefixed)] = (datum, width, zone, prefixed)
@@ -93,7 +93,7 @@ def parse_crs(text, *, source: str = "--crs"):
         if num is None:
             return GKSpec(datum, width)
         num = int(num)
-        lo, hi = _ZONES[width]
+        lo, hi = ZONES[width]
         if lo <= num <= hi:
             return crs_key(gk_epsg(datum, width, num, True))
         if 75 <= num <= 135 and num % 3 == 0 and (width == 3 or num % 6 == 3):
@@ -126,8 +126,12 @@ def analysis_epsg(lon, lat):
     return epsg.astype(np.int64) if epsg.ndim else int(epsg)
 
 
+CHINA_LONLAT = (73.0, 3.0, 135.5, 54.0)     # west, south, east, north: longitudes and latitudes of China
+
+
 def in_china_lonlat(lon, lat) -> bool:
-    return 73.0 <= lon <= 135.5 and 3.0 <= lat <= 54.0
+    w, s, e, n = CHINA_LONLAT
+    return w <= lon <= e and s <= lat <= n
 
 
 @lru_cache(maxsize=64)

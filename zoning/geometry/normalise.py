@@ -141,6 +141,10 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
     errors = [si.error for si in site_inputs]
     if crs_option:
         parse_crs(crs_option)        # a bad --crs is the user's error for the whole run, not one row's
+    for i in _non_finite([si.geometry for si in site_inputs], errors):
+        si = site_inputs[i]
+        errors[i] = InputError("a coordinate is not a finite number (NaN or infinity)", source=si.source, row=si.row,
+                               expected="numeric coordinates")
     plausible = _plausible_lonlat([si.geometry if e is None else None for si, e in zip(site_inputs, errors)])
     resolved: dict = {}      # a declared CRS resolves the same for every row that declares it
     for i, si in enumerate(site_inputs):
@@ -159,7 +163,7 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
             else:
                 geom, computable, more = to_computable(si.geometry, declared, si.source)
         except ZoningError as exc:
-            errors[i] = exc
+            errors[i] = exc.on_row(si.row)
             continue
         warnings[i] += w + more
         geoms[i] = geom
@@ -230,9 +234,26 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         for i, digest in zip(rows, geometry_sha256(lonlat[rows])):
             sha[i] = digest
     epsg[~ok] = 0
+    for i in rows:
+        note = _declared_area_note(site_inputs[i], area[i])
+        if note:
+            warnings[i].append(note)
     return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
                      perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
                      warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+def _declared_area_note(si, measured: float) -> str | None:
+    """A warning when the area a file states (界址点 TXT) differs from the geometry's by more than 1 %."""
+    stated = si.declared_area_m2
+    if not stated or abs(measured - stated) <= 0.01 * stated:
+        return None
+    how = f" ({si.declared_area_text})" if si.declared_area_text else ""
+    hint = "check the coordinates and the zone"
+    if abs(stated / 1e4 - measured) <= 0.01 * measured:
+        hint = "the file seems to state square metres where the format expects 公顷"
+    return (f"{si.source}: the file states {stated:,.1f} m²{how} but the geometry measures {measured:,.1f} m²; "
+            f"{hint}")
 
 
 def _oversized(geoms, errors) -> list[tuple[int, str]]:
@@ -270,6 +291,17 @@ def _degenerate(geoms, errors) -> list[int]:
             fixed = shapely.area(shapely.make_valid(g[small]))
             small[small] = ~(fixed > DEGENERATE * scale[small])
     return [int(rows[k]) for k in np.flatnonzero(small)]
+
+
+def _non_finite(geoms, errors) -> list[int]:
+    """Rows with a NaN or infinite coordinate: every later step would turn them into nonsense, not an error."""
+    ok = np.array([e is None and g is not None for g, e in zip(geoms, errors)], dtype=bool)
+    if not ok.any():
+        return []
+    rows = np.flatnonzero(ok)
+    xy, idx = shapely.get_coordinates(np.array(geoms, dtype=object)[rows], return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    return [int(r) for r in np.unique(rows[idx[bad]])] if bad.any() else []
 
 
 def _hashable(value) -> bool:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+# marks as word processors and keyboards type them: curly quotes for ′ ″, the ordinal º and ring ˚ for °
+_MARKS = str.maketrans({"’": "′", "‘": "′", "´": "′", "`": "′", "”": "″", "“": "″", "º": "°", "˚": "°",
+                        "，": ".", "＂": '"', "：": ":", "＇": "'"})
 _HEMI = re.compile(r"^\s*(东经|北纬|西经|南纬|[NSEWnsew])?\s*(.*?)\s*([NSEWnsew]|东经|北纬)?\s*$")
 _DMS = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:°|度|:|\s)\s*(?:(\d+(?:\.\d+)?)\s*(?:′|'|分|:|\s)?\s*)?"
                   r"(?:(\d+(?:\.\d+)?)\s*(?:″|\"|''|秒)?)?$")
@@ -14,7 +17,7 @@ def parse_coordinate(value) -> float:
         if value != value:
             raise ValueError("empty")
         return float(value)
-    text = "" if value is None else str(value).strip().replace("，", ".").replace("＂", '"')
+    text = "" if value is None else str(value).strip().translate(_MARKS)
     if not text:
         raise ValueError("empty")
     m = _HEMI.match(text)

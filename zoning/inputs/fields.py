@@ -1,7 +1,7 @@
 """The usual English and Chinese column headers for site attributes and coordinates."""
 from __future__ import annotations
 
-ID = ("id", "编号", "项目编号", "项目代码", "地块编号", "code", "project_id", "序号")
+ID = ("id", "项目编号", "项目代码", "地块编号", "编号", "code", "project_id", "序号")
 NAME = ("name", "项目名称", "名称", "地块名称", "project_name", "project", "项目")
 CATEGORY = ("category", "类型", "项目类型", "类别", "项目类别", "project_type", "行业类别")
 NATIONAL_MAJOR = ("national_major", "国家重大项目", "是否国家重大项目", "重大项目")
@@ -22,7 +22,29 @@ def find(columns, candidates, named: str | None = None) -> str | None:
     for cand in candidates:
         if cand.casefold() in lowered:
             return lowered[cand.casefold()]
+    for cand in candidates:       # a shapefile's header: the name cut at the DBF limit of 10 bytes
+        for cut in _dbf_cuts(cand.casefold()):
+            if cut in lowered:
+                return lowered[cut]
     return None
+
+
+DBF_NAME_BYTES = 10
+
+
+def _dbf_cuts(name: str) -> set[str]:
+    """`name` as a .dbf header holds it when longer than 10 bytes: cut there in UTF-8 or GBK, a character
+    split by the cut dropped."""
+    out = set()
+    for enc in ("utf-8", "gbk"):
+        try:
+            raw = name.encode(enc)
+        except UnicodeEncodeError:
+            continue
+        if len(raw) > DBF_NAME_BYTES:
+            out.add(raw[:DBF_NAME_BYTES].decode(enc, errors="ignore"))
+    out.discard("")
+    return out
 
 
 def parse_flag(value, *, source=None, row=None, field=None) -> bool:

@@ -168,8 +168,8 @@ def check_zipped_shapefile(zf: zipfile.ZipFile, member: str, source: str) -> Non
             raise _not_format(f"{source} ({member})", "shp")
 
 
-def check_driver(target: str, layer, fmt: str, source: str) -> None:
+def check_driver(target: str, layer, fmt: str, source: str, encoding: str | None = None) -> None:
     """The driver GDAL opened `target` with is one the format allows."""
-    driver = pyogrio.read_info(target, layer=layer).get("driver")
+    driver = pyogrio.read_info(target, layer=layer, encoding=encoding).get("driver")
     if driver not in DRIVERS.get(fmt, ()):
         raise refuse(source, f"GDAL read the file as '{driver}'", "a file of the format its name says")

@@ -17,3 +17,8 @@ class ReadOptions:
     category_field: str | None = None
     national_major_field: str | None = None
     date_field: str | None = None
+
+    def __post_init__(self):
+        if self.encoding:      # an unknown name is the user's mistake now, not a traceback in some reader later
+            from .encoding import codec_name
+            object.__setattr__(self, "encoding", codec_name(self.encoding))

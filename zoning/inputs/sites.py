@@ -27,6 +27,7 @@ class SiteInput:
     warnings: list = field(default_factory=list)
     error: ZoningError | None = None
     declared_area_m2: float | None = None   # an area the file states (界址点 TXT), checked against the geometry
+    declared_area_text: str | None = None   # where and how the file states it, for the warning
     date: object = None              # the row's application date, if the list carries one
 
 
@@ -46,6 +47,8 @@ def _clean(v):
         return v.strip() or None
     if v is None or (isinstance(v, float) and v != v):
         return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))        # an id typed as 12 in Excel is the number 12.0: named '12' on the command line
     text = str(v).strip()
     return text or None
 
@@ -128,27 +131,45 @@ def iter_sites(path, opts: ReadOptions = ReadOptions()) -> Iterator[SiteInput]:
     return iter_vector(path, opts, zipped=fmt == "zip")
 
 
+def _choices(sites) -> str:
+    """How to name each of the first sites on the command line: its id, or its position when ids repeat."""
+    counts: dict = {}
+    for s in sites:
+        counts[str(s.id)] = counts.get(str(s.id), 0) + 1
+    shown = [str(s.id) if counts[str(s.id)] == 1 else f"#{k}" for k, s in enumerate(sites[:20], start=1)]
+    return ", ".join(shown) + (" ..." if len(sites) > 20 else "")
+
+
+def choose_site(sites: list, site_id, src: str) -> SiteInput:
+    """The site `site_id` names: its id, else its name (KML placemarks), else `#N`, its position in the file."""
+    key = str(site_id).strip()
+    for attr in ("id", "name"):
+        matches = [s for s in sites if getattr(s, attr) is not None and str(getattr(s, attr)) == key]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            positions = [f"#{sites.index(s) + 1}" for s in matches[:10]]
+            raise InputError(f"{len(matches)} sites have {attr} '{site_id}'", source=src,
+                             expected="--id with a site's position in the file instead: " + ", ".join(positions))
+    if key.startswith("#") and key[1:].isdigit() and 1 <= int(key[1:]) <= len(sites):
+        return sites[int(key[1:]) - 1]
+    raise InputError(f"no site with id or name '{site_id}'", source=src,
+                     expected=f"one of {_choices(sites)}, or #1 to #{len(sites)} by position in the file")
+
+
 def read_site(path, *, site_id=None, opts: ReadOptions = ReadOptions()) -> SiteInput:
-    """One site from a file; a file with several sites needs `site_id` (matched on the id column)."""
+    """One site from a file; a file with several sites needs `site_id`: an id, a name, or '#N' (the N-th site)."""
     sites = list(iter_sites(path, opts))
     src = str(path)
     if not sites:
         raise InputError("the file holds no sites", source=src, expected="at least one polygon, line or point")
     if site_id is None:
         if len(sites) > 1:
-            ids = [s.id for s in sites[:20]]
             raise InputError(f"the file holds {len(sites)} sites; choose one with --id", source=src,
-                             expected="--id one of " + ", ".join(map(str, ids)) + (" ..." if len(sites) > 20 else ""))
+                             expected=f"--id one of {_choices(sites)} (an id, a name, or #N for the N-th site)")
         chosen = sites[0]
     else:
-        matches = [s for s in sites if str(s.id) == str(site_id)]
-        if not matches:
-            raise InputError(f"no site with id '{site_id}'", source=src,
-                             expected="one of " + ", ".join(str(s.id) for s in sites[:20]))
-        if len(matches) > 1:
-            raise InputError(f"{len(matches)} sites have id '{site_id}'", source=src,
-                             expected="a unique id (rows " + ", ".join(str(s.row) for s in matches[:10]) + ")")
-        chosen = matches[0]
+        chosen = choose_site(sites, site_id, src)
     if chosen.error is not None:
         raise chosen.error
     return chosen

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -13,7 +14,7 @@ from shapely.geometry import Point
 from ..errors import InputError
 from . import fields as F
 from .coords import parse_coordinate
-from .encoding import sniff_encoding
+from .encoding import LineDecoder, is_utf, sniff_encoding
 from .options import ReadOptions
 from .sites import SiteInput, make_sites
 
@@ -21,33 +22,74 @@ csv.field_size_limit(1 << 30)   # WKT of a detailed polygon easily exceeds the d
 
 
 def _csv_rows(path: Path, opts: ReadOptions):
+    """(header, iterator of (values, line issue)) of a CSV: UTF-16 as text; any other file line by line, each
+    line in the encoding its bytes fit (see LineDecoder), so one pasted GBK row is that row's warning."""
+    src = str(path)
     enc = sniff_encoding(path, opts.encoding)
-    fh = open(path, newline="", encoding=enc, errors="strict")
-    sample = fh.read(64 * 1024)
-    fh.seek(0)
+    if is_utf(enc) and not enc.startswith("utf-8"):                      # UTF-16 / UTF-32: one encoding
+        fh = open(path, newline="", encoding=enc, errors="strict")
+        lines, decoder = fh, None
+    else:
+        fh = open(path, "rb")
+        decoder = LineDecoder(fh, enc, strict=bool(opts.encoding), source=src)
+        lines = iter(decoder)
+    try:
+        first = next(lines)
+    except StopIteration:
+        fh.close()
+        raise InputError("the file is empty", source=src, expected="a header row and one row per site") from None
+    except UnicodeError:
+        fh.close()
+        raise InputError("cannot decode the text", source=src, expected=f"{enc} text (or --encoding)") from None
+    except InputError:
+        fh.close()
+        raise
     try:       # only the delimiter is sniffed (from the header); quoting is Excel's: "", doubled inside
-        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
+        delimiter = csv.Sniffer().sniff(first.lstrip("\ufeff").rstrip("\r\n") + "\n",
+                                        delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(fh, csv.excel, delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first], lines), csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         fh.close()
-        raise InputError("the file is empty", source=str(path), expected="a header row and one row per site")
-    except UnicodeDecodeError:
+        raise InputError("the file is empty", source=src, expected="a header row and one row per site") from None
+    odd = decoder.odd if decoder is not None else {}
+    if 1 in odd and odd[1] is None:
         fh.close()
-        raise InputError("cannot decode the text", source=str(path), expected="UTF-8 or GBK (or --encoding)")
+        raise InputError("line 1 (the header) holds bytes that are neither UTF-8 nor GBK/GB18030", source=src,
+                         expected="UTF-8 or GBK text, or the file's --encoding")
 
     def rows():
+        done = reader.line_num
         with fh:
             try:
                 for values in reader:
-                    yield values
-            except UnicodeDecodeError as exc:
-                raise InputError(f"cannot decode the text at byte {exc.start} as {enc}", source=str(path),
-                                 expected="one encoding for the whole file (or --encoding)") from None
+                    lines_of_row = range(done + 1, reader.line_num + 1)
+                    done = reader.line_num
+                    yield values, _line_issue(odd, lines_of_row, decoder)
+            except UnicodeError as exc:
+                raise InputError(f"cannot decode the text after line {reader.line_num} as {enc}: {exc.reason}",
+                                 source=src, expected="one encoding for the whole file (or --encoding)") from None
     return header, rows()
+
+
+def _line_issue(odd: dict, lines, decoder) -> tuple | None:
+    """('error' | 'warning', text) for a row some of whose lines were not in the file's main encoding."""
+    if not odd:
+        return None
+    hit = [ln for ln in lines if ln in odd]
+    if not hit:
+        return None
+    if any(odd[ln] is None for ln in hit):
+        bad = [ln for ln in hit if odd[ln] is None]
+        return ("error", f"line {bad[0]} holds bytes that are neither UTF-8 nor GBK/GB18030")
+    return ("warning", f"line {hit[0]} is {_ENC_NAMES[odd[hit[0]]]}, unlike the rest of the file "
+                       f"({_ENC_NAMES[decoder.main]}); read as {_ENC_NAMES[odd[hit[0]]]}")
+
+
+_ENC_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK/GB18030"}
 
 
 def _xlsx_rows(path: Path, opts: ReadOptions):
@@ -68,7 +110,7 @@ def _xlsx_rows(path: Path, opts: ReadOptions):
             break
     else:
         raise InputError("the sheet is empty", source=str(path), expected="a header row and one row per site")
-    return [("" if h is None else str(h)) for h in header], it
+    return [("" if h is None else str(h)) for h in header], ((values, None) for values in it)
 
 
 @dataclass(frozen=True)
@@ -89,7 +131,8 @@ def iter_table(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
 
 
 def table_rows(path: Path, opts: ReadOptions):
-    """(TableMeta, iterator of (row number, values)) of a CSV or Excel list; blank rows are left out."""
+    """(TableMeta, iterator of (row number, values, encoding issue or None)) of a CSV or Excel list; blank rows
+    are left out."""
     src = str(path)
     header, rows = (_xlsx_rows if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows)(path, opts)
     header = [str(h).strip().lstrip("\ufeff") for h in header]
@@ -105,21 +148,25 @@ def table_rows(path: Path, opts: ReadOptions):
                                   + ", ".join(header))
 
     def numbered():
-        for n, values in enumerate(rows, start=2):
+        for n, (values, issue) in enumerate(rows, start=2):
             values = list(values)
             if any(v is not None and str(v).strip() for v in values):
-                yield n, values + [None] * (len(header) - len(values))
+                yield n, values + [None] * (len(header) - len(values)), issue
     return TableMeta(src, tuple(header), wkt_col, lon_col, lat_col, opts), numbered()
 
 
 def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
-    """The SiteInputs of raw (row number, values) rows of a table: geometry parsed, a bad one on its row."""
+    """The SiteInputs of raw (row number, values, issue) rows of a table: geometry parsed, a bad one on its row."""
     src, wkt_col, lon_col, lat_col = meta.source, meta.wkt_col, meta.lon_col, meta.lat_col
     at = {name: k for k, name in enumerate(meta.header)}    # a repeated header keeps its last column
-    numbers, table, geoms, errors = [], [], [], []
-    for n, values in rows:
+    numbers, table, geoms, errors, notes = [], [], [], [], {}
+    for n, values, issue in rows:
         geom, error = None, None
         try:
+            if issue is not None and issue[0] == "error":
+                raise InputError(issue[1], source=src, row=n, expected="UTF-8 or GBK text (or --encoding)")
+            if issue is not None:
+                notes[len(numbers)] = f"{src}: {issue[1]}"
             if wkt_col is not None:
                 text = values[at[wkt_col]]
                 if text is None or not str(text).strip():
@@ -139,7 +186,10 @@ def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
         geoms.append(geom)
         errors.append(error)
     columns = [[values[k] for values in table] for k in at.values()]
-    return make_sites(list(at), columns, geoms, None, src, numbers, meta.opts, errors=errors)
+    sites = make_sites(list(at), columns, geoms, None, src, numbers, meta.opts, errors=errors)
+    for k, note in notes.items():
+        sites[k].warnings.append(note)
+    return sites
 
 
 def _coord(value, src, row, col) -> float:

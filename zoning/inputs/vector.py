@@ -13,7 +13,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..errors import InputError
 from .detect import EXTENSIONS, sniff_format
-from .encoding import dbf_bytes_encoding, dbf_encoding
+from . import dbf
 from .guard import check_archive, check_driver, check_vector, check_zipped_shapefile
 from .options import ReadOptions
 from .sites import SiteInput, make_sites
@@ -21,9 +21,10 @@ from .sites import SiteInput, make_sites
 BATCH = 20_000
 # GDAL warns of an unclosed ring that GEOS then refuses: the row's error says it, the raw warning need not
 warnings.filterwarnings("ignore", message="Non closed ring detected", category=RuntimeWarning)
+warnings.filterwarnings("ignore", message="Unsupported geometry type detected", category=RuntimeWarning)
 
 
-def _safe_zip_member(path: Path, layer: str | None) -> str:
+def _safe_zip_member(path: Path, layer: str | None, encoding: str | None) -> tuple[str, dbf.DbfPlan]:
     """The shapefile inside a zip, checked for path traversal, zip bombs and its content; nothing is extracted."""
     src = str(path)
     zf = check_archive(path, src)
@@ -40,10 +41,13 @@ def _safe_zip_member(path: Path, layer: str | None) -> str:
     check_zipped_shapefile(zf, shps[0], src)
     stem = shps[0][:-4]
     names = {i.filename.lower(): i.filename for i in infos}
-    encoding = None
-    if (stem + ".cpg").lower() not in names and (stem + ".dbf").lower() in names:
-        encoding = dbf_bytes_encoding(zf.read(names[(stem + ".dbf").lower()]))
-    return shps[0], encoding
+    cpg = names.get((stem + ".cpg").lower())
+    cpg_text = zf.read(cpg).decode("ascii", "replace") if cpg else None
+    dbf_name = names.get((stem + ".dbf").lower())
+    if dbf_name is None:
+        return shps[0], dbf.DbfPlan(None)
+    with zf.open(dbf_name) as fh:
+        return shps[0], dbf.plan(fh, cpg=cpg_text, declared=encoding, source=src)
 
 
 def _folder_shapefile(path: Path, layer: str | None) -> Path:
@@ -67,6 +71,19 @@ class VectorMeta:
     names: tuple
     note: tuple
     opts: ReadOptions
+    labels: tuple = ()               # the names to use, where they differ from GDAL's (repaired .dbf names)
+    redecode: str | None = None      # text GDAL passed through as ISO-8859-1, decoded with this
+
+
+def shapefile_plan(shp: Path, declared: str | None, source: str) -> dbf.DbfPlan:
+    """How to read the .dbf beside `shp` (see inputs.dbf)."""
+    found = [shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()]
+    if not found:
+        return dbf.DbfPlan(declared)
+    cpg = next((shp.with_suffix(s) for s in (".cpg", ".CPG") if shp.with_suffix(s).exists()), None)
+    cpg_text = cpg.read_bytes()[:100].decode("ascii", "replace") if cpg else None
+    with open(found[0], "rb") as fh:
+        return dbf.plan(fh, cpg=cpg_text, declared=declared, source=source)
 
 
 def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Iterator[SiteInput]:
@@ -78,12 +95,36 @@ def vector_sites(batch, meta: VectorMeta, first_row: int) -> list[SiteInput]:
     """The SiteInputs of one Arrow batch of a layer; `first_row` is the 1-based row number of its first row."""
     wkb = batch.column(meta.geom_col).to_pylist()
     fids = batch.column(meta.fid_col).to_pylist() if meta.fid_col in batch.schema.names else [None] * len(wkb)
-    cols = [batch.column(n).to_pylist() for n in meta.names]
+    odd: set = set()
+    cols = [_texts(batch.column(n), meta.redecode, odd) for n in meta.names]
     defaults = [str(fid if fid is not None else first_row + i) for i, fid in enumerate(fids)]
     geoms, errors = parse_wkb(wkb, meta.source, first_row)
-    return make_sites(meta.names, cols, geoms, meta.crs, meta.source,
-                      range(first_row, first_row + len(wkb)), meta.opts,
-                      default_ids=defaults, warnings=meta.note, errors=errors)
+    sites = make_sites(meta.labels or meta.names, cols, geoms, meta.crs, meta.source,
+                       range(first_row, first_row + len(wkb)), meta.opts,
+                       default_ids=defaults, warnings=meta.note, errors=errors)
+    for i in sorted(odd):
+        sites[i].warnings.append(f"{meta.source}: row {first_row + i}: text that is not UTF-8 read as GB18030 (GBK)")
+    return sites
+
+
+def _texts(column, redecode: str | None, odd: set) -> list:
+    """A column's values; text that is not the UTF-8 GDAL promised is decoded as GB18030 (rows noted in `odd`)."""
+    import pyarrow as pa
+    if redecode and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return [None if v is None else v.encode("latin-1").decode(redecode, errors="replace")
+                for v in column.to_pylist()]
+    try:
+        return column.to_pylist()
+    except UnicodeDecodeError:
+        raw = column.cast(pa.large_binary()).to_pylist()
+    out = []
+    for i, b in enumerate(raw):
+        try:
+            out.append(None if b is None else b.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(b.decode("gb18030", errors="replace"))
+            odd.add(i)
+    return out
 
 
 def parse_wkb(wkb, source: str, first_row: int):
@@ -112,19 +153,22 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
     fmt = "shp" if zipped or path.is_dir() else (EXTENSIONS.get(path.suffix.lower()) or sniff_format(path))
     if not zipped:
         check_vector(path, fmt, src)
+    plan = None
     if zipped:
-        member, found = _safe_zip_member(path, opts.layer)
-        target, encoding = f"/vsizip/{path.resolve()}/{member}", encoding or found
+        member, plan = _safe_zip_member(path, opts.layer, opts.encoding)
+        target = f"/vsizip/{path.resolve()}/{member}"
     elif path.is_dir():
         shp = _folder_shapefile(path, opts.layer)
-        target, encoding = str(shp), encoding or dbf_encoding(shp)
+        target, plan = str(shp), shapefile_plan(shp, opts.encoding, src)
     elif path.suffix.lower() == ".shp":
-        encoding = encoding or dbf_encoding(path)
+        plan = shapefile_plan(path, opts.encoding, src)
+    if plan is not None:
+        encoding = plan.encoding
     try:
         layers = [opts.layer] if opts.layer and not zipped and not path.is_dir() else \
             [None] if zipped or path.is_dir() else [name for name, _ in pyogrio.list_layers(target)]
         if layers:
-            check_driver(target, layers[0], fmt, src)
+            check_driver(target, layers[0], fmt, src, encoding)
     except (DataSourceError, DataLayerError) as exc:
         raise InputError(f"cannot read as a vector file: {_gdal_text(exc, target, src)}", source=src,
                          expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
@@ -136,8 +180,13 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
         try:
             with pyogrio.raw.open_arrow(target, layer=layer, encoding=encoding, return_fids=True,
                                         use_pyarrow=True, batch_size=BATCH) as (info, reader):
+                fields = tuple(str(n) for n in info["fields"])
+                renamed = dict(plan.names) if plan is not None else {}
                 meta = VectorMeta(src, info.get("crs"), info["geometry_name"] or "wkb_geometry",
-                                  info["fid_column"] or "OGC_FID", tuple(str(n) for n in info["fields"]), note, opts)
+                                  info["fid_column"] or "OGC_FID", fields,
+                                  note + (plan.notes if plan is not None else ()), opts,
+                                  labels=tuple(renamed.get(n, n) for n in fields) if renamed else (),
+                                  redecode=plan.redecode if plan is not None else None)
                 for batch in reader:
                     yield batch, meta, row
                     row += batch.num_rows

@@ -16,9 +16,10 @@ from ..errors import LayerError
 from ..geometry.crs import crs_key, screening_crs
 from ..geometry.project import reproject
 from ..geometry.repair import POLYGONAL, repair
-from ..inputs.encoding import dbf_encoding
+from ..inputs.dbf import dbf_encoding
 from ..rules import RuleSet
 from .manifest import LayerSpec
+from .plausible import check_plausible
 
 
 @dataclass
@@ -119,6 +120,7 @@ def read_source(spec: LayerSpec, rule_set: RuleSet, *, fetched=None, coverage=No
              if spec.name_field else np.array([f"{spec.id}#{f}" for f in fids], dtype=object))
     widths = _widths(spec, rule_set, col, n, layer_warnings, fids)
     coverage, label = coverage if coverage is not None else _coverage(spec, crs, geoms[keep], where)
+    check_plausible(crs, geoms[keep], where, coverage if fetched is None else None)
     sel = keep
     return SourceLayer(spec=spec, rule_set=rule_set, crs=crs, geoms=geoms[sel], zones=zones[sel], names=names[sel],
                        widths=None if widths is None else widths[sel], fids=np.asarray(fids)[sel],

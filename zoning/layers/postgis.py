@@ -198,7 +198,7 @@ def _push(manifest, url, schema, say) -> str:
     import pyogrio
     from psycopg import sql
 
-    from ..inputs.encoding import dbf_encoding
+    from ..inputs.dbf import dbf_encoding
     where = f"--to {redact(url)}"
     check_url(url, where)
     _split_table(f"{schema}.x", where)

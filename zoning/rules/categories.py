@@ -1,6 +1,8 @@
 """The project categories and the exact matching of codes, Chinese names and synonyms."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import CategoryError, RuleSetError
@@ -21,7 +23,21 @@ class Category:
 
 
 def _key(text: str) -> str:
-    return " ".join(str(text).split()).casefold()
+    """Spelling-blind key: full-width folded (NFKC), case-folded, '_' and '-' as spaces, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    return " ".join(re.sub(r"[_\-\u2010-\u2015]", " ", text).split())
+
+
+_JOINERS = re.compile(r"[与和及、，,；;/]")
+
+
+def _derived(c: Category) -> set[str]:
+    """Spellings the rule file's own name implies: the name without its joiners (科研监测巡护) and each of its
+    parts (科研监测, 巡护). The scope text (covers_zh) is not mined: its phrases (违法建筑清理, 重建) would
+    match projects of another kind, and a wrong category is a wrong verdict."""
+    words = {_JOINERS.sub("", c.name)}
+    words.update(_JOINERS.split(c.name))
+    return {w.strip() for w in words if len(w.strip()) >= 2}
 
 
 class Categories:
@@ -42,6 +58,13 @@ class Categories:
                     raise RuleSetError(f"category synonym '{word}' is claimed by both "
                                        f"'{other.code}' and '{c.code}'", source="categories.toml")
                 self._index[k] = c
+        claims: dict[str, set] = {}      # implied spellings count only where one category implies them
+        for c in items:
+            for word in _derived(c):
+                claims.setdefault(_key(word), set()).add(c.code)
+        for k, codes in claims.items():
+            if k not in self._index and len(codes) == 1:
+                self._index[k] = self.by_code[next(iter(codes))]
 
     @classmethod
     def from_dict(cls, data: dict) -> "Categories":

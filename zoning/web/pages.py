@@ -42,7 +42,7 @@ INDEX = BASE.replace("{% block head %}{% endblock %}", r"""
 <label>坐标系 CRS of the file or coordinates</label>
 <select name="crs" id="crs"><option value="">自动 auto (from the file; lon/lat → CGCS2000)</option>
 {% for v, t in crs_options %}<option value="{{ v }}">{{ t }}</option>{% endfor %}</select>
-<label>多地块文件的编号 Id in a multi-site file <small>(可选 optional)</small></label><input type="text" name="site_id">
+<label>多地块文件的编号、名称或 #序号 Id, name or #N in a multi-site file <small>(可选 optional)</small></label><input type="text" name="site_id">
 </div><div>
 <label>或在地图上绘制 Or draw the site on the map</label><div id="draw-map"></div>
 <input type="hidden" name="drawn" id="drawn">
