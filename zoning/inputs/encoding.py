@@ -5,6 +5,7 @@ encoding its bytes fit, with a warning naming those lines; bytes that fit neithe
 from __future__ import annotations
 
 import codecs
+import io
 from pathlib import Path
 
 from ..errors import InputError
@@ -85,15 +86,28 @@ def sniff_encoding(path: Path, declared: str | None = None, sample: int = 1 << 2
     return "utf-8" if utf8 >= gbk else "gb18030"
 
 
+BLOCK = 1 << 20
+
+
 def is_utf(encoding: str) -> bool:
     return codecs.lookup(encoding).name.startswith("utf")
+
+
+def _lines(block: bytes) -> list[bytes]:
+    """Lines ending at b'\\n' only, as a binary file iterates them (splitlines would also cut at a lone \\r)."""
+    parts = block.split(b"\n")
+    out = [p + b"\n" for p in parts[:-1]]
+    return out + ([parts[-1]] if parts[-1] else [])
 
 
 class LineDecoder:
     """Lines of a byte stream as text. With a declared encoding every line must fit it. Otherwise each line
     is read as UTF-8 when its bytes are UTF-8 (GBK text almost never is), else as GB18030; `odd` maps the
     numbers (1-based) of lines not in the file's main encoding to the one they were read in, or to None when
-    neither fits (such a line is decoded with replacement characters and must not be used silently)."""
+    neither fits (such a line is decoded with replacement characters and must not be used silently).
+
+    Blocks of a megabyte that decode whole in the main encoding are split in C; only a block that does not
+    is taken line by line."""
 
     def __init__(self, fh, primary: str, *, strict: bool = False, source: str = ""):
         self.fh, self.primary, self.strict, self.source = fh, primary, strict, source
@@ -102,31 +116,46 @@ class LineDecoder:
         self.line = 0
 
     def __iter__(self):
-        for raw in self.fh:
-            self.line += 1
-            if self.strict:
-                try:
-                    yield raw.decode(self.primary)
-                except UnicodeDecodeError as exc:
-                    raise InputError(f"line {self.line}: the bytes are not {self.primary} (byte {exc.start + 1} of "
-                                     "the line)", source=self.source,
-                                     expected=f"{self.primary} text throughout, or the file's real --encoding") \
-                        from None
+        first = True
+        while block := self.fh.read(BLOCK):
+            block += self.fh.readline()            # blocks end at a line's end
+            if first:
+                first = False
+                if not self.strict:
+                    block = block.removeprefix(codecs.BOM_UTF8)
+            text = self._whole(block)
+            if text is not None:                   # the common case: the whole block in the one encoding
+                self.line += text.count("\n") + (not text.endswith("\n"))
+                yield from io.StringIO(text, newline="\n")      # lines end at \n only, as in the slow path
                 continue
-            if self.line == 1:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            if raw.isascii():
-                yield raw.decode("ascii")
+            for raw in _lines(block):
+                self.line += 1
+                yield self._one(raw)
+
+    def _whole(self, block: bytes) -> str | None:
+        enc = self.primary if self.strict else "utf-8" if self.main == "utf-8" else "ascii"
+        try:
+            return block.decode(enc)
+        except UnicodeDecodeError:
+            return None
+
+    def _one(self, raw: bytes) -> str:
+        if self.strict:
+            try:
+                return raw.decode(self.primary)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"line {self.line}: the bytes are not {self.primary} (byte {exc.start + 1} of the "
+                                 "line)", source=self.source,
+                                 expected=f"{self.primary} text throughout, or the file's real --encoding") from None
+        if raw.isascii():
+            return raw.decode("ascii")
+        for enc in ("utf-8", "gb18030"):
+            try:
+                text = raw.decode(enc)
+            except UnicodeDecodeError:
                 continue
-            for enc in ("utf-8", "gb18030"):
-                try:
-                    text = raw.decode(enc)
-                except UnicodeDecodeError:
-                    continue
-                if enc != self.main:
-                    self.odd[self.line] = enc
-                yield text
-                break
-            else:
-                self.odd[self.line] = None
-                yield raw.decode(self.main, errors="replace")
+            if enc != self.main:
+                self.odd[self.line] = enc
+            return text
+        self.odd[self.line] = None
+        return raw.decode(self.main, errors="replace")

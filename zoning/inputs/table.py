@@ -66,9 +66,9 @@ def _csv_rows(path: Path, opts: ReadOptions):
         with fh:
             try:
                 for values in reader:
-                    lines_of_row = range(done + 1, reader.line_num + 1)
-                    done = reader.line_num
-                    yield values, _line_issue(odd, lines_of_row, decoder)
+                    now = reader.line_num
+                    yield values, (_line_issue(odd, range(done + 1, now + 1), decoder) if odd else None)
+                    done = now
             except UnicodeError as exc:
                 raise InputError(f"cannot decode the text after line {reader.line_num} as {enc}: {exc.reason}",
                                  source=src, expected="one encoding for the whole file (or --encoding)") from None
