@@ -7,7 +7,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-DATA = {"layers": ["layers.toml", "*.gpkg", "*.tif"], "maps": ["style.toml"]}
+DATA = {"layers": ["layers.toml", "*.gpkg", "*.tif"], "maps": ["style.toml", "report-template.docx"]}
 
 
 class build_py_with_data(build_py):

@@ -101,11 +101,11 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
     from .render.report import write_report
     from .render.site_map import build_site_map, map_html, write_text
     from .errors import InputError
-    bad = [p for p in report_paths if not p.lower().endswith((".html", ".htm", ".pdf"))]
+    bad = [p for p in report_paths if not p.lower().endswith((".html", ".htm", ".pdf", ".docx"))]
     if bad:
-        raise InputError("unknown report format", source=bad[0], expected="report.html or report.pdf")
+        raise InputError("unknown report format", source=bad[0], expected="report.html, report.pdf or report.docx")
     html_text = None
-    if map_path or any(not p.lower().endswith(".pdf") for p in report_paths):   # one map for both
+    if map_path or any(p.lower().endswith((".html", ".htm")) for p in report_paths):   # one map for both
         html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key_of(tianditu_key),
                                             overlay=overlay))
     if map_path:
@@ -177,13 +177,18 @@ def main():
 @click.option("--suggest-radius", type=float, default=3000.0, show_default=True, help="Search radius (m).")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write the interactive site map (HTML).")
 @click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
-              help="Write the report: report.html (with the interactive map) and/or report.pdf (repeatable).")
+              help="Write the report: report.html (with the interactive map), report.pdf and/or report.docx "
+                   "(Word, to edit and file) (repeatable).")
+@click.option("--coords-out", type=click.Path(dir_okay=False),
+              help="Write the site's boundary points as a 界址点 coordinate TXT (CGCS2000 3-degree GK).")
+@click.option("--coords-encoding", type=click.Choice(["gbk", "utf-8"]), default="gbk", show_default=True,
+              help="Encoding of --coords-out.")
 @basemap_options
 @input_options
 @user_errors
 def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
-          site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, report_paths, basemap, tianditu_key,
-          overlay, read_options):
+          site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, report_paths, coords_out, coords_encoding,
+          basemap, tianditu_key, overlay, read_options):
     """Check one SITE against every layer: the verdict with its legal basis.
 
     SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
@@ -205,6 +210,12 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
         result.suggestion = find_place(result, ctx, radius_m=suggest_radius)
     if map_path or report_paths:
         _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay)
+    if coords_out:
+        from .render.boundary_points import boundary_points
+        from .render.jzd_txt_out import write_jzd
+        write_jzd(boundary_points(result.site_geometry), coords_out, number=result.site.get("id") or "1",
+                  name=result.site.get("name") or "", encoding=coords_encoding)
+        click.echo(f"wrote {coords_out}", err=True)
     if fmt == "json":
         click.echo(result.to_json(indent=2))
     else:

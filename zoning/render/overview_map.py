@@ -43,8 +43,6 @@ def overview_map(state, indices, ctx, path: Path) -> Path:
         f'<b>结论 Verdict</b>{legend}'
         + (f'<div style="max-width:320px;margin-top:6px;color:#a00">{notice}</div>' if notice else "") + "</div>"))
     folium.LayerControl().add_to(m)
+    from ..atomic import write_text
     from .site_map import map_html
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(map_html(m), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, map_html(m))

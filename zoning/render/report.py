@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from ..units import areas
+from .boundary_points import MAX_LISTED, boundary_points
 from .labels import CONFIDENCE, STATUS, TYPE, VERDICT
 from .style import load_style, verdict_style
 
@@ -26,6 +27,8 @@ table{border-collapse:collapse;width:100%;margin:6px 0} td,th{border:1px solid #
 th{background:#f3f3f3;width:22%} .finding{border-left:6px solid #999;padding:4px 12px;margin:12px 0;page-break-inside:avoid}
 .small{color:#555;font-size:11px} img.static{width:100%;max-width:820px;border:1px solid #ccc}
 iframe.map{width:100%;height:520px;border:1px solid #ccc}
+table.coords{width:auto;min-width:60%} table.coords td{text-align:right;font-family:monospace}
+thead{display:table-header-group} tr{page-break-inside:avoid}
 @media print{.screen-only{display:none} body{margin:10mm}}
 </style></head><body>
 <div class="banner" id="verdict-banner" style="background:{{ banner_colour }}">结论 VERDICT: {{ verdict_label }}</div>
@@ -49,6 +52,15 @@ iframe.map{width:100%;height:520px;border:1px solid #ccc}
 <img class="static" alt="static map" src="data:image/png;base64,{{ static_png }}">
 {% if map_html %}<div class="screen-only"><p class="small">交互地图 Interactive map (图层可切换 toggle layers, 点击查看 click for details):</p>
 <iframe class="map" id="interactive-map" srcdoc="{{ map_html }}"></iframe></div>{% endif %}
+{% if coords %}<h2 id="boundary-points">界址点成果表 Boundary point coordinates</h2>
+<p class="small">{{ coords.label }} · {{ coords.count }} 个界址点 points · 面积 area {{ area_text(coords.area_m2) }}</p>
+{% for r in coords_rings %}<p><b>第{{ r.part }}部分 part {{ r.part }} · 圈号 ring {{ r.number }} · {% if r.hole %}内边界（洞）hole{% else %}外边界 exterior{% endif %}</b>
+· 面积 area {{ '%.2f'|format(r.area_m2) }} m²</p>
+<table class="coords"><thead><tr><th>点号 Point</th><th>X 北坐标 northing (m)</th><th>Y 东坐标 easting (m)</th><th>边长 Edge to next (m)</th></tr></thead><tbody>
+{% for p in r.points %}<tr><td>{{ p[0] }}</td><td>{{ '%.3f'|format(p[1]) }}</td><td>{{ '%.3f'|format(p[2]) }}</td><td>{% if not loop.last %}{{ '%.3f'|format(r.edges[loop.index0]) }}{% endif %}</td></tr>{% endfor %}
+</tbody></table>{% endfor %}
+{% if coords_cut %}<p class="small">仅列出前 {{ coords_limit }} 个界址点；完整成果见 <code>zoning check … --coords-out site.txt</code>. Only the first {{ coords_limit }} points are listed; the full list is written by --coords-out.</p>{% endif %}
+{% endif %}
 <h2>决定结论的发现 Findings that drive the verdict ({{ driving|length }})</h2>
 {% if not driving %}<p>未与任何现行分区重叠 The site overlaps no zone in force.</p>{% endif %}
 {% for f in driving %}{{ finding_block(f) }}{% endfor %}
@@ -109,6 +121,7 @@ def report_html(result, ctx, *, map_html: str | None = None, static_png: bytes |
                                          confidence=CONFIDENCE.get(f.confidence, f.confidence)))
 
     png = static_png if static_png is not None else static_map_png(result, ctx, style_path=style_path)
+    coords, rings, cut = listed_points(result)
     problem = [dict(id=l.id, status_label=STATUS.get(l.status, l.status), error=l.error) for l in result.layers
                if l.status in ("not_checked", "failed")]
     return env.from_string(TEMPLATE).render(
@@ -125,7 +138,22 @@ def report_html(result, ctx, *, map_html: str | None = None, static_png: bytes |
         generated=dt.datetime.now().isoformat(timespec="seconds"), manifest_path=result.manifest.get("path") or " · ".join(
             filter(None, [result.manifest.get("title"), result.manifest.get("version"),
                           "sha256 " + (result.manifest.get("sha256") or "")[:12]])),
-        disclaimer=result.disclaimer, suggestion=result.suggestion)
+        disclaimer=result.disclaimer, suggestion=result.suggestion, coords=coords, coords_rings=rings,
+        coords_cut=cut, coords_limit=MAX_LISTED)
+
+
+def listed_points(result):
+    """(BoundaryPoints or None, the rings a report lists, whether the list was cut at MAX_LISTED points)."""
+    if result.site_geometry is None or result.site_geometry.is_empty:
+        return None, [], False
+    coords = boundary_points(result.site_geometry)
+    rings, total = [], 0
+    for ring in coords.rings:
+        if total + len(ring.points) > MAX_LISTED:
+            return coords, rings, True
+        rings.append(ring)
+        total += len(ring.points)
+    return coords, rings, False
 
 
 def chromium_path() -> str:
@@ -181,8 +209,12 @@ def html_to_pdf(html_text: str, pdf_path: Path) -> Path:
 
 
 def write_report(result, ctx, path, *, map_html: str | None = None, style_path=None) -> Path:
-    """report.html (self-contained, with the interactive and the static map) or report.pdf (static map)."""
+    """report.html (self-contained, with the interactive and the static map), report.pdf (static map) or
+    report.docx (Word, static map)."""
     path = Path(path)
+    if path.suffix.lower() == ".docx":
+        from .docx_report import write_docx
+        return write_docx(result, ctx, path, style_path=style_path)
     if path.suffix.lower() == ".pdf":
         return html_to_pdf(report_html(result, ctx, map_html=None, style_path=style_path), path)
     from .site_map import write_text

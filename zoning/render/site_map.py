@@ -183,12 +183,9 @@ def map_html(m) -> str:
 
 
 def write_text(path, text: str) -> Path:
-    """Write a page to a temporary file and rename it into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    """Write a page whole or not at all."""
+    from ..atomic import write_text as atomic_text
+    return atomic_text(path, text)
 
 
 def write_site_map(result, ctx, path, **kw) -> Path:

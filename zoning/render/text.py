@@ -10,7 +10,7 @@ def _area(m2: float) -> str:
     return f"{a['m2']:,.2f} m² = {a['ha']:,.4f} 公顷 ha = {a['mu']:,.3f} 亩 mu"
 
 
-def _stats_text(stats: dict) -> str:
+def stats_text(stats: dict) -> str:
     parts = []
     if "mean_slope_deg" in stats:
         parts.append(f"平均坡度 mean slope {stats['mean_slope_deg']:.1f}°, 最大 max {stats['max_slope_deg']:.1f}°")
@@ -34,7 +34,7 @@ def _finding_lines(i, f) -> list[str]:
         resid = "" if c["residual_width_m"] is None else f"; 剩余宽度 residual width ≈ {c['residual_width_m']:g} m"
         out.append(f"    廊道 Corridor {c['feature']}: 最小宽度 min width {c['min_width_m']:g} m; {state}{resid}")
     if f.stats:
-        out.append("    统计 Statistics: " + _stats_text(f.stats))
+        out.append("    统计 Statistics: " + stats_text(f.stats))
     out.append(f"    规则 Rule {f.rule} · 可信度 Confidence: {CONFIDENCE.get(f.confidence, f.confidence)}")
     out.append(f"    依据 Basis: {f.basis}")
     if f.authority:
@@ -75,7 +75,7 @@ def render_text(result) -> str:
         out.append("")
         out.append(f"其他发现（不影响结论）Other findings, not driving the verdict ({len(other)}):")
         for f in other:
-            size = (f"{f.distance_m:,.1f} m" if f.type == "adjacency" else _stats_text(f.stats)
+            size = (f"{f.distance_m:,.1f} m" if f.type == "adjacency" else stats_text(f.stats)
                     if f.type == "raster_stats" else f"{_area(f.overlap_m2)} ({f.overlap_share:.2%})")
             out.append(f" - {TYPE[f.type]}: {f.zone_name} {f.zone_name_en} [{f.layer}] {f.feature}: {size}; "
                        f"{VERDICT[f.verdict] if f.verdict else ''} {f.rule or ''} — {f.note}".rstrip())

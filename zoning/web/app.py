@@ -36,7 +36,7 @@ from ..render.report import html_to_pdf
 from . import pages
 from .accounts import SESSION_HOURS, Accounts, AuthError, Forbidden, allowed
 from .downloads import Expired, ResultStore
-from .engine_pool import WorkerDied, check_job, make_engine, report_job, screen_job
+from .engine_pool import WorkerDied, check_job, docx_job, make_engine, report_job, screen_job
 from .register import Register
 from .validate import check_fields, parse_body
 from .uploads import (TooLarge, check_vertices, for_the_web, list_from_upload, new_workdir, site_from_drawn,
@@ -466,6 +466,13 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             data = pdf.read_bytes()
         return Response(data, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="check-{check_id}.pdf"'})
+
+    @app.get("/checks/{check_id}/report.docx")
+    async def report_word(check_id: int):
+        rec = _record(check_id)
+        data = await engine.call(docx_job, _result_from_record(rec), rec["app_date"])
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"Content-Disposition": f'attachment; filename="check-{check_id}.docx"'})
 
     @app.get("/checks/{check_id}/result.json")
     def result_json(check_id: int):

@@ -74,6 +74,13 @@ def report_job(result, date) -> str:
     return report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
 
 
+def docx_job(result, date) -> bytes:
+    """The Word report of a stored check (its static map drawn from the layers in force on its date)."""
+    from ..api import parse_date
+    from ..render.docx_report import report_docx
+    return report_docx(result, _CTX.on_date(parse_date(date)))
+
+
 def screen_job(path, out, category, date) -> dict:
     from ..screen import ScreenOptions, screen
     # in this process: a worker's list is at most the server's row limit

@@ -104,6 +104,7 @@ RESULT_BAR = r"""<div id="zoning-toolbar" style="font-family:sans-serif;backgrou
 {% if rec.case_ref %} · 案卷号 Case {{ rec.case_ref }}{% endif %} · 核查人 Checked by <span id="checked-by">{{ rec.user_name or '—' }}</span><br>下载 Download:
 <a id="dl-html" href="/checks/{{ rec.id }}/report.html">报告 report.html</a> ·
 <a id="dl-pdf" href="/checks/{{ rec.id }}/report.pdf">报告 report.pdf</a> ·
+<a id="dl-docx" href="/checks/{{ rec.id }}/report.docx">报告 report.docx (Word)</a> ·
 <a id="dl-json" href="/checks/{{ rec.id }}/result.json">结果 result.json</a> ·
 <a id="dl-geojson" href="/checks/{{ rec.id }}/site.geojson">项目范围 site.geojson</a>
 {% if rec.overrides %}<div id="overrides" style="background:#e8f4fd;border:1px solid #4a90d9;padding:6px 10px;margin-top:6px">

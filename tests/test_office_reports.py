@@ -1,0 +1,97 @@
+"""Reports as offices file them: the Word report, the 界址点成果表 in every report, and the 界址点 TXT export."""
+from __future__ import annotations
+
+import shapely
+from click.testing import CliRunner
+
+import applicant_files as A
+import zoning
+from conftest import DEMO_DATE as DATE, REPO
+from zoning.cli import main
+from zoning.geometry.project import reproject
+from zoning.render.boundary_points import boundary_points
+from zoning.render.report import report_html
+
+HOTEL = REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson"
+
+
+def _docx_text(path):
+    import docx
+    d = docx.Document(str(path))
+    cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
+    return d, "\n".join([p.text for p in d.paragraphs] + cells)
+
+
+def test_word_report_has_verdict_findings_coordinates_and_map(tmp_path):
+    out = tmp_path / "report.docx"
+    r = CliRunner().invoke(main, ["check", str(HOTEL), "-c", "commercial", "--date", DATE, "--report", str(out)])
+    assert r.exit_code == 0, r.output
+    result = zoning.check(HOTEL, category="commercial", date=DATE)
+    doc, text = _docx_text(out)
+    assert doc.paragraphs[1].text.startswith("结论 VERDICT: 禁止 PROHIBITED")          # the verdict first
+    for f in result.findings:
+        if f.rule:
+            assert f.rule in text
+    assert "界址点成果表" in text and "第38带" in text
+    pts = boundary_points(result.site_geometry)
+    for label, x, y in pts.rings[0].points[:-1]:
+        assert f"{x:.3f}" in text and f"{y:.3f}" in text and label in text
+    coords_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "点号 Point")
+    assert coords_table.rows[0]._tr.trPr is not None                      # the header repeats on each page
+    assert len(doc.inline_shapes) == 1                                   # the static map
+    for layer in result.layers:
+        assert layer.id in text and (layer.sha256 or "") in text
+    assert result.disclaimer in text
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
+
+
+def test_boundary_points_of_a_site_with_a_hole_and_two_parts():
+    geom = reproject(A.TWO_PARTS, A.GK, "EPSG:4490")
+    pts = boundary_points(geom)
+    assert pts.zone == 38 and pts.epsg == 4526
+    assert [(r.part, r.hole) for r in pts.rings] == [(1, False), (1, True), (2, False)]
+    assert pts.count == 12 and pts.rings[1].points[0][0] == "J5" and pts.rings[1].points[-1][0] == "J5"
+    first = pts.rings[0]
+    x, y = first.points[0][1:]
+    assert abs(x - A.Y0) < 0.002 and abs(y - (A.PREFIX + A.X0)) < 0.002        # X northing, Y with zone prefix
+    assert abs(first.edges[0] - 200.0) < 0.002 and abs(pts.area_m2 - A.TWO_PARTS.area) < 0.05
+
+
+def test_html_report_lists_boundary_points_with_repeating_headers():
+    result = zoning.check(HOTEL, category="commercial", date=DATE)
+    html = report_html(result, zoning.api.make_context(date=DATE), static_png=b"")
+    assert 'id="boundary-points"' in html and "thead{display:table-header-group}" in html
+    assert html.count("<tr><td>J1</td>") == 2                            # first row and the closing row
+
+
+def test_coords_out_reads_back_within_a_millimetre(tmp_path):
+    for enc in ("gbk", "utf-8"):
+        out = tmp_path / f"site-{enc}.txt"
+        r = CliRunner().invoke(main, ["check", str(HOTEL), "-c", "commercial", "--date", DATE, "--coords-out",
+                                      str(out), "--coords-encoding", enc])
+        assert r.exit_code == 0, r.output
+        raw = out.read_bytes()
+        assert "[地块坐标]".encode(enc) in raw and "带号=38".encode(enc) in raw
+        a = zoning.check(HOTEL, category="commercial", date=DATE)
+        b = zoning.check(out, category="commercial", date=DATE)
+        ga, gb = (reproject(x.site_geometry, "EPSG:4490", "EPSG:4547") for x in (a, b))
+        assert shapely.hausdorff_distance(ga, gb) < 0.001
+        assert b.verdict == a.verdict and not any("states" in w for w in b.warnings)
+
+
+def test_web_result_page_offers_the_word_report(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from zoning.web.app import create_app
+    client = TestClient(create_app(auth=False, db=tmp_path / "register.sqlite"))
+    with open(HOTEL, "rb") as fh:
+        r = client.post("/check", data={"date": DATE, "category": "commercial"},
+                        files={"file": (HOTEL.name, fh)}, follow_redirects=False)
+    cid = int(r.headers["location"].rsplit("/", 1)[1])
+    assert f'href="/checks/{cid}/report.docx"' in client.get(f"/checks/{cid}").text
+    doc = client.get(f"/checks/{cid}/report.docx")
+    assert doc.status_code == 200 and doc.content.startswith(b"PK")
+    path = tmp_path / "w.docx"
+    path.write_bytes(doc.content)
+    assert "禁止 PROHIBITED" in _docx_text(path)[1] and "界址点成果表" in _docx_text(path)[1]
