@@ -204,3 +204,13 @@ def test_export_names_who_checked_and_who_overrode(office, tmp_path):
 @pytest.mark.skipif(sys.platform != "linux", reason="uses a real server process")
 def test_argon2_is_installed_with_the_web_extra():
     assert subprocess.run([sys.executable, "-c", "import argon2"]).returncode == 0
+
+
+def test_impact_page_is_for_reviewers_and_admins(office):
+    app, _ = office
+    c, _ = login(app, "chk1")
+    assert "/impact" not in c.get("/").text and c.get("/impact").status_code == 403
+    c, _ = login(app, "rev1")
+    page = c.get("/impact")
+    assert page.status_code == 200 and 'href="/impact"' in page.text
+    assert c.post("/impact", data={"manifest": "0"}).status_code == 403          # no CSRF token

@@ -519,6 +519,49 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
                             today=dt.date.today().isoformat(), summary=summary, rows=rows, columns=columns,
                             token=token)
 
+    def update_manifests() -> list[Path]:
+        """Manifests an update may be compared from: *.toml with [[layers]] beside the folder in use (a fixed list:
+        the page never takes a path, so it cannot be made to read other files)."""
+        here = Path(ctx.manifest.path)
+        root = here.parent.parent
+        found = []
+        for p in sorted(set(root.glob("*.toml")) | set(root.glob("*/*.toml"))):
+            try:
+                if p.resolve() != here.resolve() and "[[layers]]" in p.read_text(encoding="utf-8", errors="ignore"):
+                    found.append(p)
+            except OSError:
+                continue
+        return found
+
+    def impact_page(request, **kw):
+        from ..render.impact_out import zones_text
+        from ..render.labels import VERDICT
+        root = Path(ctx.manifest.path).parent.parent
+        return page(request, pages.IMPACT, title="更新影响 Impact",
+                    current=str(Path(ctx.manifest.path).relative_to(root)),
+                    candidates=[str(p.relative_to(root)) for p in update_manifests()],
+                    verdict=lambda v: VERDICT.get(v, v), zones=zones_text, **kw)
+
+    @app.get("/impact", response_class=HTMLResponse)
+    def impact_form(request: Request):
+        need(request, "reviewer")
+        return impact_page(request, impact=None)
+
+    @app.post("/impact", response_class=HTMLResponse)
+    async def impact_run(request: Request, manifest: int = Form(...), csrf: str = Form("")):
+        need(request, "reviewer", csrf, form=True)
+        from ..render.impact_out import write_impact_xlsx
+        from ..screen.impact import impact
+        choices = update_manifests()
+        if not 0 <= manifest < len(choices):
+            raise InputError("no such manifest", source="/impact", expected="one of the listed manifests")
+        sites = await run_in_threadpool(register.sites)
+        result = await run_in_threadpool(impact, ctx.manifest.path, choices[manifest], sites, "register")
+        with tempfile.TemporaryDirectory(prefix="zoning-web-") as tmp:
+            await run_in_threadpool(write_impact_xlsx, result, Path(tmp) / "impact.xlsx")
+            token = await run_in_threadpool(results.keep, Path(tmp))
+        return impact_page(request, impact=result, token=token)
+
     @app.get("/screen/{token}/{name}")
     def screen_download(token: str, name: str):
         return FileResponse(results.path(token, name), filename=name)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import InputError
 
 TTL_S = 24 * 3600            # a result link lives a day
-NAMES = ("result.csv", "result.xlsx")
+NAMES = ("result.csv", "result.xlsx", "impact.xlsx")
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 OUR_TMP = ("zoning-web-", "zoning-screen-", "zoning-pdf-")
 

@@ -19,7 +19,7 @@ table{border-collapse:collapse;width:100%} td,th{border:1px solid #ccc;padding:4
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:20px} #draw-map{height:420px;border:1px solid #aaa}
 .v-prohibited{color:#b2182b;font-weight:bold} .v-conditional{color:#d66b00;font-weight:bold} .v-permitted{color:#1a7837;font-weight:bold}
 </style></head><body>
-<nav><a href="/">核查 Check</a><a href="/screen">批量 Lists</a><a href="/checks">登记册 Register</a><a href="/docs">API</a>
+<nav><a href="/">核查 Check</a><a href="/screen">批量 Lists</a><a href="/checks">登记册 Register</a>{% if open_mode or (user and user.role in ('reviewer', 'admin')) %}<a href="/impact">更新影响 Impact</a>{% endif %}<a href="/docs">API</a>
 {% if user and user.role == 'admin' and user.name %}<a href="/users">用户 Users</a>{% endif %}
 {% if user and user.name %}<span id="whoami" style="float:right">{{ user.name }} · {{ user.role }}
 <form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="{{ csrf }}">
@@ -100,7 +100,7 @@ RESULT_BAR = r"""<div id="zoning-toolbar" style="font-family:sans-serif;backgrou
 {% if user and user.name %}<span id="whoami" style="float:right">{{ user.name }} · {{ user.role }}
 <form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="{{ csrf }}">
 <button id="logout" type="submit">退出 Log out</button></form></span>{% endif %}
-<a href="/">← 新的核查 New check</a> · <a href="/checks">登记册 Register</a> · 登记号 Check #{{ rec.id }} · {{ rec.created }}
+<a href="/">← 新的核查 New check</a> · <a href="/checks">登记册 Register</a>{% if open_mode or (user and user.role in ('reviewer', 'admin')) %}<a href="/impact">更新影响 Impact</a>{% endif %} · 登记号 Check #{{ rec.id }} · {{ rec.created }}
 {% if rec.case_ref %} · 案卷号 Case {{ rec.case_ref }}{% endif %} · 核查人 Checked by <span id="checked-by">{{ rec.user_name or '—' }}</span><br>下载 Download:
 <a id="dl-html" href="/checks/{{ rec.id }}/report.html">报告 report.html</a> ·
 <a id="dl-pdf" href="/checks/{{ rec.id }}/report.pdf">报告 report.pdf</a> ·
@@ -147,6 +147,24 @@ SCREEN = BASE.replace("{% block body %}{% endblock %}", r"""
 <p>下载 Download: <a href="/screen/{{ token }}/result.csv">result.csv</a> · <a href="/screen/{{ token }}/result.xlsx">result.xlsx</a></p>
 <table id="screen-table"><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for r in rows %}<tr>{% for c in columns %}<td>{{ r[c] }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}""")
+
+IMPACT = BASE.replace("{% block body %}{% endblock %}", r"""
+<h1>图层更新影响 Impact of a layer update on the register</h1>
+<p>登记册中的每一次核查都在现用图层与所选新图层上重新运行（各用其类别、国家重大项目标志与申请日期），列出结论、完整性、决定性发现或重叠面积发生变化者。
+Every check in the register is re-run on the layers in use and on the chosen update (each with its own category,
+flag and application date); those whose verdict, completeness, driving findings or overlap areas change are listed.</p>
+<form method="post" action="/impact"><input type="hidden" name="csrf" value="{{ csrf }}">
+<label>现用图层 Layers in use</label><div>{{ current }}</div>
+<label>新图层清单 Updated manifest</label>
+{% if candidates %}<select name="manifest" id="impact-manifest">{% for c in candidates %}<option value="{{ loop.index0 }}">{{ c }}</option>{% endfor %}</select>
+<button type="submit">比较 Compare</button>{% else %}<p id="no-candidates">未找到新图层清单：将更新后的 layers.toml 放在现用图层文件夹旁的文件夹中。
+No updated manifest found: put the updated layers.toml in a folder beside the one in use.</p>{% endif %}</form>
+{% if impact %}<h2>结果 Result</h2>
+<p id="impact-summary">{{ impact.total }} 条记录 records · {{ impact.changes|length }} 变化 changed · {{ impact.unchanged }} 不变 unchanged</p>
+<p>下载 Download: <a id="impact-xlsx" href="/screen/{{ token }}/impact.xlsx">impact.xlsx</a></p>
+<table id="impact-table"><tr><th>记录 Check</th><th>案号 Case ref</th><th>名称 Name</th><th>原结论 Old</th><th>新结论 New</th><th>变化 Zones changed (m²)</th></tr>
+{% for c in impact.changes %}<tr><td><a href="/checks/{{ c.ref.check }}">#{{ c.ref.check }}</a></td><td>{{ c.ref.case_ref or '' }}</td><td>{{ c.ref.name or '' }}</td>
+<td class="v-{{ c.old_verdict }}">{{ verdict(c.old_verdict) }}</td><td class="v-{{ c.new_verdict }}">{{ verdict(c.new_verdict) }}</td><td>{{ zones(c) }}</td></tr>{% endfor %}</table>{% endif %}""")
 
 LOGIN = BASE.replace("{% block body %}{% endblock %}", r"""
 <h1>登录 Log in</h1>{% if message %}<div class="err" id="error">{{ message }}</div>{% endif %}

@@ -143,6 +143,21 @@ class Register:
                 chain.append(c, "report", check_id, user, now, chain.report_content(row))
             return check_id
 
+    def sites(self) -> list[dict]:
+        """Every check's site and the inputs of its verdict (category, flag, application date, tolerance), in
+        filing order: what `zoning impact` re-runs."""
+        with self._conn() as c:
+            rows = c.execute("SELECT id, case_ref, project_name, app_date, site_geojson, result_json FROM checks "
+                             "ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            result = json.loads(r["result_json"])
+            out.append({"check": int(r["id"]), "case_ref": r["case_ref"], "name": r["project_name"],
+                        "category": result["site"]["category"], "national_major": bool(result["site"].get(
+                            "national_major")), "date": r["app_date"], "tolerance_m": result.get("tolerance_m"),
+                        "geometry": json.loads(r["site_geojson"])})
+        return out
+
     def by_key(self, key: str) -> dict | None:
         """The check filed under an idempotency key, or None."""
         with self._conn() as c:
