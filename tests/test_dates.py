@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from shapely.geometry import box
 
 from zoning.errors import InputError
-from zoning.inputs.fields import parse_date_cell
+from zoning.values import date as parse_date_cell
 from zoning.screen import ScreenOptions, screen
 
 D = dt.date(2025, 6, 1)

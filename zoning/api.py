@@ -10,8 +10,8 @@ from .errors import InputError
 from .geometry.crs import crs_label, screening_crs
 from .geometry.normalise import normalise_batch
 from .inputs import ReadOptions, SiteInput, read_site, site_from_wkt
-from .inputs.fields import parse_flag
 from .layers import Manifest, load_manifest
+from . import values
 from .rules import load_catalogue
 from .units import areas
 from .verdict.result import CheckResult
@@ -21,15 +21,9 @@ DISCLAIMER = ("本结果为依据所载图层与规则文件的技术性筛查�
               "approval or legal advice. The rule files record the legal basis and confidence of every cell.")
 
 
-def parse_date(value) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"'{value}' is not a date", source="--date", expected="YYYY-MM-DD") from None
+def parse_date(value, *, source="--date") -> dt.date:
+    """The application date: today when none is given (see values.date for the spellings)."""
+    return values.date(value, source=source) or dt.date.today()
 
 
 def _site_input(site, wkt, site_id, read_options) -> SiteInput:
@@ -55,8 +49,10 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
     `category` is a code, Chinese name or synonym; when omitted the site file's category column is used.
     With `context` (a run's shared layers), `date` and `tolerance_m` still apply; the default tolerance is 0.5 m.
     """
-    if tolerance_m is not None and tolerance_m < 0:
-        raise InputError(f"tolerance {tolerance_m} m", source="--tolerance-m", expected="a number >= 0")
+    if tolerance_m is not None:
+        tolerance_m = values.tolerance(tolerance_m, source="tolerance_m")
+    radius_m = None if radius_m is None else values.metres(radius_m, source="radius_m")
+    width_m = None if width_m is None else values.metres(width_m, source="width_m")
     if context is not None:
         ctx = context.variant(date=parse_date(date) if date is not None else None, tolerance_m=tolerance_m)
     else:
@@ -75,7 +71,8 @@ def check(site=None, *, category=None, national_major=None, date=None, layers=No
 def make_context(*, layers=None, date=None, tolerance_m=0.5, catalogue=None) -> Context:
     catalogue = catalogue or load_catalogue()
     manifest = layers if isinstance(layers, Manifest) else load_manifest(layers)
-    return Context(manifest=manifest, catalogue=catalogue, date=parse_date(date), tolerance_m=tolerance_m)
+    return Context(manifest=manifest, catalogue=catalogue, date=parse_date(date),
+                   tolerance_m=values.tolerance(tolerance_m))
 
 
 def resolve_category(catalogue, given: SiteInput, category=None, national_major=None, default_category=None):
@@ -91,10 +88,10 @@ def resolve_category(catalogue, given: SiteInput, category=None, national_major=
                                      row=None if category is not None else given.row,
                                      field=None if category is not None else "category")
     if national_major is not None:
-        return cat, bool(national_major)
+        return cat, values.flag(national_major, source="national_major")
     if given.national_major is None:
         return cat, False
-    return cat, parse_flag(given.national_major, source=given.source, row=given.row, field="national_major")
+    return cat, values.flag(given.national_major, source=given.source, row=given.row, field="national_major")
 
 
 def build_result(ctx: Context, batch, i: int, cat, major: bool, outcome, *, name=None) -> CheckResult:

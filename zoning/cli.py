@@ -10,6 +10,9 @@ import warnings
 import click
 
 from .errors import ZoningError
+from .values import cli_types
+
+TYPES = cli_types()      # dates, tolerances, distances and extents: one parser each, shared with the API and web
 
 EXIT_USER_ERROR = 2
 EXIT_FAIL_ON = 1
@@ -157,15 +160,16 @@ def main():
                                        "Default: the site file's category column.")
 @click.option("--national-major/--no-national-major", default=None,
               help="The project is a 国家重大项目 (national major project).")
-@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Application date (default today); picks the rule sets in force.")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
+              help="Application date (default today); picks the rule sets in force.")
 @layers_option
 @click.option("--crs", help="Site CRS when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, gcj02 "
                             "(AMap/Gaode/Tencent), bd09 (Baidu), xian80, beijing54, cgcs2000-gk3:38 (zone), "
                             "cgcs2000-gk3:114 (central meridian), cgcs2000-gk3 (zone from the easting prefix).")
-@click.option("--tolerance-m", type=float, default=0.5, show_default=True,
+@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True,
               help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
-@click.option("--radius", "radius_m", type=float, help="For a point site: check a circle of this radius (m).")
-@click.option("--width", "width_m", type=float, help="For a line site: check a corridor of this width (m).")
+@click.option("--radius", "radius_m", type=TYPES["metres"], help="For a point site: check a circle of this radius (m).")
+@click.option("--width", "width_m", type=TYPES["metres"], help="For a line site: check a corridor of this width (m).")
 @click.option("--id", "site_id",
               help="Pick one site of a multi-site file: its id, its name, or #N (the N-th site in the file).")
 @click.option("--name", help="Project name shown in the result.")
@@ -174,7 +178,7 @@ def main():
               help="Exit 1 when the verdict is this level or worse (or, for 'incomplete', not complete).")
 @click.option("--suggest", is_flag=True, help="For a prohibited site: find the nearest place where the same "
                                              "footprint would be conditional or permitted (verified by a full check).")
-@click.option("--suggest-radius", type=float, default=3000.0, show_default=True, help="Search radius (m).")
+@click.option("--suggest-radius", type=TYPES["metres"], default=3000.0, show_default=True, help="Search radius (m).")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write the interactive site map (HTML).")
 @click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
               help="Write the report: report.html (with the interactive map), report.pdf and/or report.docx "
@@ -235,13 +239,14 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
               help="Output: .csv, .xlsx, .gpkg (with geometries and a findings table) or .parquet.")
 @layers_option
-@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Application date for rows without their own.")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
+              help="Application date for rows without their own.")
 @click.option("--default-category", help="Category for rows without one (code, Chinese name or synonym).")
 @click.option("--national-major/--no-national-major", default=None, help="Set the flag for every row.")
 @click.option("--crs", help="CRS of the list's coordinates when it has none (as for check).")
-@click.option("--tolerance-m", type=float, default=0.5, show_default=True)
-@click.option("--radius", "radius_m", type=float, help="Radius (m) for point rows.")
-@click.option("--width", "width_m", type=float, help="Width (m) for line rows.")
+@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True)
+@click.option("--radius", "radius_m", type=TYPES["metres"], help="Radius (m) for point rows.")
+@click.option("--width", "width_m", type=TYPES["metres"], help="Width (m) for line rows.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write an overview map of all sites (HTML).")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), help="Write each row's check report here.")
 @click.option("--reports-for", help="Only these verdicts get reports, e.g. prohibited,conditional.")
@@ -314,7 +319,8 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
 @click.option("--results", type=click.Path(exists=True, dir_okay=False),
               help="A zoning screen result (.gpkg or .parquet) to show as verdict-coloured sites.")
 @click.option("--out", "-o", default="maps/atlas.html", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Which rule sets are in force (shown switched on).")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
+              help="Which rule sets are in force (shown switched on).")
 @click.option("--tiles", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
               help="Draw the layers from vector tiles written beside the page (<name>_tiles/); auto: when the "
                    "layers have more than 300,000 vertices (official-size layers).")
@@ -522,10 +528,11 @@ def register_export(db, out):
 @main.command()
 @click.option("--category", "-c", required=True, help="Project category (code, Chinese name or synonym).")
 @layers_option
-@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Which rule sets are in force (default today).")
-@click.option("--cell", type=float, default=20.0, show_default=True, help="Cell size in metres.")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
+              help="Which rule sets are in force (default today).")
+@click.option("--cell", type=TYPES["metres"], default=20.0, show_default=True, help="Cell size in metres.")
 @click.option("--national-major/--no-national-major", default=False)
-@click.option("--extent", help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
+@click.option("--extent", type=TYPES["extent"], help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="GeoTIFF (default maps/suitability_CODE.tif).")
 @user_errors
 def suitability(category, layers_path, date_, cell, national_major, extent, out):
@@ -535,15 +542,7 @@ def suitability(category, layers_path, date_, cell, national_major, extent, out)
     from .suitability import build
     ctx = make_context(layers=layers_path, date=date_)
     cat = ctx.catalogue.categories.match(category, source="--category")
-    box = None
-    if extent:
-        try:
-            box = tuple(float(v) for v in extent.split(","))
-            assert len(box) == 4
-        except (ValueError, AssertionError):
-            raise InputError(f"extent '{extent}'", source="--extent", expected="minx,miny,maxx,maxy") from None
-    if cell <= 0:
-        raise InputError(f"cell {cell}", source="--cell", expected="a positive size in metres")
+    box = extent
     from .screen.run import Terminated
     try:
         with terminate_raises():
@@ -565,7 +564,7 @@ def suitability(category, layers_path, date_, cell, national_major, extent, out)
               help="Re-run every row of a screen's results (.gpkg from `zoning screen --out`).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the changed rows (.xlsx).")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write them as a web map (HTML).")
-@click.option("--tolerance-m", type=float, default=0.5, show_default=True)
+@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes of each screen.")
 @user_errors
 def impact(old_path, new_path, register_path, results_path, out_path, map_path, tolerance_m, workers):

@@ -19,6 +19,7 @@ import shapely
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
+from .errors import InputError
 from .geometry.project import reproject
 from .overlay.raster_stats import horn_slope
 from .rules.ruleset import VERDICTS
@@ -38,7 +39,8 @@ def default_extent(ctx, margin_m: float = 3000.0):
         if layer is not None and layer.bounds is not None:
             boxes.append(shapely.box(*shapely.total_bounds(layer.indexed(EPSG).features)))
     if not boxes:
-        raise ValueError("no green-heart layer to take the extent from; give --extent")
+        raise InputError("no green-heart layer to take the extent from", source=str(ctx.manifest.path),
+                         expected="a manifest with a green_heart layer, or --extent minx,miny,maxx,maxy")
     minx, miny, maxx, maxy = shapely.total_bounds(np.array(boxes))
     return minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m
 

@@ -10,6 +10,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from ..errors import InputError, ZoningError
+from .. import values
 from . import fields as F
 from .options import ReadOptions
 
@@ -80,15 +81,15 @@ def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOpt
     id_col, name_col, cat_col, flag_col, date_col, missing = _columns(tuple(names), opts)
     by_name = dict(zip(names, columns))
 
-    def values(col):
+    def cleaned(col):
         return [None] * n if col is None else [_clean(v) for v in by_name[col]]
 
-    ids, site_names, cats, flags = (values(c) for c in (id_col, name_col, cat_col, flag_col))
+    ids, site_names, cats, flags = (cleaned(c) for c in (id_col, name_col, cat_col, flag_col))
     dates, date_errors = [None] * n, [None] * n
     if date_col is not None:       # dates keep their type until read as calendar dates (str() of one is not)
         for i, (v, row) in enumerate(zip(by_name[date_col], rows)):
             try:
-                dates[i] = F.parse_date_cell(v, source=source, row=row, field=str(date_col))
+                dates[i] = values.date(v, source=source, row=row, field=str(date_col))
             except InputError as exc:
                 date_errors[i] = exc
     not_found = InputError(f"column(s) {missing} not found", source=source,

@@ -29,7 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .. import __version__
+from .. import __version__, values
 from ..api import make_context
 from ..errors import InputError, ZoningError
 from ..render.report import html_to_pdf
@@ -88,15 +88,8 @@ class NotFound(InputError):
 
 
 def _float(v):
-    if v in (None, ""):
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        x = math.nan
-    if not (math.isfinite(x) and 0 < x <= 100_000):
-        raise InputError(f"'{v}' is not a distance", source="form", expected="metres, more than 0, e.g. 50")
-    return x
+    """A radius or width from a form: empty is none given."""
+    return None if v in (None, "") else values.metres(v, source="form", top=100_000)
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -387,7 +380,8 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
         with new_workdir() as tmp:
             site, input_name, data = await site_from_form(file, coords, drawn, site_id, Path(tmp))
             check_id, _ = await do_check(
-                site, category=category, national_major=bool(national_major), date=date, crs=crs,
+                site, category=category, national_major=values.flag(national_major, source="national_major"),
+                date=date, crs=crs,
                 radius=_float(radius), width=_float(width), name=name, case_ref=case_ref, input_name=input_name,
                 input_bytes=data, with_report=True, key=key, user=user["name"])
         return RedirectResponse(f"/checks/{check_id}", status_code=303)
@@ -604,7 +598,8 @@ def create_app(layers=None, db=None, *, max_upload_mb: float = 20, max_vertices:
             major = fields.get("national_major")
             check_id, result = await do_check(
                 site, category=fields.get("category"),
-                national_major=None if major in (None, "") else str(major).lower() in ("1", "true", "yes", "是"),
+                national_major=None if major in (None, "") else values.flag(major, source="/api/check",
+                                                                            field="national_major"),
                 date=fields.get("date"), crs=fields.get("crs"), radius=_float(fields.get("radius_m")),
                 width=_float(fields.get("width_m")), name=fields.get("name"), case_ref=fields.get("case_ref"),
                 input_name=input_name, input_bytes=data, with_report=False, key=key, user=user["name"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+from .. import values
 from ..errors import InputError
 
 MAX_DEPTH = 16              # a GeoJSON site nests 6 levels at most (FeatureCollection > Feature > MultiPolygon)
@@ -53,14 +54,17 @@ def check_payload(payload: dict) -> dict:
         if isinstance(v, bool) or not isinstance(v, (int, float, str)):
             raise bad(f"`{name}` is {type(v).__name__}", field=name, expected="a number of metres")
         try:
-            x = float(v)
-        except ValueError:
-            raise bad(f"`{name}` is '{v}'", field=name, expected="a number of metres") from None
-        if not (math.isfinite(x) and 0 < x <= top):
-            raise bad(f"`{name}` is {v}", field=name, expected=f"metres, more than 0 and at most {top:,.0f}")
+            values.metres(v, source=name, top=top)
+        except InputError as exc:
+            raise bad(f"`{name}` is {v!r}", field=name, expected=exc.expected) from None
     major = payload.get("national_major")
-    if major is not None and not isinstance(major, (bool, int, str)):
+    if major is not None and not isinstance(major, (bool, int, float, str)):
         raise bad(f"`national_major` is {type(major).__name__}", field="national_major", expected="true or false")
+    if major is not None:
+        try:
+            values.flag(major)
+        except InputError as exc:
+            raise bad(f"`national_major` is {major!r}", field="national_major", expected=exc.expected) from None
     return payload
 
 
