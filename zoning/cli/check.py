@@ -1,0 +1,117 @@
+"""`zoning check`: one site's verdict with its legal basis, and its map, reports and 界址点 TXT."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .options import (
+    EXIT_FAIL_ON,
+    LEVELS,
+    TYPES,
+    basemap_options,
+    input_options,
+    layers_option,
+    user_errors,
+)
+
+
+def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay=None):
+    from ..errors import InputError
+    from ..render.basemaps import tianditu_key as key_of
+    from ..render.report import write_report
+    from ..render.site_map import build_site_map, map_html, write_text
+    bad = [p for p in report_paths if not p.lower().endswith((".html", ".htm", ".pdf", ".docx"))]
+    if bad:
+        raise InputError("unknown report format", source=bad[0], expected="report.html, report.pdf or report.docx")
+    html_text = None
+    if map_path or any(p.lower().endswith((".html", ".htm")) for p in report_paths):   # one map for both
+        html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key_of(tianditu_key),
+                                            overlay=overlay))
+    if map_path:
+        write_text(map_path, html_text)
+        click.echo(f"wrote {map_path}", err=True)
+    for path in report_paths:
+        write_report(result, ctx, path, map_html=html_text)
+        click.echo(f"wrote {path}", err=True)
+
+
+@click.command()
+@click.argument("site", required=False, type=click.Path(dir_okay=True))
+@click.option("--wkt", help="The site as WKT instead of a file (lon/lat CGCS2000 unless --crs).")
+@click.option("--category", "-c", help="Project category: a code, its Chinese name or a synonym (工业, 厂房 ...). "
+                                       "Default: the site file's category column.")
+@click.option("--national-major/--no-national-major", default=None,
+              help="The project is a 国家重大项目 (national major project).")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
+              help="Application date (default today); picks the rule sets in force.")
+@layers_option
+@click.option("--crs", help="Site CRS when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, gcj02 "
+                            "(AMap/Gaode/Tencent), bd09 (Baidu), xian80, beijing54, cgcs2000-gk3:38 (zone), "
+                            "cgcs2000-gk3:114 (central meridian), cgcs2000-gk3 (zone from the easting prefix).")
+@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True,
+              help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
+@click.option("--radius", "radius_m", type=TYPES["metres"], help="For a point site: check a circle of this radius (m).")
+@click.option("--width", "width_m", type=TYPES["metres"], help="For a line site: check a corridor of this width (m).")
+@click.option("--id", "site_id",
+              help="Pick one site of a multi-site file: its id, its name, or #N (the N-th site in the file).")
+@click.option("--name", help="Project name shown in the result.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["prohibited", "conditional", "incomplete"]),
+              help="Exit 1 when the verdict is this level or worse (or, for 'incomplete', not complete).")
+@click.option("--suggest", is_flag=True, help="For a prohibited site: find the nearest place where the same "
+                                             "footprint would be conditional or permitted (verified by a full check).")
+@click.option("--suggest-radius", type=TYPES["metres"], default=3000.0, show_default=True, help="Search radius (m).")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write the interactive site map (HTML).")
+@click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Write the report: report.html (with the interactive map), report.pdf and/or report.docx "
+                   "(Word, to edit and file) (repeatable).")
+@click.option("--coords-out", type=click.Path(dir_okay=False),
+              help="Write the site's boundary points as a 界址点 coordinate TXT (CGCS2000 3-degree GK).")
+@click.option("--coords-encoding", type=click.Choice(["gbk", "utf-8"]), default="gbk", show_default=True,
+              help="Encoding of --coords-out.")
+@basemap_options
+@input_options
+@user_errors
+def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
+          site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, report_paths, coords_out, coords_encoding,
+          basemap, tianditu_key, overlay, read_options):
+    """Check one SITE against every layer: the verdict with its legal basis.
+
+    SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
+    (WKT or lon/lat columns), a 界址点 coordinate TXT, or a CAD DXF; or give --wkt.
+
+    Exit codes: 0 verdict produced; 1 --fail-on matched; 2 user error (bad input, unknown category, bad CRS).
+    """
+    from ..api import check as run_check
+    from ..errors import InputError
+    if site is None and wkt is None:
+        raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
+    from ..api import make_context
+    ctx = make_context(layers=layers_path, date=date_, tolerance_m=tolerance_m)
+    result = run_check(site, wkt=wkt, category=category, national_major=national_major, crs=crs,
+                       radius_m=radius_m, width_m=width_m, site_id=site_id, name=name, read_options=read_options,
+                       context=ctx)
+    if suggest and result.verdict == "prohibited":
+        from ..suggest import suggest as find_place
+        result.suggestion = find_place(result, ctx, radius_m=suggest_radius)
+    if map_path or report_paths:
+        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay)
+    if coords_out:
+        from ..render.boundary_points import boundary_points
+        from ..render.jzd_txt_out import write_jzd
+        write_jzd(boundary_points(result.site_geometry), coords_out, number=result.site.get("id") or "1",
+                  name=result.site.get("name") or "", encoding=coords_encoding)
+        click.echo(f"wrote {coords_out}", err=True)
+    if fmt == "json":
+        click.echo(result.to_json(indent=2))
+    else:
+        from ..render.text import render_text
+        click.echo(render_text(result))
+    if fail_on == "incomplete":
+        failed = not result.complete
+    elif fail_on:
+        failed = LEVELS.index(result.verdict) <= LEVELS.index(fail_on)
+    else:
+        failed = False
+    sys.exit(EXIT_FAIL_ON if failed else 0)

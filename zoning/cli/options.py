@@ -1,0 +1,105 @@
+"""What the sub-commands share: user errors as one line and exit 2, the site-reader options, the basemap and
+layer options, the parameter types of values.py, and SIGTERM handled as Ctrl-C."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+
+import click
+
+from ..errors import ZoningError
+from ..values import cli_types
+
+TYPES = cli_types()      # dates, tolerances, distances and extents: one parser each, shared with the API and web
+
+EXIT_USER_ERROR = 2
+EXIT_FAIL_ON = 1
+LEVELS = ("prohibited", "conditional", "permitted")
+
+
+def user_errors(fn):
+    """Print a user mistake as one line on stderr and exit 2: never a traceback for a user mistake."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ZoningError as exc:
+            fail(exc)
+    return wrapper
+
+
+def fail(exc: ZoningError):
+    """Exit 2 with the mistake on one line, whatever the input held: control characters (a form feed in a
+    header) shown escaped."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(exc))
+    click.echo(f"zoning: error: {text}", err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+@contextlib.contextmanager
+def terminate_raises():
+    """SIGTERM stops a long command as Ctrl-C does (its state kept, its exit code 143), not mid-write."""
+    import signal
+
+    from ..screen.run import Terminated
+
+    def handler(signum, frame):
+        raise Terminated()
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def input_options(fn):
+    """The options of the site reader, shared by every command that reads sites; they arrive as `read_options`."""
+    opts = [
+        click.option("--format-in", type=click.Choice(["geojson", "gpkg", "shp", "zip", "kml", "kmz", "parquet",
+                                                       "fgb", "csv", "xlsx", "txt", "dxf"]),
+                     help="Force the input format (default: by extension and content)."),
+        click.option("--encoding", "in_encoding", help="Text encoding of the input: utf-8, gbk, gb18030, utf-16, 936 ... (default: detected per file, UTF-8 or GBK line by line)."),
+        click.option("--in-layer", help="Table of a GeoPackage, sheet of a workbook, shapefile in a zip, CAD layer."),
+        click.option("--wkt-field", help="CSV/Excel column with WKT (default: wkt, geometry, 坐标 ...)."),
+        click.option("--lon-field", help="CSV/Excel longitude column (default: lon, lng, 经度 ...)."),
+        click.option("--lat-field", help="CSV/Excel latitude column (default: lat, 纬度 ...)."),
+        click.option("--id-field", help="Id column (default: id, 编号, 项目编号 ...)."),
+        click.option("--name-field", help="Name column (default: name, 项目名称, 名称 ...)."),
+        click.option("--category-field", help="Category column (default: category, 类型, 项目类型 ...)."),
+        click.option("--national-major-field", help="National-major flag column (default: national_major, 国家重大项目)."),
+        click.option("--date-field", help="Application-date column of a list (default: date, 申请日期 ...)."),
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args, format_in, in_encoding, in_layer, wkt_field, lon_field, lat_field, id_field, name_field,
+                category_field, national_major_field, date_field, **kwargs):
+        from ..inputs import ReadOptions
+        try:
+            kwargs["read_options"] = ReadOptions(
+                format_in=format_in, encoding=in_encoding, layer=in_layer, wkt_field=wkt_field, lon_field=lon_field,
+                lat_field=lat_field, id_field=id_field, name_field=name_field, category_field=category_field,
+                national_major_field=national_major_field, date_field=date_field)
+        except ZoningError as exc:
+            fail(exc)
+        return fn(*args, **kwargs)
+    for opt in reversed(opts):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
+def basemap_options(fn):
+    fn = click.option("--overlay", type=click.Path(dir_okay=False),
+                      help="A suitability PNG from `zoning suitability` to show on the map.")(fn)
+    fn = click.option("--tianditu-key", help="Tianditu (天地图) key for its vector and imagery basemaps "
+                                             "(default: $TIANDITU_KEY).")(fn)
+    return click.option("--basemap", type=click.Choice(["osm", "amap"]), default="osm", show_default=True,
+                        help="osm: OpenStreetMap + imagery (+ Tianditu with a key); amap: AMap tiles with every "
+                             "overlay shifted to GCJ-02 for display only.")(fn)
+
+
+layers_option = click.option("--layers", "layers_path", type=click.Path(dir_okay=False), default=None,
+                             help="Layer manifest (TOML). Default: $ZONING_LAYERS or layers/layers.toml.")
+
+db_option = click.option("--db", type=click.Path(dir_okay=False),
+                         help="Register database (default: ~/.local/share/zoning/register.sqlite).")
