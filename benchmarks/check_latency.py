@@ -40,7 +40,8 @@ def main():
     args = ap.parse_args()
 
     import zoning
-    from zoning.layers import load_layer, load_manifest
+    from zoning.layers import load_manifest
+    from zoning.overlay.prepared import load_layer
     from zoning.rules import load_catalogue
 
     t0 = time.perf_counter()

@@ -130,7 +130,7 @@ def _floor(lst, screened, n, cores):
     import shapely
     from pyproj import Transformer
 
-    from zoning.render.screen_out import FAST_SQLITE
+    from zoning.screen.out import FAST_SQLITE
     indexed = vector_indexes()
     rows = pyogrio.read_arrow(screened, layer="screen")[1]
     findings = pyogrio.read_arrow(screened, layer="findings")[1]

@@ -8,7 +8,8 @@ import pyogrio
 import pytest
 
 from conftest import REPO
-from zoning.layers import load_layer, load_manifest
+from zoning.layers import load_manifest
+from zoning.overlay.prepared import load_layer
 from zoning.layers.inspect import inspect_layer
 from zoning.rules import load_catalogue
 

@@ -14,7 +14,9 @@ from shapely.geometry import MultiPolygon, Polygon, box
 import zoning
 from conftest import write_layer, write_manifest
 from zoning.geometry.project import reproject
-from zoning.layers import load_layer, load_manifest, prepared
+from zoning.layers import load_manifest
+from zoning.overlay import prepared
+from zoning.overlay.prepared import load_layer
 from zoning.layers.loader import read_source
 from zoning.overlay import index as ix
 from zoning.overlay import window as window_module

@@ -82,7 +82,8 @@ def test_zone_values_mapping_and_missing_field(tmp_path):
 
 
 def test_invalid_layer_polygon_is_repaired_and_reported(tmp_path):
-    from zoning.layers import load_layer, load_manifest
+    from zoning.layers import load_manifest
+    from zoning.overlay.prepared import load_layer
     from zoning.layers.inspect import inspect_layer
     from zoning.rules import load_catalogue
     from conftest import X0, Y0

@@ -14,8 +14,8 @@ import zoning
 from conftest import DEMO_DATE as DATE, REPO
 from zoning.cli import main
 from zoning.geometry.project import reproject
-from zoning.screen.impact import impact, sites_from_register
-from zoning.web.register import Register
+from zoning.screen.impact import impact
+from zoning.web.register import Register, sites_from_register
 
 MOVED = "昭山北生态保护红线"
 GK = "EPSG:4547"

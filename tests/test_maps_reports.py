@@ -105,4 +105,5 @@ def test_cli_writes_map_report_pdf_and_atlas(tmp_path):
     assert (tmp_path / "m.html").stat().st_size > 50_000 and (tmp_path / "r.html").exists()
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     r = CliRunner().invoke(main, ["atlas", "--out", str(tmp_path / "atlas.html"), "--date", DATE])
-    assert r.exit_code == 0, r.output and (tmp_path / "atlas.html").exists()
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "atlas.html").exists()

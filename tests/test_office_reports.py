@@ -60,7 +60,8 @@ def test_boundary_points_of_a_site_with_a_hole_and_two_parts():
 
 def test_html_report_lists_boundary_points_with_repeating_headers():
     result = zoning.check(HOTEL, category="commercial", date=DATE)
-    html = report_html(result, zoning.api.make_context(date=DATE), static_png=b"")
+    from zoning.api import make_context
+    html = report_html(result, make_context(date=DATE), static_png=b"")
     assert 'id="boundary-points"' in html and "thead{display:table-header-group}" in html
     assert html.count("<tr><td>J1</td>") == 2                            # first row and the closing row
 

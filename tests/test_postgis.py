@@ -138,7 +138,8 @@ def test_layers_with_a_version_are_read_by_window_on_the_server(tmp_path, pg_man
     from zoning.engine import run
     from zoning.geometry.normalise import normalise_batch
     from zoning.inputs import SiteInput
-    from zoning.layers import loader, prepared
+    from zoning.layers import loader
+    from zoning.overlay import prepared
     monkeypatch.setenv("ZONING_CACHE", str(tmp_path / "cache"))
     text = pg_manifest.read_text(encoding="utf-8")
     versioned = tmp_path / "versioned.toml"

@@ -21,7 +21,8 @@ from zoning.cli import main
 from zoning.engine import run
 from zoning.geometry.normalise import normalise_batch
 from zoning.inputs import SiteInput
-from zoning.layers import load_manifest, prepared
+from zoning.layers import load_manifest
+from zoning.overlay import prepared
 from zoning.layers.loader import read_source
 from zoning.layers import store as store_module
 from zoning.overlay import window as window_module

@@ -76,7 +76,8 @@ def test_cli_suggest_and_suitability(tmp_path):
     assert 'id="suggestion"' in (tmp_path / "r.html").read_text(encoding="utf-8")
     r = CliRunner().invoke(main, ["suitability", "-c", "工业", "--date", DATE, "--cell", "100", "--extent",
                                   ",".join(map(str, EXTENT)), "--out", str(tmp_path / "s.tif")])
-    assert r.exit_code == 0, r.output and (tmp_path / "s.tif").exists()
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "s.tif").exists()
 
 
 def test_overlay_on_atlas_and_site_map(ctx, tmp_path):

@@ -153,7 +153,8 @@ def test_register_search_and_export(client, app, tmp_path):
     for ext in ("csv", "xlsx"):
         out = tmp_path / f"register.{ext}"
         res = CliRunner().invoke(main, ["register", "export", "--db", str(app.state.register.path), "--out", str(out)])
-        assert res.exit_code == 0, res.output and out.exists()
+        assert res.exit_code == 0, res.output
+        assert out.exists()
     text = (tmp_path / "register.csv").read_text(encoding="utf-8-sig")
     assert "FIND-ME" in text and "case_ref" in text
 

@@ -3,8 +3,15 @@
 Data flow, one sub-package each: inputs -> geometry (normalisation) -> overlay -> rules (evaluation)
 -> verdict -> render. `zoning.check(...)` runs it for one site; the CLI is a thin layer over it.
 """
-__version__ = "0.1.0"
-
-from .api import check  # noqa: E402
+from ._version import __version__
 
 __all__ = ["check", "__version__"]
+
+
+def __getattr__(name):
+    """`zoning.check` is imported when first used: `import zoning` (and `zoning --help`) stays light, and no
+    module of the package imports the package's façade back."""
+    if name == "check":
+        from .api import check
+        return check
+    raise AttributeError(f"module 'zoning' has no attribute {name!r}")

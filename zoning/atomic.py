@@ -2,28 +2,39 @@
 A killed or disk-full run leaves the old file (or none), never half of a new one."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 
-def tmp_path(path: Path) -> Path:
-    """The temporary name of `path` while it is written (hidden, in the same folder: the rename stays atomic)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def tmp_path(path: Path, suffix: bool = False) -> Path:
+    """The temporary name of `path` while it is written (hidden, in the same folder: the rename stays atomic);
+    `suffix` keeps the extension last, for writers that choose their format by it (GDAL, openpyxl)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp" + (path.suffix if suffix else ""))
 
 
-def write_bytes(path, data: bytes) -> Path:
+@contextlib.contextmanager
+def replacing(path, *, suffix: bool = False, tmp: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path to write `path` to; on success it is synced and renamed into place, on any
+    failure (an exception, Ctrl-C) removed."""
     path = Path(path)
-    tmp = tmp_path(path)
+    tmp = tmp or tmp_path(path, suffix)
+    tmp.unlink(missing_ok=True)
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        yield tmp
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_bytes(path, data: bytes) -> Path:
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def write_text(path, text: str, encoding: str = "utf-8") -> Path:

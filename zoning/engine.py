@@ -10,10 +10,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import values
 from .errors import LayerError, RuleSetError
-from .layers import Manifest, load_layer
+from .layers import Manifest, load_manifest
+from .overlay.prepared import load_layer
 from .overlay.measure import measure
-from .rules.evaluate import evaluate_layer, evaluate_raster, near_distance
+from .verdict.evaluate import evaluate_layer, evaluate_raster, near_distance
 from .verdict.decide import incomplete_reasons, layer_status, worst_per_site
 from .verdict.findings import Findings, FindingsBuilder
 from .verdict.result import LayerReport
@@ -187,3 +189,13 @@ def run(batch, categories, majors, ctx: Context, informational: bool = True) -> 
     verdict[~ok] = None
     status[~ok] = None
     return BatchOutcome(ok, verdict, complete & ok, reasons, warnings, infos, status, covered, findings)
+
+
+def make_context(*, layers=None, date=None, tolerance_m=0.5, catalogue=None) -> Context:
+    """A run's context: the manifest (a path, a Manifest, or the default), the rule files, the application date
+    (today when none) and the boundary tolerance."""
+    from .rules import load_catalogue
+    catalogue = catalogue or load_catalogue()
+    manifest = layers if isinstance(layers, Manifest) else load_manifest(layers)
+    return Context(manifest=manifest, catalogue=catalogue, date=values.application_date(date),
+                   tolerance_m=values.tolerance(tolerance_m))

@@ -29,7 +29,7 @@ def offsets(radius_m: float, step_m: float) -> np.ndarray:
 
 def suggest(result, ctx, *, radius_m: float = 3000.0, step_m: float | None = None, batch_size: int = 400):
     """A dict describing the nearest acceptable translated footprint, or one saying none was found."""
-    import zoning
+    from .api import check
     epsg = int(result.analysis_crs.split()[0].split(":")[1])
     site = reproject(result.site_geometry, "EPSG:4490", f"EPSG:{epsg}")
     step = step_m or max(50.0, min(500.0, round(math.sqrt(site.area) / 2, -1)))
@@ -44,7 +44,7 @@ def suggest(result, ctx, *, radius_m: float = 3000.0, step_m: float | None = Non
         for k, ((dx, dy), g) in enumerate(zip(chunk, geoms)):
             if not res.ok[k] or not res.complete[k] or res.verdict[k] == "prohibited":
                 continue
-            full = zoning.check(g, category=cat, national_major=major, crs=f"EPSG:{epsg}", context=ctx,
+            full = check(g, category=cat, national_major=major, crs=f"EPSG:{epsg}", context=ctx,
                                 tolerance_m=result.tolerance_m, name=f"{result.site['name'] or ''} (建议 suggested)")
             if full.verdict == "prohibited":
                 continue

@@ -19,6 +19,7 @@ import shapely
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
+from .atomic import replacing
 from .errors import InputError
 from .geometry.project import reproject
 from .overlay.raster_stats import horn_slope
@@ -126,23 +127,17 @@ def build(ctx, category: str, out: Path, *, cell: float = 20.0, extent=None, nat
         grid[rows[0]:rows[-1] + 1] = levels(ctx, category, gx, gy, national_major)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.tif")
     profile = dict(driver="GTiff", width=width, height=height, count=1, dtype="uint8", crs=f"EPSG:{EPSG}",
                    transform=transform, nodata=0, tiled=True, blockxsize=256, blockysize=256, compress="deflate",
                    predictor=2)
-    try:
-        with rasterio.open(tmp, "w", **profile) as ds:
-            ds.write(grid, 1)
-            ds.write_colormap(1, {0: (0, 0, 0, 0), **COLOURS})
-            ds.update_tags(CATEGORY=category, DATE=ctx.date.isoformat(),
-                           LEVELS="1=permitted 2=conditional 3=prohibited",
-                           NOTE="per-cell tiny-site verdict; corridor severance/width not judged per cell")
-            ds.build_overviews([2, 4, 8, 16], Resampling.mode)
-            ds.update_tags(ns="rio_overview", resampling="mode")
-        tmp.replace(out)
-    except BaseException:            # interrupted or the disk full: no half-written raster is left
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(out, suffix=True) as tmp, rasterio.open(tmp, "w", **profile) as ds:
+        ds.write(grid, 1)              # interrupted or the disk full: no half-written raster is left
+        ds.write_colormap(1, {0: (0, 0, 0, 0), **COLOURS})
+        ds.update_tags(CATEGORY=category, DATE=ctx.date.isoformat(),
+                       LEVELS="1=permitted 2=conditional 3=prohibited",
+                       NOTE="per-cell tiny-site verdict; corridor severance/width not judged per cell")
+        ds.build_overviews([2, 4, 8, 16], Resampling.mode)
+        ds.update_tags(ns="rio_overview", resampling="mode")
     png = _png_overlay(out)
     counts = {VERDICTS[3 - k]: int((grid == k).sum()) for k in (3, 2, 1)}
     return {"tif": str(out), "png": str(png), "width": width, "height": height, "cell_m": cell, "counts": counts}

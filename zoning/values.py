@@ -67,6 +67,11 @@ def date(value, *, source=None, row=None, field=None) -> dt.date | None:
                      expected="a date such as 2025-06-01 (text, a date cell or an Excel date number)")
 
 
+def application_date(value, *, source="--date") -> dt.date:
+    """The application date of a check or run: today when none is given."""
+    return date(value, source=source) or dt.date.today()
+
+
 def _number(value, source, what) -> float:
     try:
         x = float(value)

@@ -22,7 +22,7 @@ def atlas(layers_path, results, out, date_, tiles, basemap, tianditu_key, overla
     """Publish the layers as a web map: styled, toggleable, searchable, with a table of area per zone, and
     optionally the sites of a screening result. Small layer sets give one self-contained HTML file; official-size
     ones a page and a folder of vector tiles, to publish together on any web server (or `zoning serve --atlas`)."""
-    from ..api import make_context
+    from ..engine import make_context
     from ..render.atlas import write_atlas
     from ..render.basemaps import tianditu_key as key_of
     ctx = make_context(layers=layers_path, date=date_)

@@ -87,7 +87,7 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
     from ..errors import InputError
     if site is None and wkt is None:
         raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
-    from ..api import make_context
+    from ..engine import make_context
     ctx = make_context(layers=layers_path, date=date_, tolerance_m=tolerance_m)
     result = run_check(site, wkt=wkt, category=category, national_major=national_major, crs=crs,
                        radius_m=radius_m, width_m=width_m, site_id=site_id, name=name, read_options=read_options,

@@ -25,7 +25,8 @@ def impact(old_path, new_path, register_path, results_path, out_path, map_path, 
     from ..errors import InputError
     from ..render.impact_out import impact_text, write_impact_map, write_impact_xlsx
     from ..screen.impact import impact as run_impact
-    from ..screen.impact import sites_from_register, sites_from_results
+    from ..screen.impact import sites_from_results
+    from ..web.register import sites_from_register
     if bool(register_path) == bool(results_path):
         raise InputError("give one of --register and --results", source="zoning impact",
                          expected="--register register.sqlite or --results results.gpkg")

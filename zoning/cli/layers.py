@@ -20,7 +20,8 @@ def layers(ctx, layers_path, fmt):
     if ctx.invoked_subcommand is not None:
         return
     from ..errors import LayerError, RuleSetError
-    from ..layers import load_layer, load_manifest
+    from ..layers import load_manifest
+    from ..overlay.prepared import load_layer
     from ..layers.inspect import inspect_layer
     from ..render.layers_report import layers_text
     from ..rules import load_catalogue
@@ -55,8 +56,9 @@ def layers_prepare(layers_path, epsgs):
     import time
 
     from ..errors import LayerError, RuleSetError
-    from ..layers import load_manifest, prepare
-    from ..layers.prepared import extent_epsgs, store_path
+    from ..layers import load_manifest
+    from ..overlay.prepared import prepare
+    from ..overlay.prepared import extent_epsgs, store_path
     from ..rules import load_catalogue
     catalogue = load_catalogue()
     manifest = load_manifest(layers_path)

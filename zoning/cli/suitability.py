@@ -21,7 +21,7 @@ from .options import TYPES, layers_option, terminate_raises, user_errors
 @user_errors
 def suitability(category, layers_path, date_, cell, national_major, extent, out):
     """Where could this category go: the verdict level per cell (GeoTIFF in CGCS2000 GK, and a PNG overlay)."""
-    from ..api import make_context
+    from ..engine import make_context
     from ..suitability import build
     ctx = make_context(layers=layers_path, date=date_)
     cat = ctx.catalogue.categories.match(category, source="--category")

@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from ..errors import InputError
 from .options import ReadOptions
-from .sites import SiteInput, iter_sites
+from .read import iter_sites
+from .sites import SiteInput
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import InputError
 from .encoding import codec_name
@@ -106,14 +107,23 @@ def plan(fh, *, cpg: str | None, declared: str | None, source: str) -> DbfPlan:
     return DbfPlan(encoding.upper(), notes=tuple(notes))
 
 
+def shapefile_plan(shp: Path, declared: str | None, source: str) -> DbfPlan:
+    """How to read the .dbf beside `shp` (see inputs.dbf)."""
+    found = [shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()]
+    if not found:
+        return DbfPlan(declared)
+    cpg = next((shp.with_suffix(s) for s in (".cpg", ".CPG") if shp.with_suffix(s).exists()), None)
+    cpg_text = cpg.read_bytes()[:100].decode("ascii", "replace") if cpg else None
+    with open(found[0], "rb") as fh:
+        return plan(fh, cpg=cpg_text, declared=declared, source=source)
+
+
 def dbf_encoding(shp) -> str | None:
     """The encoding to tell GDAL for a layer's shapefile (None for other formats): the .cpg's when the bytes
     agree, else the one they fit. (Repaired field names are for site files; a layer names its fields in the
     manifest.)"""
-    from pathlib import Path
     shp = Path(shp)
     if shp.suffix.lower() != ".shp":
         return None
-    from .vector import shapefile_plan
     p = shapefile_plan(shp, None, str(shp))
     return p.redecode.upper() if p.redecode else p.encoding

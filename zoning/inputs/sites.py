@@ -1,10 +1,8 @@
-"""A site as given, and reading sites from any supported file: one reader per format, one row mapping."""
+"""A site as given (SiteInput), and the one mapping from a row's attributes to a site: every reader uses it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Iterator
 
 import shapely
 from shapely.errors import GEOSException
@@ -107,70 +105,3 @@ def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOpt
                              name=site_names[i], category=cats[i], national_major=flags[i], date=dates[i],
                              error=error, warnings=list(warnings or [])))
     return out
-
-
-def iter_sites(path, opts: ReadOptions = ReadOptions()) -> Iterator[SiteInput]:
-    """Every site of a file, in order; a bad row is yielded with its `error` set, never dropped."""
-    from .detect import detect_format
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", source=str(path), expected="a path to a site file")
-    fmt = detect_format(path, opts.format_in)
-    if fmt == "table":
-        from .table import iter_table
-        return iter_table(path, opts)
-    if fmt == "jzd_txt":
-        from .jzd_txt import iter_jzd
-        return iter_jzd(path, opts)
-    if fmt == "dxf":
-        from .dxf import iter_dxf
-        return iter_dxf(path, opts)
-    if fmt == "parquet":
-        from .parquet import iter_parquet
-        return iter_parquet(path, opts)
-    from .vector import iter_vector
-    return iter_vector(path, opts, zipped=fmt == "zip")
-
-
-def _choices(sites) -> str:
-    """How to name each of the first sites on the command line: its id, or its position when ids repeat."""
-    counts: dict = {}
-    for s in sites:
-        counts[str(s.id)] = counts.get(str(s.id), 0) + 1
-    shown = [str(s.id) if counts[str(s.id)] == 1 else f"#{k}" for k, s in enumerate(sites[:20], start=1)]
-    return ", ".join(shown) + (" ..." if len(sites) > 20 else "")
-
-
-def choose_site(sites: list, site_id, src: str) -> SiteInput:
-    """The site `site_id` names: its id, else its name (KML placemarks), else `#N`, its position in the file."""
-    key = str(site_id).strip()
-    for attr in ("id", "name"):
-        matches = [s for s in sites if getattr(s, attr) is not None and str(getattr(s, attr)) == key]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            positions = [f"#{sites.index(s) + 1}" for s in matches[:10]]
-            raise InputError(f"{len(matches)} sites have {attr} '{site_id}'", source=src,
-                             expected="--id with a site's position in the file instead: " + ", ".join(positions))
-    if key.startswith("#") and key[1:].isdigit() and 1 <= int(key[1:]) <= len(sites):
-        return sites[int(key[1:]) - 1]
-    raise InputError(f"no site with id or name '{site_id}'", source=src,
-                     expected=f"one of {_choices(sites)}, or #1 to #{len(sites)} by position in the file")
-
-
-def read_site(path, *, site_id=None, opts: ReadOptions = ReadOptions()) -> SiteInput:
-    """One site from a file; a file with several sites needs `site_id`: an id, a name, or '#N' (the N-th site)."""
-    sites = list(iter_sites(path, opts))
-    src = str(path)
-    if not sites:
-        raise InputError("the file holds no sites", source=src, expected="at least one polygon, line or point")
-    if site_id is None:
-        if len(sites) > 1:
-            raise InputError(f"the file holds {len(sites)} sites; choose one with --id", source=src,
-                             expected=f"--id one of {_choices(sites)} (an id, a name, or #N for the N-th site)")
-        chosen = sites[0]
-    else:
-        chosen = choose_site(sites, site_id, src)
-    if chosen.error is not None:
-        raise chosen.error
-    return chosen

@@ -75,16 +75,6 @@ class VectorMeta:
     redecode: str | None = None      # text GDAL passed through as ISO-8859-1, decoded with this
 
 
-def shapefile_plan(shp: Path, declared: str | None, source: str) -> dbf.DbfPlan:
-    """How to read the .dbf beside `shp` (see inputs.dbf)."""
-    found = [shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()]
-    if not found:
-        return dbf.DbfPlan(declared)
-    cpg = next((shp.with_suffix(s) for s in (".cpg", ".CPG") if shp.with_suffix(s).exists()), None)
-    cpg_text = cpg.read_bytes()[:100].decode("ascii", "replace") if cpg else None
-    with open(found[0], "rb") as fh:
-        return dbf.plan(fh, cpg=cpg_text, declared=declared, source=source)
-
 
 def iter_vector(path: Path, opts: ReadOptions, *, zipped: bool = False) -> Iterator[SiteInput]:
     for batch, meta, first_row in vector_batches(path, opts, zipped=zipped):
@@ -159,9 +149,9 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
         target = f"/vsizip/{path.resolve()}/{member}"
     elif path.is_dir():
         shp = _folder_shapefile(path, opts.layer)
-        target, plan = str(shp), shapefile_plan(shp, opts.encoding, src)
+        target, plan = str(shp), dbf.shapefile_plan(shp, opts.encoding, src)
     elif path.suffix.lower() == ".shp":
-        plan = shapefile_plan(path, opts.encoding, src)
+        plan = dbf.shapefile_plan(path, opts.encoding, src)
     if plan is not None:
         encoding = plan.encoding
     try:

@@ -1,5 +1,5 @@
-"""Layer data: the TOML manifest, reading any GDAL vector source, and prepared stores read by window."""
+"""Layer data: the TOML manifest, reading any GDAL vector source or PostGIS table, the prepared-store file format
+and where stores are kept. Building and reading the overlay index from them is the overlay's (overlay/prepared.py)."""
 from .manifest import LayerSpec, Manifest, default_manifest_path, load_manifest
-from .prepared import LoadedLayer, load_layer, prepare
 
-__all__ = ["LayerSpec", "LoadedLayer", "Manifest", "default_manifest_path", "load_layer", "load_manifest", "prepare"]
+__all__ = ["LayerSpec", "Manifest", "default_manifest_path", "load_manifest"]

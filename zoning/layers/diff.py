@@ -74,7 +74,7 @@ def _diff_layer(sa, sb, catalogue) -> LayerDiff:
     d = LayerDiff(sa.id, "unchanged", old_version=sa.version, new_version=sb.version, rule_set_old=sa.rule_set,
                   rule_set_new=sb.rule_set)
     if sa.is_raster or sb.is_raster:
-        from .prepared import file_digest, store_root
+        from .cache import file_digest, store_root
         try:
             d.old_sha256, d.new_sha256 = (file_digest(s.source, store_root(s)) for s in (sa, sb))
         except OSError as exc:

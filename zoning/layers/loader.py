@@ -24,7 +24,7 @@ from .plausible import check_plausible
 
 @dataclass
 class SourceLayer:
-    """One layer read whole, validated and hashed, in its own CRS. `indexed(epsg)` gives the analysis copy."""
+    """One layer read whole, validated and hashed, in its own CRS (overlay.index builds its analysis copy)."""
     spec: LayerSpec
     rule_set: RuleSet
     crs: str
@@ -39,17 +39,10 @@ class SourceLayer:
     invalid: list = field(default_factory=list)   # (fid, reason) of repaired features
     warnings: list = field(default_factory=list)
     fetched_version: str | None = None   # from the database when the manifest says how to read it
-    _indexed: dict = field(default_factory=dict, repr=False)
 
     @property
     def version(self) -> str:
         return self.fetched_version or self.spec.version or "unversioned"
-
-    def indexed(self, epsg: int):
-        from ..overlay.index import IndexedLayer   # the overlay owns the index; imported late to avoid a cycle
-        if epsg not in self._indexed:
-            self._indexed[epsg] = IndexedLayer.build(self, epsg)
-        return self._indexed[epsg]
 
 
 def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):

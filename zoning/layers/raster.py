@@ -11,6 +11,7 @@ from rasterio.errors import RasterioIOError
 
 from ..errors import LayerError
 from ..geometry.crs import crs_key, crs_label
+from ..lru import LRU
 
 
 @dataclass
@@ -60,7 +61,7 @@ class _Keep:
         return False
 
 
-_CACHE: dict = {}
+_CACHE: LRU = LRU(32)
 _LOCAL = threading.local()
 
 

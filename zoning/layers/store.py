@@ -23,6 +23,8 @@ import numpy as np
 import pyogrio
 import shapely
 
+from ..atomic import replacing
+
 FORMAT = 2
 META = "zoning_meta"
 
@@ -252,16 +254,10 @@ def write(path: Path, key: str, *, epsg: int, features, zones, names, widths, fi
     """Write a complete store to a temporary file beside `path`, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path.parent)
-    tmp = path.with_name(f"{path.stem}.tmp-{os.getpid()}.gpkg")
-    if tmp.exists():
-        tmp.unlink()
-    try:
+    # named so that _remove_orphans can tell a dead process's leftovers by their pid
+    with replacing(path, tmp=path.with_name(f"{path.stem}.tmp-{os.getpid()}.gpkg")) as tmp:
         _write(tmp, key, epsg, features, zones, names, widths, fids, intact, parts, owner, own_parts, own_owner,
                changed, coverage, meta)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _write(tmp, key, epsg, features, zones, names, widths, fids, intact, parts, owner, own_parts, own_owner,
@@ -315,8 +311,6 @@ def _write(tmp, key, epsg, features, zones, names, widths, fids, intact, parts, 
             con.execute(f"INSERT INTO {META} VALUES ('complete', 'true')")   # last: a store without it is unused
     finally:
         con.close()
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
 
 
 def _remove_orphans(folder: Path) -> None:

@@ -1,4 +1,5 @@
 """Overlay: normalised sites against indexed layers; measures only, judges nothing."""
 from .measure import LayerMeasure, measure
+from .prepared import LoadedLayer, load_layer, prepare
 
-__all__ = ["LayerMeasure", "measure"]
+__all__ = ["LayerMeasure", "LoadedLayer", "load_layer", "measure", "prepare"]

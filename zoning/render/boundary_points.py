@@ -64,3 +64,17 @@ def boundary_points(site_lonlat) -> BoundaryPoints:
             edges = [math.dist(coords[k], coords[k + 1]) for k in range(len(coords) - 1)]
             out.rings.append(Ring(part_no, number, hole, points, edges, abs(shapely.Polygon(ring).area)))
     return out
+
+
+def listed_points(result):
+    """(BoundaryPoints or None, the rings a report lists, whether the list was cut at MAX_LISTED points)."""
+    if result.site_geometry is None or result.site_geometry.is_empty:
+        return None, [], False
+    coords = boundary_points(result.site_geometry)
+    rings, total = [], 0
+    for ring in coords.rings:
+        if total + len(ring.points) > MAX_LISTED:
+            return coords, rings, True
+        rings.append(ring)
+        total += len(ring.points)
+    return coords, rings, False

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes
 from ..units import areas
-from .boundary_points import MAX_LISTED
+from .boundary_points import MAX_LISTED, listed_points
 from .labels import CONFIDENCE, STATUS, TYPE, VERDICT
 from .style import load_style, verdict_style
 
@@ -81,7 +81,6 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
     from docx.oxml.ns import qn
     from docx.shared import Cm, RGBColor
 
-    from .report import listed_points
     from .static_map import static_map_png
     from .text import stats_text
     style = load_style(style_path)

@@ -42,10 +42,8 @@ def write_diff_gpkg(diffs, path) -> Path:
     import pandas as pd
     import pyogrio
 
-    from ..atomic import tmp_path
+    from ..atomic import replacing
     path = Path(path)
-    tmp = tmp_path(path)
-    tmp.unlink(missing_ok=True)
     pieces = [{"layer": d.id, "zone": z, "change": what, "area_m2": round(a, 2), "geometry": g}
               for d in diffs for z, what, g, a in d.pieces]
     areas = gpd.GeoDataFrame(pieces or None, columns=["layer", "zone", "change", "area_m2", "geometry"],
@@ -54,13 +52,9 @@ def write_diff_gpkg(diffs, path) -> Path:
                            "zone_new": c.zone_new, "area_old_m2": round(c.area_old_m2, 2),
                            "area_new_m2": round(c.area_new_m2, 2)} for d in diffs for c in d.changes],
                          columns=["layer", "change", "key", "zone_old", "zone_new", "area_old_m2", "area_new_m2"])
-    try:
+    with replacing(path, suffix=True) as tmp:
         areas.to_file(tmp, layer="areas", driver="GPKG")
         pyogrio.write_dataframe(feats, tmp, layer="features", driver="GPKG")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

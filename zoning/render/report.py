@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from ..units import areas
-from .boundary_points import MAX_LISTED, boundary_points
+from .boundary_points import MAX_LISTED, listed_points
 from .labels import CONFIDENCE, STATUS, TYPE, VERDICT
 from .style import load_style, verdict_style
 
@@ -141,19 +141,6 @@ def report_html(result, ctx, *, map_html: str | None = None, static_png: bytes |
         disclaimer=result.disclaimer, suggestion=result.suggestion, coords=coords, coords_rings=rings,
         coords_cut=cut, coords_limit=MAX_LISTED)
 
-
-def listed_points(result):
-    """(BoundaryPoints or None, the rings a report lists, whether the list was cut at MAX_LISTED points)."""
-    if result.site_geometry is None or result.site_geometry.is_empty:
-        return None, [], False
-    coords = boundary_points(result.site_geometry)
-    rings, total = [], 0
-    for ring in coords.rings:
-        if total + len(ring.points) > MAX_LISTED:
-            return coords, rings, True
-        rings.append(ring)
-        total += len(ring.points)
-    return coords, rings, False
 
 
 def chromium_path() -> str:

@@ -163,7 +163,7 @@ def read_asset(relpath: str) -> str:
     return _read_asset(relpath)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)
 def _read_asset(relpath: str) -> str:
     node = resources.files(__package__).joinpath("assets")
     for part in relpath.split("/"):
@@ -176,14 +176,14 @@ def _label(url: str) -> str:
     return ASSET_VERSIONS.get(folder, folder)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)
 def _inline_script(url: str) -> str:
     js = "\n;\n".join(_read_asset(p) for p in CDN_ASSETS[url])
     js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
     return f'<script data-vendored="{_html.escape(_label(url))}">\n{js}\n</script>'
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)
 def _inline_style(url: str) -> str:
     css = "\n".join(_read_asset(p) for p in CDN_ASSETS[url])
     css = re.sub(r"</(style)", r"<\\/\1", css, flags=re.I)  # cannot occur in the vendored files; be safe

@@ -5,7 +5,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..errors import CategoryError, RuleSetError
+from .. import values
+from ..errors import CategoryError, InputError, RuleSetError
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,22 @@ class Categories:
 
     def __iter__(self):
         return iter(self.items)
+
+
+def resolve_category(catalogue, given, category=None, national_major=None, default_category=None):
+    """(Category, national_major) from the command line, else from the site's own columns, else the default."""
+    raw = category if category is not None else given.category
+    if raw is None:
+        raw = default_category
+    if raw is None:
+        raise InputError("no project category", source=given.source, row=given.row, field="category",
+                         expected="--category CODE (a list: a category column or --default-category); codes: "
+                                  + ", ".join(catalogue.categories.by_code))
+    cat = catalogue.categories.match(raw, source="--category" if category is not None else given.source,
+                                     row=None if category is not None else given.row,
+                                     field=None if category is not None else "category")
+    if national_major is not None:
+        return cat, values.flag(national_major, source="national_major")
+    if given.national_major is None:
+        return cat, False
+    return cat, values.flag(given.national_major, source=given.source, row=given.row, field="national_major")

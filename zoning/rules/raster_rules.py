@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import RuleSetError
-from .ruleset import CONFIDENCE, VERDICTS
+from .ruleset import CONFIDENCE, VERDICTS, InForce
 
 MEASURES = ("slope", "landcover")
 
@@ -34,7 +34,7 @@ class RasterRule:
 
 
 @dataclass
-class RasterRuleSet:
+class RasterRuleSet(InForce):
     id: str
     version: str
     kind: str
@@ -81,18 +81,6 @@ class RasterRuleSet:
             if unknown:
                 raise RuleSetError(f"rule {r.id} names unknown classes {unknown}", source=source)
         return rs
-
-    def status_on(self, date) -> str:
-        if self.in_force_from and date < self.in_force_from:
-            return "not_yet_in_force"
-        if self.in_force_to and date > self.in_force_to:
-            return "superseded"
-        return "in_force"
-
-    def period(self) -> str:
-        start = self.in_force_from.isoformat() if self.in_force_from else "…"
-        end = self.in_force_to.isoformat() if self.in_force_to else "…"
-        return f"{start} – {end}"
 
     def rules_for(self, category: str) -> list[RasterRule]:
         return [r for r in self.rules if r.applies([category])[0]]

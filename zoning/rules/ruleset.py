@@ -60,8 +60,27 @@ class Adjacency:
     confidence: str
 
 
+class InForce:
+    """What every rule set (vector zones or raster thresholds) shares: its period in force."""
+    in_force_from: dt.date | None
+    in_force_to: dt.date | None
+
+    def status_on(self, date: dt.date) -> str:
+        """`in_force`, `not_yet_in_force` or `superseded` on the application date."""
+        if self.in_force_from and date < self.in_force_from:
+            return "not_yet_in_force"
+        if self.in_force_to and date > self.in_force_to:
+            return "superseded"
+        return "in_force"
+
+    def period(self) -> str:
+        start = self.in_force_from.isoformat() if self.in_force_from else "…"
+        end = self.in_force_to.isoformat() if self.in_force_to else "…"
+        return f"{start} – {end}"
+
+
 @dataclass
-class RuleSet:
+class RuleSet(InForce):
     id: str
     version: str
     kind: str
@@ -121,14 +140,6 @@ class RuleSet:
                 rs._lookup.setdefault((r.zone, cat, r.national_major), r)
         return rs
 
-    def status_on(self, date: dt.date) -> str:
-        """`in_force`, `not_yet_in_force` or `superseded` on the application date."""
-        if self.in_force_from and date < self.in_force_from:
-            return "not_yet_in_force"
-        if self.in_force_to and date > self.in_force_to:
-            return "superseded"
-        return "in_force"
-
     def rule_for(self, zone: str, category: str, national_major: bool = False) -> Rule:
         """The one rule for zone x category: a national-major rule first when flagged, then exact, then `*`."""
         keys = [(zone, category, True), (zone, WILDCARD, True)] if national_major else []
@@ -146,8 +157,3 @@ class RuleSet:
             if text in (z.code, z.name, z.name_en, *z.aliases):
                 return z.code
         return None
-
-    def period(self) -> str:
-        start = self.in_force_from.isoformat() if self.in_force_from else "…"
-        end = self.in_force_to.isoformat() if self.in_force_to else "…"
-        return f"{start} – {end}"

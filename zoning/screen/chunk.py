@@ -9,21 +9,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from ..api import build_result, parse_date, resolve_category, rule_sets_dict
 from ..engine import Context, run
 from ..errors import ZoningError
 from ..geometry.normalise import normalise_batch
+from ..rules.categories import resolve_category
 from ..rules.ruleset import VERDICTS, verdict_rank
+from ..values import application_date
+from ..verdict.build import build_result, rule_sets_dict
+from ..verdict.result import FINDING_JSON
 from ..units import areas, rnd
 
 BASE_COLUMNS = ["row", "id", "name", "category", "category_name", "national_major", "date", "verdict", "complete",
                 "site_area_m2", "site_area_mu", "rules", "incomplete_reasons", "warnings", "error",
                 "geometry_sha256", "layer_versions", "rule_versions"]
 LAYER_COLUMNS = ["status", "zone", "zone_name", "overlap_m2", "overlap_mu", "share"]
-FINDING_COLUMNS = ["row", "id", "layer", "rule_set", "type", "zone", "zone_name", "zone_name_en", "feature",
-                   "overlap_m2", "overlap_ha", "overlap_mu", "overlap_share", "distance_m", "verdict", "drives_verdict",
-                   "rule", "basis", "authority", "conditions", "conditions_en", "confidence", "features", "corridor",
-                   "note", "stats"]
+FINDING_COLUMNS = ["row", "id", *FINDING_JSON]      # the JSON findings of `check`, with the row
 
 
 def columns(layer_ids) -> list[str]:
@@ -107,7 +107,7 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
             cats[i], majors[i] = resolve(si)
             if si.date is not None:
                 if si.date not in parsed:
-                    parsed[si.date] = parse_date(si.date)
+                    parsed[si.date] = application_date(si.date)
                 dates[i] = parsed[si.date]
         except ZoningError as exc:
             errors[i] = str(exc)

@@ -42,14 +42,6 @@ class Impact:
     changes: list
 
 
-def sites_from_register(db) -> tuple[list[dict], str]:
-    from ..web.register import Register
-    path = Path(db)
-    if not path.is_file():
-        raise InputError("register not found", source=str(path), expected="the web app's register.sqlite")
-    return Register(path).sites(), str(path)
-
-
 def sites_from_results(path) -> tuple[list[dict], str]:
     path = Path(path)
     if not path.is_file() or path.suffix.lower() != ".gpkg":

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from .. import __version__
-from ..api import make_context
+from .._version import __version__
+from ..engine import make_context
 from ..errors import InputError
 from ..inputs import ReadOptions
 from ..inputs.chunks import iter_chunks
-from ..render import screen_out
+from . import out as screen_out
 from .chunk import ChunkResult, ChunkSettings, finding_schema, process_chunk, row_schema
 from .state import RunState, fingerprint
 
@@ -167,7 +167,7 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
     side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     summary["outputs"].append(str(side))
     if opts.map_path:
-        from ..render.overview_map import overview_map
+        from .overview_map import overview_map
         overview_map(state, indices, ctx, Path(opts.map_path))
         summary["outputs"].append(str(opts.map_path))
     state.finish()

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.feather as feather
 
+from ..atomic import replacing, write_text
 from ..errors import InputError
 
 # Chunk files are Arrow IPC with LZ4: written by a worker and read once by the writer of the output, so cheap
@@ -88,15 +88,12 @@ class RunState:
             self.say("since the interrupted run, " + ", ".join(what) + " changed: starting again (--restart)")
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
-        tmp = self.dir / "run.json.tmp"
-        tmp.write_text(json.dumps({"fingerprint": fp}))
-        os.replace(tmp, meta)
+        write_text(meta, json.dumps({"fingerprint": fp}))
         return set()
 
     def _write(self, table: pa.Table, name: str):
-        tmp = self.dir / f"{name}.tmp"
-        feather.write_feather(table, tmp, compression="lz4")
-        os.replace(tmp, self.dir / name)
+        with replacing(self.dir / name) as tmp:
+            feather.write_feather(table, tmp, compression="lz4")
 
     def save(self, chunk, row_schema: pa.Schema, finding_schema: pa.Schema):
         """Findings first, rows last: a chunk counts as done only when its rows file exists."""

@@ -10,11 +10,8 @@ import json
 
 import numpy as np
 
+from .result import FINDING_FIELDS as FIELDS
 from .result import Finding
-
-FIELDS = ("layer", "rule_set", "type", "zone", "zone_name", "zone_name_en", "feature", "overlap_m2",
-          "overlap_share", "distance_m", "verdict", "drives_verdict", "rule", "basis", "authority", "conditions",
-          "conditions_en", "confidence", "features", "corridor", "note", "stats")
 FLOATS = ("overlap_m2", "overlap_share", "distance_m")      # distance NaN = none
 JSON = ("features", "corridor", "stats")                    # held as JSON text
 DEFAULTS = {"overlap_m2": 0.0, "overlap_share": 0.0, "distance_m": np.nan, "verdict": None,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..units import areas, rnd
 
@@ -44,6 +44,16 @@ class Finding:
                 "conditions_en": self.conditions_en, "confidence": self.confidence,
                 "features": [dict(x) for x in self.features], "corridor": [dict(x) for x in self.corridor],
                 "note": self.note, "stats": dict(self.stats)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        """A Finding from its JSON (the areas in 公顷 and 亩 are derived, not fields)."""
+        return cls(**{k: v for k, v in d.items() if k in FINDING_FIELDS})
+
+
+# The one definition of a finding's fields is the dataclass; its JSON (and every findings table) is `to_dict`'s
+FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+FINDING_JSON = tuple(Finding(*[""] * 7).to_dict())
 
 
 @dataclass

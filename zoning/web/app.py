@@ -29,8 +29,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .. import __version__, values
-from ..api import make_context
+from .. import values
+from .._version import __version__
+from ..engine import make_context
 from ..errors import InputError, ZoningError
 from ..render.report import html_to_pdf
 from . import pages
@@ -633,18 +634,17 @@ def _publish(csv_path: Path, xlsx_path: Path, list_path: Path, filename: str) ->
 
     import openpyxl
 
+    from ..atomic import replacing
     from ..render.spreadsheet import csv_text, xlsx_row
     with open(csv_path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
         rows = [{k: web_text(v, list_path, filename) if k in ("error", "warnings") else v for k, v in r.items()}
                 for r in reader]
-    tmp = csv_path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+    with replacing(csv_path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=header)
         w.writeheader()
         w.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
-    tmp.replace(csv_path)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("screen")
     ws.append(xlsx_row(ws, header))
@@ -660,12 +660,7 @@ def _result_from_record(rec):
 
     from ..verdict.result import CheckResult, Finding, LayerReport
     d = rec["result"]
-    findings = []
-    for f in d["findings"]:
-        f = dict(f)
-        for k in ("overlap_ha", "overlap_mu"):
-            f.pop(k)
-        findings.append(Finding(**f))
+    findings = [Finding.from_dict(f) for f in d["findings"]]
     layers = [LayerReport(**l) for l in d["layers"]]
     return CheckResult(verdict=d["verdict"], complete=d["complete"], date=d["date"], site=d["site"], layers=layers,
                        findings=findings, rule_sets=d["rule_sets"], tool_version=d["tool_version"],

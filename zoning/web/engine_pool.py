@@ -34,7 +34,7 @@ def init_worker(layers) -> None:
         watch_parent()                 # a server killed outright leaves no worker behind
         if os.name == "posix":
             signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C stops the server, which stops its workers
-    from ..api import make_context
+    from ..engine import make_context
     _CTX = make_context(layers=layers)
     warm(_CTX)
 
@@ -42,7 +42,7 @@ def init_worker(layers) -> None:
 def warm(ctx) -> None:
     """Every layer's prepared store opened (prepared when missing) in every analysis CRS its extent meets, so
     that a first check is fast; whole layers are never loaded."""
-    from ..layers.prepared import extent_epsgs
+    from ..overlay.prepared import extent_epsgs
     for spec in ctx.manifest.layers:
         layer, _, _ = ctx.layer(spec)
         if layer is None or spec.is_raster:
@@ -56,7 +56,8 @@ def warm(ctx) -> None:
 
 def check_job(site, options: dict, date, with_report: bool):
     """(CheckResult, report HTML or None) of one site: the check, and its report with the map."""
-    from ..api import check, parse_date
+    from ..api import check
+    from ..values import application_date as parse_date
     from ..render.report import report_html
     from ..render.site_map import build_site_map, map_html
     run_ctx = _CTX.on_date(parse_date(date or None))
@@ -67,7 +68,7 @@ def check_job(site, options: dict, date, with_report: bool):
 
 
 def report_job(result, date) -> str:
-    from ..api import parse_date
+    from ..values import application_date as parse_date
     from ..render.report import report_html
     from ..render.site_map import build_site_map, map_html
     run_ctx = _CTX.on_date(parse_date(date))
@@ -76,7 +77,7 @@ def report_job(result, date) -> str:
 
 def docx_job(result, date) -> bytes:
     """The Word report of a stored check (its static map drawn from the layers in force on its date)."""
-    from ..api import parse_date
+    from ..values import application_date as parse_date
     from ..render.docx_report import report_docx
     return report_docx(result, _CTX.on_date(parse_date(date)))
 

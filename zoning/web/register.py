@@ -13,6 +13,8 @@ import sqlite3
 import zlib
 from pathlib import Path
 
+from ..atomic import replacing
+from ..errors import InputError
 from ..render.spreadsheet import csv_text, xlsx_row
 from . import chain
 
@@ -234,20 +236,26 @@ class Register:
         for r in rows:
             r["overrides"] = " | ".join(ovr.get(r["id"], []))
         header = COLUMNS + ["overrides"]
-        tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
-        if out.suffix.lower() == ".xlsx":
-            import openpyxl
-            wb = openpyxl.Workbook(write_only=True)
-            ws = wb.create_sheet("register")
-            ws.append(xlsx_row(ws, header))
-            for r in rows:
-                ws.append(xlsx_row(ws, [r[h] for h in header]))
-            wb.save(tmp)
-        else:
-            import csv
-            with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-                w = csv.DictWriter(fh, fieldnames=header)
-                w.writeheader()
-                w.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
-        tmp.replace(out)
+        with replacing(out, suffix=True) as tmp:
+            if out.suffix.lower() == ".xlsx":
+                import openpyxl
+                wb = openpyxl.Workbook(write_only=True)
+                ws = wb.create_sheet("register")
+                ws.append(xlsx_row(ws, header))
+                for r in rows:
+                    ws.append(xlsx_row(ws, [r[h] for h in header]))
+                wb.save(tmp)
+            else:
+                import csv
+                with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+                    w = csv.DictWriter(fh, fieldnames=header)
+                    w.writeheader()
+                    w.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
         return out
+
+
+def sites_from_register(db) -> tuple[list[dict], str]:
+    path = Path(db)
+    if not path.is_file():
+        raise InputError("register not found", source=str(path), expected="the web app's register.sqlite")
+    return Register(path).sites(), str(path)

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .spreadsheet import csv_table, xlsx_row
+from ..atomic import tmp_path
+from ..render.spreadsheet import csv_table, xlsx_row
 
 FORMATS = (".csv", ".xlsx", ".gpkg", ".parquet")
 EXCEL_MAX_ROWS = 1_048_575
@@ -24,7 +25,7 @@ SIDECAR = {".csv": ".findings.csv", ".parquet": ".findings.parquet"}
 
 
 def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+    return tmp_path(path, suffix=True)
 
 
 def _plain(table: pa.Table) -> pa.Table:

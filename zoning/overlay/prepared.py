@@ -19,24 +19,18 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from ..atomic import write_text
 from ..errors import LayerError
+from ..lru import LRU
 from ..geometry.crs import analysis_epsg
 from ..geometry.project import reproject
+from ..layers.cache import file_digest, store_root
+from ..layers.loader import SourceLayer, read_source
+from ..layers.manifest import LayerSpec
+from ..layers.store import FORMAT, Store, StoreInvalid, write
 from ..rules import RuleSet
-from .loader import SourceLayer, read_source
-from .manifest import LayerSpec
-from .store import FORMAT, Store, StoreInvalid, write
-
-STORE_ENV = "ZONING_CACHE"
-
-
-def store_root(spec: LayerSpec) -> Path:
-    """The manifest's `store` folder (relative to the manifest), else $ZONING_CACHE/stores, else
-    ~/.cache/zoning/stores."""
-    if spec.store:
-        return (spec.base / spec.store).resolve()
-    return Path(os.environ.get(STORE_ENV) or Path.home() / ".cache" / "zoning") / "stores"
-
+from . import window as w
+from .index import MAX_VERTICES, IndexedLayer
 
 @dataclass
 class LoadedLayer:
@@ -94,7 +88,6 @@ class LoadedLayer:
 
     def window(self, epsg: int, sites, *, grow: float, nearest: bool = True):
         """IndexedLayer of what `sites` (projected to `epsg`) need: see overlay/window.py."""
-        from ..overlay import window as w
         if self.server:
             return w.server_window(self, epsg, sites, grow=grow, nearest=nearest)
         s = self.store(epsg)
@@ -109,17 +102,15 @@ class LoadedLayer:
 
     def indexed(self, epsg: int):
         """The whole layer as one IndexedLayer (the atlas and layer inventories; checks use `window`)."""
-        from ..overlay.window import from_store
         if self.server:                  # the whole table, for the atlas and inventories
             with self._lock:
                 if ("all", epsg) not in self._whole:
-                    from ..overlay.index import IndexedLayer
                     self._whole[("all", epsg)] = IndexedLayer.build(read_source(self.spec, self.rule_set), epsg)
                 return self._whole[("all", epsg)]
         s = self.store(epsg)
         if not isinstance(s, Store):
             return s
-        return self._retry(epsg, lambda st: from_store(self, st))
+        return self._retry(epsg, lambda st: w.from_store(self, st))
 
     def __getstate__(self):
         """Pickled (to a dask worker) without the source read whole or a lock: the worker opens the stores."""
@@ -160,8 +151,6 @@ class LoadedLayer:
                 return
             source = self._read_source()
             from concurrent.futures import ThreadPoolExecutor
-
-            from ..overlay.index import IndexedLayer
             with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
                 built = list(pool.map(lambda e: IndexedLayer.build(source, e), todo))
             for epsg, indexed in zip(todo, built):
@@ -177,7 +166,6 @@ class LoadedLayer:
         return self._source
 
     def _build(self, epsg: int, path: Path):
-        from ..overlay.index import IndexedLayer
         kept = self._keep(epsg, path, IndexedLayer.build(self._read_source(), epsg))
         self._source = None
         return kept
@@ -185,7 +173,7 @@ class LoadedLayer:
     def _keep(self, epsg: int, path: Path, indexed):
         """Write the built layer to its store and open it; where it cannot be written, keep it in memory."""
         if not self.info:
-            from .inspect import inventory
+            from ..layers.inspect import inventory
             self.info = inventory(self, indexed)
         try:
             write_store(path, f"{self.key}-{epsg}", self._read_source(), indexed, self.info)
@@ -226,40 +214,6 @@ def _layer_meta(source: SourceLayer) -> dict:
 
 # -- keys --------------------------------------------------------------------------------------------------------
 
-_STAMPS: dict = {}
-
-
-def file_digest(path: Path, root: Path) -> str:
-    """sha256 of a file's bytes, remembered beside the stores against its size, mtime, ctime and inode (as git's
-    index does: a write, a copy or `touch -r` all change one of them), so that an unchanged source is not read."""
-    st = path.stat()
-    stamp = [str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    memo = root / f"stamp-{hashlib.sha256(str(path).encode()).hexdigest()[:24]}.json"
-    if _STAMPS.get(str(path), (None,))[0] == stamp:
-        return _STAMPS[str(path)][1]
-    try:
-        saved = json.loads(memo.read_text())
-        if saved["stamp"] == stamp:
-            _STAMPS[str(path)] = (stamp, saved["sha256"])
-            return saved["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    digest = h.hexdigest()
-    _STAMPS[str(path)] = (stamp, digest)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"stamp": stamp, "sha256": digest}))
-        os.replace(tmp, memo)
-    except OSError:
-        pass
-    return digest
-
-
 def _sidecars(path: Path) -> list[Path]:
     """Files GDAL reads beside a source (a shapefile's .dbf, .shx, .prj, .cpg)."""
     if path.suffix.lower() != ".shp":
@@ -269,11 +223,10 @@ def _sidecars(path: Path) -> list[Path]:
 
 
 def _key(spec: LayerSpec, rule_set: RuleSet, content: str) -> str:
-    from ..overlay import index
     entry = {k: (str(v) if isinstance(v, Path) else v) for k, v in spec.__dict__.items()
              if k not in ("base", "version", "store")}
     zones = [[z.code, z.name, list(z.aliases), z.within] for z in rule_set.zones.values()]
-    text = json.dumps([FORMAT, index.MAX_VERTICES, entry, rule_set.id, rule_set.kind, zones,
+    text = json.dumps([FORMAT, MAX_VERTICES, entry, rule_set.id, rule_set.kind, zones,
                        rule_set.default_min_width_m, content], ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -281,7 +234,7 @@ def _key(spec: LayerSpec, rule_set: RuleSet, content: str) -> str:
 def _content(spec: LayerSpec, rule_set: RuleSet, root: Path):
     """(what identifies the source's content, the source when it had to be read whole for it)."""
     if spec.is_database:
-        from .postgis import fetch_version
+        from ..layers.postgis import fetch_version
         version = fetch_version(spec, f"layer '{spec.id}' ({spec.source})")
         if version is not None:
             return f"db-version:{version}", None
@@ -303,7 +256,7 @@ def _content(spec: LayerSpec, rule_set: RuleSet, root: Path):
 
 # -- loading -----------------------------------------------------------------------------------------------------
 
-_LOADED: dict = {}
+_LOADED: LRU = LRU(64)       # (spec, key) -> LoadedLayer: a few manifests' layers, each version once
 _LOADING = threading.Lock()
 
 
@@ -322,7 +275,7 @@ def load_layer(spec: LayerSpec, rule_set: RuleSet, *, whole_extent: bool = False
 
 def _load(spec, rule_set, key, root, source, whole_extent: bool) -> LoadedLayer:
     if spec.is_database and source is None:
-        from .postgis import primary_key
+        from ..layers.postgis import primary_key
         if primary_key(spec, f"layer '{spec.id}' ({spec.source})"):
             return _load_server(spec, rule_set, key, root)
     for path in sorted(root.glob(f"{spec.id}-{key[:24]}-*.gpkg")):
@@ -352,8 +305,7 @@ def _load_server(spec, rule_set, key, root) -> LoadedLayer:
             raise ValueError
     except (OSError, ValueError, KeyError):
         source = read_source(spec, rule_set)
-        from ..overlay.index import IndexedLayer
-        from .inspect import inventory
+        from ..layers.inspect import inventory
         stub = LoadedLayer.from_source(source, key)
         m = dict(_layer_meta(source), key=key, format=FORMAT,
                  info=inventory(stub, IndexedLayer.build(source, stub.home_epsg)),
@@ -363,9 +315,7 @@ def _load_server(spec, rule_set, key, root) -> LoadedLayer:
                  coverage_wkb=None if source.coverage is None else shapely.to_wkb(source.coverage, hex=True))
         try:
             root.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, path)
+            write_text(path, json.dumps(m, ensure_ascii=False))
         except OSError:
             pass                        # read whole again by the next process
     layer = _from_meta(spec, rule_set, key, {"layer": m, "info": m["info"]},

@@ -44,5 +44,5 @@ def overview_map(state, indices, ctx, path: Path) -> Path:
         + (f'<div style="max-width:320px;margin-top:6px;color:#a00">{notice}</div>' if notice else "") + "</div>"))
     folium.LayerControl().add_to(m)
     from ..atomic import write_text
-    from .site_map import map_html
+    from ..render.site_map import map_html
     return write_text(path, map_html(m))
