@@ -5,28 +5,20 @@ import numpy as np
 import shapely
 
 from ..errors import InputError
-from .crs import GKSpec, gk_epsg, gk_info
+from .crs import GKSpec, gk_epsg, gk_info, lat_in_china, lon_in_china
 
 
 def _swap(geom):
     return shapely.transform(geom, lambda xy: xy[:, ::-1].copy())
 
 
-def _lon(v):
-    return (v >= 73.0) & (v <= 135.5)
-
-
-def _lat(v):
-    return (v >= 3.0) & (v <= 54.0)
-
-
 def fix_lonlat(geom, source) -> tuple[object, list]:
     """Swap lon/lat when only the swapped order is plausible for China."""
     xy = shapely.get_coordinates(geom)
     x, y = xy[:, 0], xy[:, 1]
-    if np.all(_lon(x) & _lat(y)):
+    if np.all(lon_in_china(x) & lat_in_china(y)):
         return geom, []
-    if np.all(_lat(x) & _lon(y)):
+    if np.all(lat_in_china(x) & lon_in_china(y)):
         return _swap(geom), [f"{source}: coordinates were in latitude, longitude order; swapped to longitude, latitude"]
     if not (np.all(np.isfinite(xy)) and np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90)):
         from ..errors import InputError

@@ -129,6 +129,16 @@ def analysis_epsg(lon, lat):
 CHINA_LONLAT = (73.0, 3.0, 135.5, 54.0)     # west, south, east, north: longitudes and latitudes of China
 
 
+def lon_in_china(v):
+    """Longitudes (scalar or array) within China's."""
+    return (v >= CHINA_LONLAT[0]) & (v <= CHINA_LONLAT[2])
+
+
+def lat_in_china(v):
+    """Latitudes (scalar or array) within China's."""
+    return (v >= CHINA_LONLAT[1]) & (v <= CHINA_LONLAT[3])
+
+
 def in_china_lonlat(lon, lat) -> bool:
     w, s, e, n = CHINA_LONLAT
     return w <= lon <= e and s <= lat <= n

@@ -13,7 +13,7 @@ from ..errors import InputError, ZoningError
 from . import offsets
 from .axis import fix_lonlat, resolve_gk, suggest_crs
 from .crs import (CGCS2000, OFFSETS, GKSpec, analysis_epsg, crs_key, crs_label, datum_of, gk_info,
-                  is_geographic, parse_crs, screening_crs)
+                  is_geographic, lat_in_china, lon_in_china, parse_crs, screening_crs)
 from .project import reproject
 from .repair import POLYGONAL, polygonal, repair, shell_area
 
@@ -92,8 +92,8 @@ def resolve_crs(site_input, crs_option=None) -> tuple[object, list]:
             else crs_key(site_input.crs), warnings
     xy = shapely.get_coordinates(site_input.geometry)
     x, y = xy[:, 0], xy[:, 1]
-    lonlat = ((x >= 73) & (x <= 135.5) & (y >= 3) & (y <= 54)).all()
-    latlon = ((y >= 73) & (y <= 135.5) & (x >= 3) & (x <= 54)).all()
+    lonlat = (lon_in_china(x) & lat_in_china(y)).all()
+    latlon = (lon_in_china(y) & lat_in_china(x)).all()
     if lonlat or latlon:
         warnings.append("no CRS given; coordinates look like longitude/latitude in China and are taken as "
                         "CGCS2000 (EPSG:4490)")
@@ -191,7 +191,7 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         b = shapely.bounds(lonlat[rows])
         cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
         epsg[rows] = analysis_epsg(np.round(cx, 6), np.round(cy, 6))
-        china = (b[:, 0] >= 73) & (b[:, 2] <= 135.5) & (b[:, 1] >= 3) & (b[:, 3] <= 54)
+        china = lon_in_china(b[:, 0]) & lon_in_china(b[:, 2]) & lat_in_china(b[:, 1]) & lat_in_china(b[:, 3])
         for i, inside, x, y in zip(rows, china, b[:, 0], b[:, 1]):
             if not inside:
                 warnings[i].append(f"the site ({x:.4f}, {y:.4f}) lies outside China; check the CRS")
@@ -320,7 +320,7 @@ def _plausible_lonlat(geoms) -> np.ndarray:
         return out
     idx_have = np.flatnonzero(have)
     xy, idx = shapely.get_coordinates(np.array(geoms, dtype=object)[idx_have], return_index=True)
-    bad = ~((xy[:, 0] >= 73) & (xy[:, 0] <= 135.5) & (xy[:, 1] >= 3) & (xy[:, 1] <= 54))
+    bad = ~(lon_in_china(xy[:, 0]) & lat_in_china(xy[:, 1]))
     counts = np.bincount(idx, minlength=len(idx_have))
     out[idx_have] = (np.bincount(idx, weights=bad, minlength=len(idx_have)) == 0) & (counts > 0)
     return out
