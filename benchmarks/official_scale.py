@@ -6,8 +6,9 @@ Generates, deterministically (seeded), in CGCS2000 GK CM 114E (EPSG:4547) over 3
 - a corridor layer of long winding strips,
 written as GeoPackages with a manifest, then times, beside the same figures for the demo layers:
 `zoning layers prepare` (the prepared stores: time, peak memory, size), the first `zoning check` process after it and
-a later cold one with their peak memory, a warm in-process check, `zoning layers`, `zoning screen` of N sites spread over the extent with
-2 workers (sites/s and the peak memory of the process tree), `zoning serve` until ready and its first check, and
+a later cold one with their peak memory, a warm in-process check, `zoning layers`, `zoning screen` of N sites
+spread over the extent with 2 workers (sites/s and the peak memory of the process tree), `zoning serve` until
+ready and its first check, and
 `zoning atlas` (time and size; vector tiles for the official set) and, from a plain static web server in Chromium,
 the atlas's `load` event and the bytes of its first view. Targets are those of issue #15; nothing is asserted.
 
@@ -125,9 +126,8 @@ def _peak_tree_mb(proc: subprocess.Popen, stop: threading.Event, out: list):
         pids = [proc.pid] + _descendants(proc.pid)
         for pid in pids:
             try:
-                for line in open(f"/proc/{pid}/status"):
-                    if line.startswith("VmRSS"):
-                        total += int(line.split()[1])
+                with open(f"/proc/{pid}/status") as fh:
+                    total += sum(int(line.split()[1]) for line in fh if line.startswith("VmRSS"))
             except OSError:
                 pass
         peak = max(peak, total)

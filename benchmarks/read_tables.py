@@ -18,7 +18,7 @@ from zoning.inputs.table import table_rows
 
 def write(path: Path, n: int, mixed: bool) -> None:
     with open(path, "wb") as fh:
-        fh.write("编号,名称,类型,wkt\n".encode("utf-8"))
+        fh.write("编号,名称,类型,wkt\n".encode())
         for i in range(n):
             line = f"XM-{i:07d},示例项目{i},公共设施,\"POLYGON((113.0 27.9,113.01 27.9,113.01 27.91,113.0 27.9))\"\n"
             fh.write(line.encode("gbk" if mixed and i == n // 2 else "utf-8"))

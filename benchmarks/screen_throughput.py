@@ -37,8 +37,11 @@ def zones_gdf():
         if spec.is_raster:
             continue          # the naive baseline overlays vector zones only
         layer, _, _ = ctx.layer(spec)
-        frames.append(gpd.GeoDataFrame({"layer": spec.id, "zone": layer.zones}, geometry=list(layer.indexed(4547).features),
-                                       crs=4547))
+        frames.append(
+            gpd.GeoDataFrame(
+                {"layer": spec.id, "zone": layer.zones}, geometry=list(layer.indexed(4547).features), crs=4547
+            )
+        )
     return pd.concat(frames, ignore_index=True).to_crs(4547)
 
 

@@ -45,8 +45,10 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     db = Path(tempfile.mkdtemp()) / "register.sqlite"
-    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--db", str(db)],
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--db", str(db)],
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

@@ -47,7 +47,7 @@ class Server:
         if workers is not None:
             cmd += ["--workers", str(workers)]
         env = dict(os.environ, PYTHONFAULTHANDLER="1")
-        self.log = open(log, "ab")
+        self.log = open(log, "ab")    # noqa: SIM115 - the server's log for its whole life, closed by stop()
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, env=env)
         self.started = time.perf_counter()
 
@@ -96,7 +96,7 @@ def _bodies(n: int, seed: int) -> list[bytes]:
     import shapely
     polys, cats, _ = random_sites(n, seed=seed, vertices=16)
     return [json.dumps({"site": json.loads(shapely.to_geojson(p)), "category": str(c), "date": "2026-11-21"}).encode()
-            for p, c in zip(polys, cats)]
+            for p, c in zip(polys, cats, strict=False)]
 
 
 async def _check(client, url, body, tally):
@@ -140,7 +140,7 @@ def _list_csv(seed: int) -> bytes:
     import shapely
     polys, cats, _ = random_sites(20, seed=seed, vertices=12)
     lines = ["编号,category,wkt"] + [f'L{i},{c},"{shapely.to_wkt(p, rounding_precision=7)}"'
-                                    for i, (p, c) in enumerate(zip(polys, cats))]
+                                    for i, (p, c) in enumerate(zip(polys, cats, strict=False))]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -223,7 +223,7 @@ def run(cycles: int = 3, seconds: float = 600.0, workers: int | None = None, mix
     kinds = {}
     for e in tally.errors:
         kinds.setdefault(e[:80], []).append(e)
-    for head, group in kinds.items():
+    for group in kinds.values():
         say(f"  error x{len(group)}: {group[0]}")
     return out | {"error_texts": tally.errors}
 

@@ -180,7 +180,7 @@ ZONES_2024 = ["核心保护区", "融合发展区"]
 CODE_2013 = {"禁止开发区": "P", "限制开发区": "R", "控制建设区": "C"}
 CODE_2024 = {"核心保护区": "C", "融合发展区": "I"}
 
-LAYERS_TOML = '''title = "长株潭生态绿心 演示图层 (Chang-Zhu-Tan Green Heart demo layers)"
+LAYERS_TOML = """title = "长株潭生态绿心 演示图层 (Chang-Zhu-Tan Green Heart demo layers)"
 demo = true
 notice = "演示数据，仅供示意，不得用于审批 — ILLUSTRATIVE DEMO DATA: boundaries are invented near the real places; not official, not for approval decisions."
 
@@ -244,7 +244,7 @@ kind = "raster_constraint"
 rule_set = "landcover"
 path = "landcover_demo.tif"
 version = "demo-2026.11"
-'''
+"""  # noqa: E501 - the manifest as written, its notice on one line
 
 
 # ====================================================================== helpers
@@ -369,7 +369,7 @@ class WaveField:
 
     def __call__(self, x, y):
         out = np.zeros(np.broadcast(x, y).shape)
-        for a, kx, ky, ph in zip(self.amp, self.kx, self.ky, self.phase):
+        for a, kx, ky, ph in zip(self.amp, self.kx, self.ky, self.phase, strict=False):
             out += a * np.cos(kx * x + ky * y + ph)
         return out
 
@@ -426,7 +426,7 @@ def absorb_slivers(features):
     while changed and rounds < 10:
         changed = False
         rounds += 1
-        for i, (key, geom) in enumerate(features):
+        for i, (_key, geom) in enumerate(features):
             parts = polygons_of(geom)
             if len(parts) == 0:
                 continue

@@ -74,7 +74,9 @@ COARSE = 3              # the distance fields are computed on a 3 x 30 m = 90 m 
 TO_WORK = pyproj.Transformer.from_crs(CRS_GEO, CRS_WORK, always_xy=True)
 
 SOURCE = "illustrative demo terrain, invented; not official"
-NOTICE = "演示数据，仅供示意，不得用于审批 - ILLUSTRATIVE DEMO DATA, invented; not survey data, not for approval decisions."
+NOTICE = (
+    "演示数据，仅供示意，不得用于审批 - ILLUSTRATIVE DEMO DATA, invented; not survey data, not for approval decisions."
+)
 SOFTWARE = "zoning seeds/build_demo_rasters.py (demo-2026.11)"
 DEM_NODATA = -9999.0
 LC_NODATA = 0
@@ -178,7 +180,7 @@ def value_noise(rng, shape, wavelength_cells):
 
 
 def fbm(rng, shape, wavelengths_cells, gains):
-    return sum(g * value_noise(rng, shape, w) for w, g in zip(wavelengths_cells, gains))
+    return sum(g * value_noise(rng, shape, w) for w, g in zip(wavelengths_cells, gains, strict=False))
 
 
 def _box_1d(a, r, axis):
@@ -367,7 +369,7 @@ def distance_fields(grid, centre, corridor, near=4000.0):
     xx, yy = np.meshgrid(grid.cx, grid.cy)
     near_vals = query(xx.ravel(), yy.ravel(), near)
     out = []
-    for f_far, f_near in zip(far, near_vals):
+    for f_far, f_near in zip(far, near_vals, strict=False):
         f_near = f_near.reshape(xx.shape)
         out.append(np.where(np.isnan(f_near), f_far, f_near))
     return out
@@ -505,7 +507,7 @@ def build_fields(grid, core, corridor, quiet=True):
     hills = HILL_AMP * (0.85 + 0.25 * value_noise(rng, shape, 4000.0 / CELL)) * mask * shape_f
     hills *= 1.0 - 0.4 * gully * np.clip(shape_f, 0.0, 1.0)
     # towns sit on flat land: no hills within ~1.5 km of their centres
-    for name, lon, lat, *_ in TOWNS:
+    for _name, lon, lat, *_ in TOWNS:
         x0, y0 = to_work(lon, lat)
         win = grid.window(x0, y0, 6000.0)
         dx, dy = grid.offsets(x0, y0, win)
@@ -565,7 +567,7 @@ def build_fields(grid, core, corridor, quiet=True):
 
     # --- lakes: a flat water surface just below the lowest shore cells --------------------------
     lake_mask = np.zeros(shape, bool)
-    for name, win, lake in lakes:
+    for _name, win, lake in lakes:
         sub = dem[win]
         ring = dilate(lake, 1) & ~lake
         lvl = float(np.percentile(sub[ring], 2.0)) - 0.5
@@ -723,8 +725,10 @@ def report(out: Path, grid, info):
     print(f"  elevation {dem.min():.1f} .. {dem.max():.1f} m, median {np.median(dem):.1f} m, "
           f"nodata cells {(dem == DEM_NODATA).sum()}")
     slope = horn_slope_deg(dem)
-    print(f"  slope > 25 deg: {(slope > 25).mean() * 100:.2f} % of cells ({(slope > 25).sum() * CELL**2 / KM2:.1f} km2);"
-          f" slope < 5 deg: {(slope < 5).mean() * 100:.1f} %; > 12 deg: {(slope > 12).mean() * 100:.1f} %")
+    print(
+        f"  slope > 25 deg: {(slope > 25).mean() * 100:.2f} % of cells ({(slope > 25).sum() * CELL**2 / KM2:.1f} km2);"
+        f" slope < 5 deg: {(slope < 5).mean() * 100:.1f} %; > 12 deg: {(slope > 12).mean() * 100:.1f} %"
+    )
     print("  within 1 km of each summit point (Horn slope, 30 m; 'top' = highest cell within 1 km,"
           " 'massif' = the summit height the mountain is scaled to):")
     named = {m[0] for m in MOUNTAINS}
@@ -742,8 +746,11 @@ def report(out: Path, grid, info):
     print("    (* named mountains: need >= 0.30 km2 with slope > 25 deg)")
     inside = grid.rasterize([info["corridor"]])
     river = inside & (lc == WATER)
-    print(f"  湘江 corridor: elevation {dem[inside].min():.1f} .. {dem[inside].max():.1f} m, "
-          f"mean slope {slope[inside].mean():.2f} deg; river water cells {dem[river].min():.1f} .. {dem[river].max():.1f} m")
+    print(
+        f"  湘江 corridor: elevation {dem[inside].min():.1f} .. {dem[inside].max():.1f} m, "
+        f"mean slope {slope[inside].mean():.2f} deg; "
+        f"river water cells {dem[river].min():.1f} .. {dem[river].max():.1f} m"
+    )
     print("\n== land cover")
     for k, (en, zh, _) in CLASSES.items():
         n = int((lc == k).sum())
@@ -768,7 +775,11 @@ def report(out: Path, grid, info):
     integ = grid.rasterize([info["integrated"]]) & ~core
     outside = ~core & ~integ
     print("\n== placement against the vector layers (green_heart_2024)")
-    for label, m in (("core zone 核心保护区", core), ("integrated 融合发展区", integ), ("outside green heart", outside)):
+    for label, m in (
+        ("core zone 核心保护区", core),
+        ("integrated 融合发展区", integ),
+        ("outside green heart", outside),
+    ):
         print(f"  {label:22s} {m.sum() * CELL**2 / KM2:7.1f} km2: forest {forest[m].mean() * 100:5.1f} %, "
               f"built-up {(lc[m] == BUILT).mean() * 100:4.1f} %, water {(lc[m] == WATER).mean() * 100:4.1f} %, "
               f"slope>25 {(slope[m] > 25).mean() * 100:4.2f} %, mean elevation {dem[m].mean():.0f} m")

@@ -257,7 +257,9 @@ def evaluate(L: Layers, site, category, national_major):
                     extra = f" {sev}"
                     if category not in ("linear_infrastructure", "utility_facility"):
                         cell = "prohibited"
-            notes.append(f"CO:{name[:6]} {a:.0f} m2 {100 * a / site.area:.1f}%{' (contact)' if contact else ''}{extra} -> {cell}")
+            notes.append(
+                f"CO:{name[:6]} {a:.0f} m2 {100 * a / site.area:.1f}%{' (contact)' if contact else ''}{extra} -> {cell}"
+            )
             if not contact and LEVEL[cell] > LEVEL[lv]:
                 lv = cell
         res["corridor_2018"] = lv
@@ -604,10 +606,18 @@ def build_sites(L: Layers):
     g = search(tuple(b.geom_to_geo(jw.centroid).coords[0]), lambda c: shapely.affinity.translate(shape22, *c),
                lambda s: inside(s, jw, 80) and inside(s, L.integ, 30) and clear_of(s, L.all_corr, 150),
                step=60, what="P22")
-    add("P22", "jiulangshan_west_military_station", "九郎山西军事通信站", "Jiulangshan West military communication station",
-        "military_defense", 0,
+    add(
+        "P22",
+        "jiulangshan_west_military_station",
+        "九郎山西军事通信站",
+        "Jiulangshan West military communication station",
+        "military_defense",
+        0,
         "military facility inside a red-line patch that lies in the integrated zone -> red line: limited "
-        "activity 1, conditional; integrated: conditional", "conditional", g)
+        "activity 1, conditional; integrated: conditional",
+        "conditional",
+        g,
+    )
     return S
 
 
@@ -627,7 +637,7 @@ def rfc7946_coords(poly: Polygon):
 
 def LinearRingIsCCW(c):
     a = 0.0
-    for (x1, y1), (x2, y2) in zip(c[:-1], c[1:]):
+    for (x1, y1), (x2, y2) in zip(c[:-1], c[1:], strict=False):
         a += x1 * y2 - x2 * y1
     return a > 0
 

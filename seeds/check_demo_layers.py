@@ -42,7 +42,7 @@ def max_pair_overlap(geoms):
     tree = shapely.STRtree(geoms)
     worst = 0.0
     left, right = tree.query(geoms, predicate="intersects")
-    for i, j in zip(left, right):
+    for i, j in zip(left, right, strict=False):
         if i < j:
             worst = max(worst, shapely.intersection(geoms[i], geoms[j]).area)
     return worst
@@ -80,10 +80,16 @@ def check(layers: Path, verbose=True) -> list[str]:
 
     # -- green heart tilings
     for table, zone_targets, outline_target in [
-        ("green_heart_2013", {"禁止开发区": (0.50, 0.03), "限制开发区": (0.40, 0.03), "控制建设区": (0.10, 0.03)},
-         b.TARGET_OUTLINE_2018),
-        ("green_heart_2024", {"核心保护区": (b.TARGET_CORE_2024 / b.TARGET_OUTLINE_2024, None), "融合发展区": (None, None)},
-         b.TARGET_OUTLINE_2024),
+        (
+            "green_heart_2013",
+            {"禁止开发区": (0.50, 0.03), "限制开发区": (0.40, 0.03), "控制建设区": (0.10, 0.03)},
+            b.TARGET_OUTLINE_2018,
+        ),
+        (
+            "green_heart_2024",
+            {"核心保护区": (b.TARGET_CORE_2024 / b.TARGET_OUTLINE_2024, None), "融合发展区": (None, None)},
+            b.TARGET_OUTLINE_2024,
+        ),
     ]:
         g = work[table]
         geoms = list(g.geometry)

@@ -50,7 +50,7 @@ def jzd(parcels, *, header=None, closed=True, prefix=True, easting_first=False, 
     for name, items in (sections or {}).items():
         lines += [f"[{name}]"] + [f"{k}={v}" for k, v in items.items()]
     lines += ["[属性描述]"] + [f"{k}={v}" for k, v in dict(HEADER, **(header or {})).items()] + ["[地块坐标]"]
-    for k, (num, name, geom) in enumerate(parcels):
+    for num, name, geom in parcels:
         rings = []
         for poly in getattr(geom, "geoms", [geom]):
             part = [[tuple(c) for c in poly.exterior.coords[:-1]]] + [[tuple(c) for c in r.coords[:-1]]
@@ -66,7 +66,7 @@ def jzd(parcels, *, header=None, closed=True, prefix=True, easting_first=False, 
         pid = 0
         for ring_no, ring in enumerate(rings, start=1):
             first_id = None
-            for j, (e, n) in enumerate(ring):
+            for e, n in ring:
                 pid += 1
                 label = str(pid) if numeric_ids else f"J{pid}"
                 first_id = first_id or label

@@ -28,7 +28,7 @@ import subprocess
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest

@@ -52,7 +52,7 @@ def jzd_txt(prefix: bool, zone_header: bool = True, extra_parcel: bool = False, 
         out = [f"{count},{area:.4f},{number},{name},面,H49G001001,公共设施用地,0809,@"]
         for ring_no, ring in enumerate(rings, start=1):
             ids = [f"J{i + 1}" for i in range(len(ring) - 1)] + ["J1"]
-            out += [f"{pid},{ring_no},{y:.3f},{x:.3f}" for pid, (x, y) in zip(ids, ring)]   # X = northing
+            out += [f"{pid},{ring_no},{y:.3f},{x:.3f}" for pid, (x, y) in zip(ids, ring, strict=False)]   # X = northing
         return out
     if extra_parcel:
         off = 38_000_000.0 if prefix else 0.0

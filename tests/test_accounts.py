@@ -132,7 +132,9 @@ def test_tokens_and_fifty_concurrent_checks_by_five_users(office):
     names = [f"user{k}" for k in range(5)]
     tokens = {}
     for n in names:
-        assert cli("users", "add", n, "--role", "checker", "--password-stdin", "--db", db, input=PW + "\n").exit_code == 0
+        assert (
+            cli("users", "add", n, "--role", "checker", "--password-stdin", "--db", db, input=PW + "\n").exit_code == 0
+        )
         tokens[n] = cli("users", "token", n, "--db", db).stdout.strip()
     c = TestClient(app, raise_server_exceptions=False)
 

@@ -96,7 +96,7 @@ def test_stated_area_is_checked_in_screen_rows_too(tmp_path):
     r = CliRunner().invoke(cli, ["screen", str(p), "--out", str(out), "--default-category", "industrial",
                                  "--date", DATE])
     assert r.exit_code == 0, r.output
-    rows = list(csv.DictReader(open(out, encoding="utf-8-sig")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 2 and all("square metres where the format expects 公顷" in row["warnings"] for row in rows)
 
 
@@ -128,8 +128,10 @@ def test_zone_number_out_of_range_names_the_header_line(tmp_path):
 def _star(rng: random.Random, cx, cy, radius, n, scale=1.0):
     """A polygon star-shaped about (cx, cy), vertices on a millimetre grid: simple whatever the radii."""
     step = 2 * math.pi / n
-    return [(round(cx + scale * radius * r * math.cos(k * step), 3), round(cy + scale * radius * r * math.sin(k * step), 3))
-            for k, r in enumerate(rng.uniform(0.7, 1.0) for _ in range(n))]
+    return [
+        (round(cx + scale * radius * r * math.cos(k * step), 3), round(cy + scale * radius * r * math.sin(k * step), 3))
+        for k, r in enumerate(rng.uniform(0.7, 1.0) for _ in range(n))
+    ]
 
 
 def random_parcel(seed: int):
@@ -342,11 +344,16 @@ def test_screen_reports_each_bad_row_and_goes_on(tmp_path, fmt):
             {"type": "Feature", "properties": {"编号": n, "类型": "industrial"}, "geometry": g} for n, g in feats]}))
     else:
         p = tmp_path / "list.csv"
-        wkt = {"unclosed": "POLYGON((113 27.9, 113.01 27.9, 113.01 27.91, 113 27.91))",
-               "two_points": "POLYGON((113 27.9, 113.01 27.9))", "nan": "POLYGON((113 27.9, nan 27.9, 113 28, 113 27.9))",
-               "infinite": "POLYGON((113 27.9, inf 27.9, 113 28, 113 27.9))",
-               "out_of_range": "POLYGON((500 27.9, 500.01 27.9, 500.01 27.91, 500 27.9))",
-               "one_point_line": "LINESTRING(113 27.9)", "null": "", "string_coordinate": "POLYGON((a 27.9, b c))"}
+        wkt = {
+            "unclosed": "POLYGON((113 27.9, 113.01 27.9, 113.01 27.91, 113 27.91))",
+            "two_points": "POLYGON((113 27.9, 113.01 27.9))",
+            "nan": "POLYGON((113 27.9, nan 27.9, 113 28, 113 27.9))",
+            "infinite": "POLYGON((113 27.9, inf 27.9, 113 28, 113 27.9))",
+            "out_of_range": "POLYGON((500 27.9, 500.01 27.9, 500.01 27.91, 500 27.9))",
+            "one_point_line": "LINESTRING(113 27.9)",
+            "null": "",
+            "string_coordinate": "POLYGON((a 27.9, b c))",
+        }
         with open(p, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["编号", "类型", "wkt"])
@@ -355,7 +362,7 @@ def test_screen_reports_each_bad_row_and_goes_on(tmp_path, fmt):
     out = tmp_path / "out.csv"
     r = CliRunner().invoke(cli, ["screen", str(p), "--out", str(out), "--date", DATE])
     assert r.exit_code == 1 and "rows in error 8" in r.output, r.output      # 1: rows in error, outputs written
-    rows = {row["id"]: row for row in csv.DictReader(open(out, encoding="utf-8-sig"))}
+    rows = {row["id"]: row for row in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())}
     assert len(rows) == len(feats)
     assert rows["good1"]["verdict"] and rows["good2"]["verdict"] and not rows["good1"]["error"]
     for name, _ in BAD_FEATURES:
@@ -390,6 +397,8 @@ def test_layer_in_another_crs_than_declared_fails_loudly(tmp_path, data_crs, dec
 
 def test_layer_outside_its_own_coverage_fails(tmp_path):
     write_layer(tmp_path, "gh", gh_rows(GK))
-    manifest = write_manifest(tmp_path, [dict(gh_entry("gh.gpkg"), coverage=[X0 + 50_000, Y0 + 50_000, X0 + 51_000, Y0 + 51_000])])
+    manifest = write_manifest(
+        tmp_path, [dict(gh_entry("gh.gpkg"), coverage=[X0 + 50_000, Y0 + 50_000, X0 + 51_000, Y0 + 51_000])]
+    )
     r = zoning.check(sq(100, 100, 100), category="commercial", layers=manifest, crs=GK, date=DATE)
     assert r.layers[0].status == "failed" and "outside the layer's own coverage" in r.layers[0].error

@@ -68,7 +68,7 @@ def test_nearest_zone_equals_brute_force(demo_ctx):
         assert list(s) == list(rows)
         one = [_nearest(indexed, sites[i:i + 1], np.array([0])) for i in rows[:40]]     # as `check` asks
         assert [(int(f[k]), float(d[k])) for k in range(len(one))] == [(int(x[1][0]), float(x[2][0])) for x in one]
-        for i, feat, dist in zip(s, f, d):
+        for i, feat, dist in zip(s, f, d, strict=False):
             every = shapely.distance(sites[i], indexed.parts)
             assert dist == pytest.approx(every.min(), abs=1e-9)
             assert every[indexed.part_feature == feat].min() == pytest.approx(every.min(), abs=1e-9)
@@ -130,7 +130,7 @@ def test_overlay_areas_equal_clipping_whole_features(monkeypatch):
     assert list(layer.intact) == [True, False, True]
     sites = _polygons(np.random.default_rng(5), 200)
     m = measure(sites, shapely.area(sites), shapely.length(sites), layer, tolerance=0.0)
-    got = {(int(s), int(f)): a for s, f, a in zip(m.hit_site, m.hit_feature, m.hit_area)}
+    got = {(int(s), int(f)): a for s, f, a in zip(m.hit_site, m.hit_feature, m.hit_area, strict=False)}
     want = {}
     for s, g in enumerate(sites):
         for f, h in enumerate(features):
@@ -162,10 +162,13 @@ def test_raster_cells_clipped_and_tiled_equal_the_whole_computation(demo_ctx, mo
         sites = np.array(sites, dtype=object)
 
         def cells(cov):
-            return {(int(s), int(r), int(c)): f for s, r, c, f in zip(cov.site, cov.row, cov.col, cov.frac)}
+            return {
+                (int(s), int(r), int(c)): f for s, r, c, f in zip(cov.site, cov.row, cov.col, cov.frac, strict=False)
+            }
+
         whole = coverage(sites, ds.transform)
         inside = (whole.row >= 0) & (whole.row < ds.height) & (whole.col >= 0) & (whole.col < ds.width)
-        want = {k: f for k, f, keep in zip(cells(whole), whole.frac, inside) if keep}
+        want = {k: f for k, f, keep in zip(cells(whole), whole.frac, inside, strict=False) if keep}
         monkeypatch.setattr(raster_stats, "TILE", 16)
         monkeypatch.setattr(raster_stats, "CHUNK_CELLS", 3000)
         got = cells(raster_stats._coverage_within(sites, ds))

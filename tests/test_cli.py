@@ -117,7 +117,7 @@ def test_layers_command(tiny):
     code, out, _ = run("layers", "--layers", tiny, "--format", "json")
     assert code == 0
     d = json.loads(out)
-    by_id = {l["id"]: l for l in d["layers"]}
+    by_id = {lr["id"]: lr for lr in d["layers"]}
     assert by_id["green_heart_2024"]["features"] == 3
     assert by_id["green_heart_2024"]["zones"]["core"]["area_km2"] == pytest.approx(1.0)   # union, not 1.2
     assert by_id["red_line"]["overlaps"] == []       # the reserve core lies inside the red line by design

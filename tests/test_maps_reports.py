@@ -78,9 +78,10 @@ def test_report_lists_layers_not_checked_at_the_top(demo_ctx):
 
 def test_user_strings_are_escaped(demo_ctx, tmp_path):
     site = tmp_path / "evil.geojson"
-    site.write_text('{"type":"Feature","properties":{"name":"%s","id":"%s"},"geometry":{"type":"Polygon",'
-                    '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}'
-                    % (EVIL.replace("/", "\\/"), EVIL.replace("/", "\\/")), encoding="utf-8")
+    evil = EVIL.replace("/", "\\/")
+    site.write_text('{"type":"Feature","properties":{"name":"' + evil + '","id":"' + evil + '"},'
+                    '"geometry":{"type":"Polygon",'
+                    '"coordinates":[[[113.05,27.95],[113.06,27.95],[113.06,27.96],[113.05,27.95]]]}}', encoding="utf-8")
     r = zoning.check(site, category="industrial", context=demo_ctx)
     assert r.site["name"] == EVIL
     for text in (map_html(build_site_map(r, demo_ctx)), report_html(r, demo_ctx)):

@@ -64,7 +64,7 @@ def list_row(spelling, tmp_path):
         w.writerow(["编号", "category", "国家重大项目", "wkt"])
         w.writerow(["P09", "energy_plant", str(spelling), shapely.geometry.shape(geom).wkt])
     CliRunner().invoke(main, ["screen", str(p), "--out", str(out), "--date", DATE])
-    (row,) = csv.DictReader(open(out, encoding="utf-8-sig"))
+    (row,) = csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())
     if row["error"]:
         assert "not a yes/no flag" in row["error"]
         return "error"

@@ -39,7 +39,7 @@ def pg_manifest(tmp_path_factory):
 def _essence(r):
     d = r.to_dict()
     return (d["verdict"], d["complete"], d["findings"],
-            [(l["id"], l["status"], l["version"], l["sha256"]) for l in d["layers"]])
+            [(lr["id"], lr["status"], lr["version"], lr["sha256"]) for lr in d["layers"]])
 
 
 @pytest.mark.parametrize("site", SITES, ids=[p.stem for p in SITES])

@@ -104,10 +104,7 @@ def test_windowed_reads_give_the_whole_layers_answers(tmp_path, monkeypatch, bat
     manifest = _official_like(tmp_path)
     sites = _sites(np.random.default_rng(7), 80)
     ctx = make_context(layers=manifest, date="2026-11-21")
-    if batch == "one by one":
-        windowed = [_outcomes(ctx, [s])[0] for s in sites]
-    else:
-        windowed = _outcomes(ctx, sites)
+    windowed = [_outcomes(ctx, [s])[0] for s in sites] if batch == "one by one" else _outcomes(ctx, sites)
     stores = list((tmp_path / "cache" / "stores").glob("*.gpkg"))
     assert len(stores) == 2
     whole = {}
@@ -121,10 +118,10 @@ def test_windowed_reads_give_the_whole_layers_answers(tmp_path, monkeypatch, bat
     full = _outcomes(make_context(layers=manifest, date="2026-11-21"), sites)
     assert {w[0] for w in windowed} >= {"prohibited", "permitted"}
     assert any(f[0] == "nearest" for w in windowed for f in w[2])
-    for i, (a, b) in enumerate(zip(windowed, full)):
+    for i, (a, b) in enumerate(zip(windowed, full, strict=False)):
         assert a[0] == b[0] and a[1] == b[1], i
         assert [f[:6] for f in a[2]] == [f[:6] for f in b[2]], i
-        for fa, fb in zip(a[2], b[2]):
+        for fa, fb in zip(a[2], b[2], strict=False):
             assert fa[6] == pytest.approx(fb[6], rel=1e-9, abs=1e-3), (i, fa)
             if fa[7] is not None:
                 assert abs(fa[7] - fb[7]) <= 0.01, (i, fa)
@@ -196,11 +193,14 @@ def test_a_store_that_is_stale_truncated_corrupt_or_half_written_is_rebuilt(tmp_
 def test_prepare_killed_midway_leaves_no_store_and_the_next_run_builds_it(tmp_path):
     cache = tmp_path / "cache"
     manifest = _official_like(tmp_path, count=40)
-    script = ("import os, time, sys\nfrom zoning.layers import store\nreal = os.replace\n"
-              "def slow(a, b):\n    if str(b).endswith('.gpkg'):\n        print('WRITTEN', flush=True)\n        time.sleep(60)\n"
-              "    real(a, b)\n"
-              "store.os.replace = slow\nfrom zoning.cli import main\n"
-              f"main(['layers', 'prepare', '--layers', {str(manifest)!r}])\n")
+    script = (
+        "import os, time, sys\nfrom zoning.layers import store\nreal = os.replace\n"
+        "def slow(a, b):\n    if str(b).endswith('.gpkg'):\n"
+        "        print('WRITTEN', flush=True)\n        time.sleep(60)\n"
+        "    real(a, b)\n"
+        "store.os.replace = slow\nfrom zoning.cli import main\n"
+        f"main(['layers', 'prepare', '--layers', {str(manifest)!r}])\n"
+    )
     env = dict(os.environ, ZONING_CACHE=str(cache))
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
     try:

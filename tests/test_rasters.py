@@ -62,7 +62,7 @@ def test_class_areas_weight_partial_cells_and_leave_out_nodata(raster_manifest):
     assert areas["farmland"] == pytest.approx(500, abs=1e-6)
     assert st.stats["nodata_m2"] == pytest.approx(100, abs=1e-6)
     assert st.stats["covered_share"] == pytest.approx(0.99)
-    lc = next(l for l in r.layers if l.id == "landcover")
+    lc = next(lr for lr in r.layers if lr.id == "landcover")
     assert lc.status == "not_checked" and not r.complete      # nodata under the site: not silently clear
 
 
@@ -73,7 +73,7 @@ def test_forest_share_threshold_raises_the_verdict(raster_manifest):
     assert hit.overlap_share == pytest.approx(1.0) and "林地" in hit.zone_name
     r = run(raster_manifest(), sq(110, 0, 80, 60), "commercial")      # farmland: below the threshold
     assert finding(r, "landcover", "raster") == []
-    assert next(l for l in r.layers if l.id == "landcover").status == "clear"
+    assert next(lr for lr in r.layers if lr.id == "landcover").status == "clear"
 
 
 def test_horn_slope_and_threshold(raster_manifest):
@@ -93,7 +93,7 @@ def test_horn_slope_and_threshold(raster_manifest):
 
 def test_site_outside_the_raster_is_not_checked(raster_manifest):
     r = run(raster_manifest(), sq(1000, 1000, 50, 50), "industrial")
-    status = {l.id: l.status for l in r.layers}
+    status = {lr.id: lr.status for lr in r.layers}
     assert status["slope"] == "not_checked" and status["landcover"] == "not_checked" and not r.complete
 
 

@@ -40,8 +40,15 @@ EXPECTED = {
     ("corridor_2018", "corridor"): row(P, OK="eco_restoration research_monitoring agriculture_forestry",
                                        C="tourism_leisure heritage_landscape linear_infrastructure utility_facility"),
 }
-DRAFT_2024_CORE = "land_consolidation public_facility tourism_leisure villager_housing heritage_landscape " \
-                  "linear_infrastructure utility_facility".split()
+DRAFT_2024_CORE = [
+    "land_consolidation",
+    "public_facility",
+    "tourism_leisure",
+    "villager_housing",
+    "heritage_landscape",
+    "linear_infrastructure",
+    "utility_facility",
+]
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,7 @@ def _expected_row(r) -> dict:
            "rules": ";".join(dict.fromkeys(f.rule for f in r.findings if f.drives_verdict and f.rule)),
            "incomplete_reasons": "; ".join(r.incomplete_reasons), "warnings": "; ".join(r.warnings), "error": "",
            "geometry_sha256": s["geometry_sha256"],
-           "layer_versions": json.dumps({l.id: l.version for l in r.layers}, ensure_ascii=False),
+           "layer_versions": json.dumps({lr.id: lr.version for lr in r.layers}, ensure_ascii=False),
            "rule_versions": json.dumps({x["id"]: x["version"] for x in r.rule_sets}, ensure_ascii=False)}
     for layer in r.layers:
         hits = [f for f in r.findings if f.layer == layer.id and f.type in ("overlap", "boundary_contact")]
@@ -78,7 +78,7 @@ def test_every_row_equals_check(tmp_path_factory, seed, n):
         mine = findings[findings["row"] == row["row"]].drop(columns=["row", "id"]).to_dict("records")
         theirs = [f.to_dict() for f in r.findings]
         assert len(mine) == len(theirs)
-        for a, b in zip(mine, theirs):
+        for a, b in zip(mine, theirs, strict=False):
             assert json.loads(a.pop("features")) == b.pop("features")
             assert json.loads(a.pop("corridor")) == b.pop("corridor")
             assert json.loads(a.pop("stats")) == b.pop("stats")
@@ -99,7 +99,7 @@ def test_bad_rows_get_errors_and_the_rest_verdicts(tmp_path):
                         "--quiet"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     import csv
-    rows = list(csv.DictReader(open(out, encoding="utf-8-sig")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [x["id"] for x in rows] == ["A", "B", "C", "D", "E"]
     errors = {x["id"]: x["error"] for x in rows}
     assert errors["A"] == "" and errors["E"] == ""

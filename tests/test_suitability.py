@@ -36,10 +36,10 @@ def test_suitability_agrees_with_full_checks(ctx, tmp_path, category):
         xs, ys = rasterio.transform.xy(ds.transform, rows, cols)
     # a 0.2 m site at each cell centre, on its south-east side: when a centre falls exactly on a raster cell edge,
     # the suitability samples the cell to the south-east (rasterio's rowcol floors), and so does this site
-    sites = [shapely.box(x, y - 0.2, x + 0.2, y) for x, y in zip(xs, ys)]
+    sites = [shapely.box(x, y - 0.2, x + 0.2, y) for x, y in zip(xs, ys, strict=False)]
     levels = grid[rows, cols]
     disagree = []
-    for site, level in zip(sites, levels):
+    for site, level in zip(sites, levels, strict=False):
         r = zoning.check(site, category=category, crs="EPSG:4547", context=ctx, tolerance_m=0.0)
         if LEVEL[r.verdict] != level:
             disagree.append((site.centroid.wkt, r.verdict, int(level)))
@@ -85,7 +85,10 @@ def test_overlay_on_atlas_and_site_map(ctx, tmp_path):
     from zoning.render.site_map import build_site_map, map_html
     info = build(ctx, "commercial", tmp_path / "s.tif", cell=100.0, extent=EXTENT)
     r = zoning.check(REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson", context=ctx)
-    for text in (map_html(build_site_map(r, ctx, overlay=info["png"])), map_html(build_atlas(ctx, overlay=info["png"]))):
+    for text in (
+        map_html(build_site_map(r, ctx, overlay=info["png"])),
+        map_html(build_atlas(ctx, overlay=info["png"])),
+    ):
         assert "L.imageOverlay" in text and "data:image/png;base64," in text and "zoning-overlay" in text
 
 

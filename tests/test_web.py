@@ -111,8 +111,10 @@ def test_api_check_json_and_multipart_and_get(client):
 
 
 def test_api_screen(client):
-    csv = ("编号,项目名称,项目类型,wkt\nA,甲,工业,\"POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.95))\"\n"
-           "B,乙,飞船,\"POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.95))\"\n")
+    csv = (
+        '编号,项目名称,项目类型,wkt\nA,甲,工业,"POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.95))"\n'
+        'B,乙,飞船,"POLYGON((113.05 27.95,113.051 27.95,113.051 27.951,113.05 27.95))"\n'
+    )
     r = client.post("/api/screen", data={"date": DATE}, files={"file": ("list.csv", csv.encode("utf-8"))})
     assert r.status_code == 200
     body = r.json()
@@ -171,9 +173,16 @@ def test_error_paths(tmp_path, case):
         r = c.post("/api/check", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"})
         expected = 413
     elif case == "vertices":
-        r = c.post("/api/check", json={"site": {"type": "Polygon", "coordinates": [[[113 + i * 1e-4, 27.95 + (i % 2) * 1e-4]
-                                                                                    for i in range(30)] + [[113, 27.95]]]},
-                                       "category": "industrial"})
+        r = c.post(
+            "/api/check",
+            json={
+                "site": {
+                    "type": "Polygon",
+                    "coordinates": [[[113 + i * 1e-4, 27.95 + (i % 2) * 1e-4] for i in range(30)] + [[113, 27.95]]],
+                },
+                "category": "industrial",
+            },
+        )
         expected = 413
     elif case == "zip_traversal":
         buf = io.BytesIO()
@@ -218,8 +227,17 @@ def test_internal_error_is_a_friendly_page(tmp_path, monkeypatch):
 
 def test_user_strings_are_escaped_in_pages(client):
     evil = "<script>alert(1)</script>"
-    r = client.post("/check", data={"category": "industrial", "date": DATE, "coords": "113.05,27.95\n113.06,27.95\n113.06,27.96",
-                                    "name": evil, "case_ref": evil}, follow_redirects=False)
+    r = client.post(
+        "/check",
+        data={
+            "category": "industrial",
+            "date": DATE,
+            "coords": "113.05,27.95\n113.06,27.95\n113.06,27.96",
+            "name": evil,
+            "case_ref": evil,
+        },
+        follow_redirects=False,
+    )
     page = client.get(r.headers["location"]).text
     assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert evil not in client.get("/checks").text

@@ -96,9 +96,23 @@ def _post(url, payload, timeout=120):
 @pytest.mark.skipif(not Path("/proc").exists(), reason="finds worker processes through /proc")
 def test_a_killed_worker_is_replaced_and_its_request_gets_an_error(tmp_path):
     port = _port()
-    server = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--workers", "1",
-                               "--db", str(tmp_path / "r.sqlite")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zoning",
+            "serve",
+            "--no-auth",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--db",
+            str(tmp_path / "r.sqlite"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):

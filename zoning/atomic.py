@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def tmp_path(path: Path, suffix: bool = False) -> Path:

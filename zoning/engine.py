@@ -13,6 +13,7 @@ import numpy as np
 from . import values
 from .errors import LayerError, RuleSetError
 from .layers import Manifest, load_manifest
+from .rules.catalogue import Catalogue
 from .overlay.prepared import load_layer
 from .overlay.measure import measure
 from .verdict.evaluate import evaluate_layer, evaluate_raster, near_distance
@@ -25,7 +26,7 @@ from .verdict.result import LayerReport
 class Context:
     """What every batch of a run shares: the manifest, the rule catalogue and the application date."""
     manifest: Manifest
-    catalogue: object
+    catalogue: Catalogue
     date: dt.date
     tolerance_m: float = 0.5
     _loaded: dict = field(default_factory=dict, repr=False)
@@ -51,11 +52,11 @@ class Context:
                 self._loaded[spec.id] = (None, rs, str(exc))
         return self._loaded[spec.id]
 
-    def on_date(self, date: dt.date) -> "Context":
+    def on_date(self, date: dt.date) -> Context:
         """The same run on another application date, sharing the loaded layers."""
         return self.variant(date=date)
 
-    def variant(self, *, date: dt.date | None = None, tolerance_m: float | None = None) -> "Context":
+    def variant(self, *, date: dt.date | None = None, tolerance_m: float | None = None) -> Context:
         """The same run with another date and/or tolerance, sharing the loaded layers."""
         date = self.date if date is None else date
         tolerance_m = self.tolerance_m if tolerance_m is None else tolerance_m

@@ -14,7 +14,7 @@ class ZoningError(Exception):
         self.expected = expected
         super().__init__(self.render())
 
-    def on_row(self, row) -> "ZoningError":
+    def on_row(self, row) -> ZoningError:
         """This error, naming `row` when it named none (raised by code that sees a geometry, not its row)."""
         if self.row is None and row is not None:
             self.row = row

@@ -16,7 +16,10 @@ class LRU(OrderedDict):
         return value
 
     def get(self, key, default=None):
-        return self[key] if key in self else default
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)

@@ -6,6 +6,7 @@ the layers. Each worker starts a watch on its parent: on Linux the kernel sends 
 system a daemon thread checks the parent twice a second and ends the worker when it is gone."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -20,10 +21,8 @@ POLL_S = 0.5
 def watch_parent() -> None:
     parent = os.getppid()
     if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
     if os.getppid() != parent:          # the parent died before the watch was armed
         os._exit(1)
 

@@ -41,7 +41,7 @@ def suggest(result, ctx, *, radius_m: float = 3000.0, step_m: float | None = Non
         inputs = [SiteInput(geometry=g, crs=f"EPSG:{epsg}", source="suggestion") for g in geoms]
         batch = normalise_batch(inputs, tolerance_m=result.tolerance_m)
         res = run(batch, [cat] * len(inputs), [major] * len(inputs), ctx)
-        for k, ((dx, dy), g) in enumerate(zip(chunk, geoms)):
+        for k, ((dx, dy), g) in enumerate(zip(chunk, geoms, strict=False)):
             if not res.ok[k] or not res.complete[k] or res.verdict[k] == "prohibited":
                 continue
             full = check(g, category=cat, national_major=major, crs=f"EPSG:{epsg}", context=ctx,

@@ -106,10 +106,10 @@ def extent(value, *, source="--extent") -> tuple[float, float, float, float]:
     expected = "minx,miny,maxx,maxy: four numbers, each min below its max"
     if len(parts) != 4:
         raise InputError(f"extent '{value}' has {len(parts)} numbers", source=source, expected=expected)
-    box = tuple(_number(p, source, expected) for p in parts)
-    if not (box[0] < box[2] and box[1] < box[3]):
+    x0, y0, x1, y1 = (_number(p, source, expected) for p in parts)
+    if not (x0 < x1 and y0 < y1):
         raise InputError(f"extent '{value}'", source=source, expected=expected)
-    return box
+    return x0, y0, x1, y1
 
 
 def cli_types():

@@ -59,7 +59,9 @@ def input_options(fn):
         click.option("--format-in", type=click.Choice(["geojson", "gpkg", "shp", "zip", "kml", "kmz", "parquet",
                                                        "fgb", "csv", "xlsx", "txt", "dxf"]),
                      help="Force the input format (default: by extension and content)."),
-        click.option("--encoding", "in_encoding", help="Text encoding of the input: utf-8, gbk, gb18030, utf-16, 936 ... (default: detected per file, UTF-8 or GBK line by line)."),
+        click.option("--encoding", "in_encoding",
+                     help="Text encoding of the input: utf-8, gbk, gb18030, utf-16, 936 ... (default: detected per "
+                          "file, UTF-8 or GBK line by line)."),
         click.option("--in-layer", help="Table of a GeoPackage, sheet of a workbook, shapefile in a zip, CAD layer."),
         click.option("--wkt-field", help="CSV/Excel column with WKT (default: wkt, geometry, 坐标 ...)."),
         click.option("--lon-field", help="CSV/Excel longitude column (default: lon, lng, 经度 ...)."),
@@ -67,7 +69,8 @@ def input_options(fn):
         click.option("--id-field", help="Id column (default: id, 编号, 项目编号 ...)."),
         click.option("--name-field", help="Name column (default: name, 项目名称, 名称 ...)."),
         click.option("--category-field", help="Category column (default: category, 类型, 项目类型 ...)."),
-        click.option("--national-major-field", help="National-major flag column (default: national_major, 国家重大项目)."),
+        click.option("--national-major-field",
+                     help="National-major flag column (default: national_major, 国家重大项目)."),
         click.option("--date-field", help="Application-date column of a list (default: date, 申请日期 ...)."),
     ]
 

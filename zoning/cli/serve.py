@@ -12,7 +12,8 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 @layers_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (localhost by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--db", type=click.Path(dir_okay=False), help="Register database (default: ~/.local/share/zoning/register.sqlite).")
+@click.option("--db", type=click.Path(dir_okay=False),
+              help="Register database (default: ~/.local/share/zoning/register.sqlite).")
 @click.option("--max-upload-mb", default=20.0, show_default=True, type=float)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(0, 64),
               help="Worker processes for checks, reports and screens (each loads the layers; a dead one is "

@@ -16,7 +16,8 @@ from .options import TYPES, layers_option, terminate_raises, user_errors
               help="Which rule sets are in force (default today).")
 @click.option("--cell", type=TYPES["metres"], default=20.0, show_default=True, help="Cell size in metres.")
 @click.option("--national-major/--no-national-major", default=False)
-@click.option("--extent", type=TYPES["extent"], help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
+@click.option("--extent", type=TYPES["extent"],
+              help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="GeoTIFF (default maps/suitability_CODE.tif).")
 @user_errors
 def suitability(category, layers_path, date_, cell, national_major, extent, out):

@@ -45,7 +45,10 @@ def resolve_gk(geom, declared, source) -> tuple[object, str, list]:
     if isinstance(declared, GKSpec):
         datum, width, zone, prefixed = declared.datum, declared.width, declared.zone, None
     else:
-        datum, width, zone, prefixed = gk_info(declared)
+        info = gk_info(declared)
+        if info is None:
+            raise InputError(f"{declared} is not a Gauss-Kruger CRS", source=source, expected="a GK zone")
+        datum, width, zone, prefixed = info
     xy = shapely.get_coordinates(geom)
     kx, ky = _kind(xy[:, 0]), _kind(xy[:, 1])
     warnings = []

@@ -43,7 +43,7 @@ class SiteBatch:
     def __len__(self):
         return len(self.inputs)
 
-    def subset(self, rows) -> "SiteBatch":
+    def subset(self, rows) -> SiteBatch:
         rows = np.asarray(rows, dtype=np.int64)
         pick = lambda seq: [seq[i] for i in rows]   # noqa: E731
         return SiteBatch(inputs=pick(self.inputs), lonlat=self.lonlat[rows], projected=self.projected[rows],
@@ -134,9 +134,6 @@ def to_computable(geom, declared, source) -> tuple[object, str, list]:
 def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None, tolerance_m=0.5) -> SiteBatch:
     """Normalise many sites at once; a site that cannot be normalised gets its error, the others go on."""
     n = len(site_inputs)
-    geoms = np.empty(n, dtype=object)
-    src = [None] * n
-    declared_of = [None] * n
     warnings = [list(si.warnings) for si in site_inputs]
     errors = [si.error for si in site_inputs]
     if crs_option:
@@ -145,7 +142,43 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         si = site_inputs[i]
         errors[i] = InputError("a coordinate is not a finite number (NaN or infinity)", source=si.source, row=si.row,
                                expected="numeric coordinates")
-    plausible = _plausible_lonlat([si.geometry if e is None else None for si, e in zip(site_inputs, errors)])
+    geoms, src, declared_of = _resolve_crs_all(site_inputs, crs_option, errors, warnings)
+    _refuse_unworkable(site_inputs, geoms, errors)
+    rows = np.flatnonzero(np.array([e is None for e in errors], dtype=bool))
+    lonlat, epsg, projected = _project(geoms, src, rows, n, warnings)
+    area, simple, footprint = _footprints(site_inputs, projected, rows, radius_m, width_m, errors, warnings)
+    ok = np.array([e is None for e in errors], dtype=bool)
+    rows = np.flatnonzero(ok)
+    perimeter = np.zeros(n)
+    sha: list[str | None] = [None] * n
+    area[~ok] = 0.0
+    if len(rows):
+        perimeter[rows] = shapely.length(projected[rows])
+        changed = rows[~simple[rows]]      # repaired or buffered: lon/lat from the analysed polygon
+        for key in {epsg[i] for i in changed}:
+            sel = np.array([i for i in changed if epsg[i] == key])
+            lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)
+        for r, digest in zip(rows.tolist(), geometry_sha256(lonlat[rows]), strict=True):
+            sha[r] = digest
+    epsg[~ok] = 0
+    for r in rows.tolist():
+        note = _declared_area_note(site_inputs[r], area[r])
+        if note:
+            warnings[r].append(note)
+    return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
+                     perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
+                     warnings=warnings, errors=errors, tolerance=tolerance_m)
+
+
+def _resolve_crs_all(site_inputs, crs_option, errors, warnings):
+    """(geometries as computable, the CRS each is computed in, the CRS each was declared in) of every row; a row
+    whose CRS cannot be settled gets its error."""
+    n = len(site_inputs)
+    geoms = np.empty(n, dtype=object)
+    src: list = [None] * n
+    declared_of: list = [None] * n
+    plausible = _plausible_lonlat([si.geometry if e is None else None
+                                   for si, e in zip(site_inputs, errors, strict=True)])
     resolved: dict = {}      # a declared CRS resolves the same for every row that declares it
     for i, si in enumerate(site_inputs):
         if errors[i] is not None:
@@ -169,6 +202,11 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         geoms[i] = geom
         declared_of[i] = declared if declared in OFFSETS else computable
         src[i] = screening_crs(computable)
+    return geoms, src, declared_of
+
+
+def _refuse_unworkable(site_inputs, geoms, errors) -> None:
+    """Rows too large to work on, or whose polygon encloses no area, get their error before any costly step."""
     for i, what in _oversized(geoms, errors):
         si = site_inputs[i]
         errors[i] = InputError(f"the site has {what}", source=si.source, row=si.row,
@@ -179,26 +217,36 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         errors[i] = InputError("the site has no area: its vertices are collinear, repeated or fewer than three",
                                source=si.source, row=si.row, expected="a polygon with at least three distinct "
                                                                       "vertices that enclose an area")
-    ok = np.array([e is None for e in errors], dtype=bool)
+
+
+def _project(geoms, src, rows, n, warnings):
+    """(CGCS2000 lon/lat, analysis EPSG, projected geometry) of `rows`, by batches of one CRS pair each."""
     lonlat = np.empty(n, dtype=object)
-    for key in {src[i] for i in np.flatnonzero(ok)}:
-        rows = np.array([i for i in np.flatnonzero(ok) if src[i] == key])
-        lonlat[rows] = reproject(geoms[rows], key, CGCS2000)
+    for key in {src[i] for i in rows}:
+        sel = np.array([i for i in rows if src[i] == key])
+        lonlat[sel] = reproject(geoms[sel], key, CGCS2000)
     epsg = np.zeros(n, dtype=np.int64)
     projected = np.empty(n, dtype=object)
-    rows = np.flatnonzero(ok)
-    if len(rows):
-        b = shapely.bounds(lonlat[rows])
-        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-        epsg[rows] = analysis_epsg(np.round(cx, 6), np.round(cy, 6))
-        china = lon_in_china(b[:, 0]) & lon_in_china(b[:, 2]) & lat_in_china(b[:, 1]) & lat_in_china(b[:, 3])
-        for i, inside, x, y in zip(rows, china, b[:, 0], b[:, 1]):
-            if not inside:
-                warnings[i].append(f"the site ({x:.4f}, {y:.4f}) lies outside China; check the CRS")
-        for key in {(src[i], epsg[i]) for i in rows}:
-            sel = np.array([i for i in rows if (src[i], epsg[i]) == key])
-            projected[sel] = reproject(geoms[sel], key[0], f"EPSG:{key[1]}")
-    footprint = [None] * n
+    if not len(rows):
+        return lonlat, epsg, projected
+    b = shapely.bounds(lonlat[rows])
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    epsg[rows] = analysis_epsg(np.round(cx, 6), np.round(cy, 6))
+    china = lon_in_china(b[:, 0]) & lon_in_china(b[:, 2]) & lat_in_china(b[:, 1]) & lat_in_china(b[:, 3])
+    for i, inside, x, y in zip(rows, china, b[:, 0], b[:, 1], strict=True):
+        if not inside:
+            warnings[i].append(f"the site ({x:.4f}, {y:.4f}) lies outside China; check the CRS")
+    for key in {(src[i], epsg[i]) for i in rows}:
+        sel = np.array([i for i in rows if (src[i], epsg[i]) == key])
+        projected[sel] = reproject(geoms[sel], key[0], f"EPSG:{key[1]}")
+    return lonlat, epsg, projected
+
+
+def _footprints(site_inputs, projected, rows, radius_m, width_m, errors, warnings):
+    """(area, whether each row was a valid polygon as given, footprint note): points and lines buffered, invalid
+    polygons repaired, a site over the size limit refused."""
+    n = len(site_inputs)
+    footprint: list = [None] * n
     # valid polygons with an area need nothing more: only the others go through _polygon one by one
     simple = np.zeros(n, dtype=bool)
     area = np.zeros(n)
@@ -220,27 +268,7 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
                                    f"{MAX_SITE_AREA_M2 / 1e6:,.0f} km² per site", source=si.source, row=si.row,
                                    expected="a project site; split a larger area into sites of at most "
                                             f"{MAX_SITE_AREA_M2 / 1e6:,.0f} km²")
-    ok = np.array([e is None for e in errors], dtype=bool)
-    rows = np.flatnonzero(ok)
-    perimeter = np.zeros(n)
-    sha = [None] * n
-    area[~ok] = 0.0
-    if len(rows):
-        perimeter[rows] = shapely.length(projected[rows])
-        changed = rows[~simple[rows]]      # repaired or buffered: lon/lat from the analysed polygon
-        for key in {epsg[i] for i in changed}:
-            sel = np.array([i for i in changed if epsg[i] == key])
-            lonlat[sel] = reproject(projected[sel], f"EPSG:{key}", CGCS2000)
-        for i, digest in zip(rows, geometry_sha256(lonlat[rows])):
-            sha[i] = digest
-    epsg[~ok] = 0
-    for i in rows:
-        note = _declared_area_note(site_inputs[i], area[i])
-        if note:
-            warnings[i].append(note)
-    return SiteBatch(inputs=list(site_inputs), lonlat=lonlat, projected=projected, epsg=epsg, area=area,
-                     perimeter=perimeter, sha256=sha, source_crs=declared_of, footprint=footprint,
-                     warnings=warnings, errors=errors, tolerance=tolerance_m)
+    return area, simple, footprint
 
 
 def _declared_area_note(si, measured: float) -> str | None:
@@ -295,7 +323,7 @@ def _degenerate(geoms, errors) -> list[int]:
 
 def _non_finite(geoms, errors) -> list[int]:
     """Rows with a NaN or infinite coordinate: every later step would turn them into nonsense, not an error."""
-    ok = np.array([e is None and g is not None for g, e in zip(geoms, errors)], dtype=bool)
+    ok = np.array([e is None and g is not None for g, e in zip(geoms, errors, strict=False)], dtype=bool)
     if not ok.any():
         return []
     rows = np.flatnonzero(ok)
@@ -340,7 +368,8 @@ def _polygon(projected, si, radius_m, width_m):
     if kind in ("Point", "MultiPoint"):
         if not radius_m:
             return None, None, InputError("the site is a point", source=si.source, row=si.row,
-                                          expected="a polygon, or --radius METRES to check a circle around the point"), []
+                                          expected="a polygon, or --radius METRES to check a circle around the "
+                                                   "point"), []
         projected = shapely.buffer(projected, radius_m, quad_segs=16)
         footprint = f"point buffered by {radius_m:g} m"
     elif kind in ("LineString", "MultiLineString", "LinearRing"):

@@ -32,7 +32,7 @@ def shell_area(geom) -> float:
 
 def _signed(coords) -> float:
     xy = list(coords)
-    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(xy, xy[1:]))
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(xy, xy[1:], strict=False))
 
 
 def repair(geom):

@@ -6,7 +6,7 @@ shapes as holes. DXF carries no CRS: give --crs (usually Gauss-Kruger metres).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import shapely
 from shapely.geometry import LineString, Polygon
@@ -61,7 +61,7 @@ def iter_dxf(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
     src = str(path)
     try:
         doc, auditor = recover.readfile(path)
-    except (IOError, ezdxf.DXFStructureError) as exc:
+    except (OSError, ezdxf.DXFStructureError) as exc:
         raise InputError(f"cannot read as DXF: {exc}", source=src, expected="a DXF drawing (save DWG as DXF)") \
             from None
     by_layer: dict[str, tuple[list, list]] = {}

@@ -8,6 +8,8 @@ opening, the driver GDAL chose must be the one expected. GDAL's network access i
 """
 from __future__ import annotations
 
+import functools
+
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -121,45 +123,46 @@ def _not_format(source: str, fmt: str) -> InputError:
                   f"a {names.get(fmt, fmt)} file, as its name says (or rename it for what it is)")
 
 
+MAGIC = {"gpkg": b"SQLite format 3\x00", "fgb": b"fgb\x03", "shp": SHP_MAGIC}
+
+
 def check_vector(path: Path, fmt: str, source: str) -> None:
     """Raise InputError unless `path` is really of `fmt` and free of indirection (folders: each .shp)."""
     if path.is_dir():
         for shp in path.glob("*.shp"):
             check_vector(shp, "shp", source)
         return
+    if fmt == "kmz":
+        _check_kmz(path, source)
+        return
     with open(path, "rb") as fh:
         head = fh.read(4096)
-    if fmt == "gpkg":
-        if not head.startswith(b"SQLite format 3\x00"):
+    if fmt in MAGIC:
+        if not head.startswith(MAGIC[fmt]):
             raise _not_format(source, fmt)
-        _scan([_sqlite_schema(path, source)], source)
-    elif fmt == "fgb":
-        if not head.startswith(b"fgb\x03"):
-            raise _not_format(source, fmt)
-    elif fmt == "shp":
-        if not head.startswith(SHP_MAGIC):
-            raise _not_format(source, fmt)
-    elif fmt == "geojson":
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[", b"\x1e")):
+        if fmt == "gpkg":
+            _scan([_sqlite_schema(path, source)], source)
+    elif fmt in ("geojson", "kml"):
+        fits = (head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[", b"\x1e")) if fmt == "geojson"
+                else _kml_root(head))
+        if not fits:
             raise _not_format(source, fmt)
         _scan(_file_chunks(path), source)
-    elif fmt == "kml":
-        if not _kml_root(head):
-            raise _not_format(source, fmt)
-        _scan(_file_chunks(path), source)
-    elif fmt == "kmz":
-        zf = check_archive(path, source)
-        kmls = [i for i in zf.infolist() if i.filename.lower().endswith(".kml")]
-        if not kmls:
-            raise _not_format(source, fmt)
-        for info in kmls:
-            with zf.open(info) as fh:
-                if not _kml_root(fh.read(4096)):
-                    raise _not_format(f"{source} ({info.filename})", "kml")
-            with zf.open(info) as fh:
-                _scan(iter(lambda: fh.read(1 << 20), b""), f"{source} ({info.filename})")
     else:
         raise _not_format(source, fmt)
+
+
+def _check_kmz(path: Path, source: str) -> None:
+    zf = check_archive(path, source)
+    kmls = [i for i in zf.infolist() if i.filename.lower().endswith(".kml")]
+    if not kmls:
+        raise _not_format(source, "kmz")
+    for info in kmls:
+        with zf.open(info) as fh:
+            if not _kml_root(fh.read(4096)):
+                raise _not_format(f"{source} ({info.filename})", "kml")
+        with zf.open(info) as fh:
+            _scan(iter(functools.partial(fh.read, 1 << 20), b""), f"{source} ({info.filename})")
 
 
 def check_zipped_shapefile(zf: zipfile.ZipFile, member: str, source: str) -> None:

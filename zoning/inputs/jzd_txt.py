@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import shapely
@@ -168,7 +168,11 @@ def _point_line(line: str, n: int, parcel: Parcel, src: str) -> None:
 
 def parse(text: str, src: str) -> tuple[GKSpec, list[Parcel], list[str], str | None]:
     """(CRS, parcels, file-wide warnings, 项目名称 from a section of the producer's own, if any)."""
-    header, parcels, section, warnings, project, seen = {}, [], None, [], None, set()
+    header: dict = {}
+    parcels: list[Parcel] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    section, project = None, None
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip().strip("\ufeff")
         if not line:
@@ -242,7 +246,7 @@ def _mending_notes(p: Parcel, mended: dict) -> None:
 def _polygons(p: Parcel, src: str):
     """Shells and holes by nesting, whatever the ring order: a ring inside an odd number of larger rings is a
     hole of the smallest of them."""
-    numbers, mended = sorted(p.rings), {}
+    numbers, mended = sorted(p.rings), dict[str, list]()
     seqs = [_ring(p, r, src, mended) for r in numbers]
     _mending_notes(p, mended)
     rings = [Polygon([(y, x) for _, _, x, y in s]) for s in seqs]        # X = northing, Y = easting
@@ -252,8 +256,8 @@ def _polygons(p: Parcel, src: str):
     keep = area[host] > area[inside]
     inside, host = inside[keep], host[keep]
     depth = np.bincount(inside, minlength=len(rings))
-    parent = {}
-    for i, h in zip(inside, host):                # the smallest larger ring holding ring i
+    parent: dict = {}
+    for i, h in zip(inside, host, strict=False):                # the smallest larger ring holding ring i
         if i not in parent or area[h] < area[parent[i]]:
             parent[i] = h
     holes: dict = {}

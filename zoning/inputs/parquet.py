@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import InputError
 from .options import ReadOptions
@@ -18,5 +18,5 @@ def iter_parquet(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
                          expected="a GeoParquet file with a geometry column") from None
     crs = gdf.crs.to_wkt() if gdf.crs is not None else None
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    for i, (geom, rec) in enumerate(zip(gdf.geometry, gdf[cols].to_dict("records")), start=1):
+    for i, (geom, rec) in enumerate(zip(gdf.geometry, gdf[cols].to_dict("records"), strict=False), start=1):
         yield make_site(rec, geom, crs, str(path), i, opts)

@@ -77,15 +77,16 @@ def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOpt
     The id, name, category, flag and date columns are found once for the header, not once per row."""
     n = len(geometries)
     id_col, name_col, cat_col, flag_col, date_col, missing = _columns(tuple(names), opts)
-    by_name = dict(zip(names, columns))
+    by_name = dict(zip(names, columns, strict=False))
 
     def cleaned(col):
         return [None] * n if col is None else [_clean(v) for v in by_name[col]]
 
     ids, site_names, cats, flags = (cleaned(c) for c in (id_col, name_col, cat_col, flag_col))
-    dates, date_errors = [None] * n, [None] * n
+    dates: list = [None] * n
+    date_errors: list = [None] * n
     if date_col is not None:       # dates keep their type until read as calendar dates (str() of one is not)
-        for i, (v, row) in enumerate(zip(by_name[date_col], rows)):
+        for i, (v, row) in enumerate(zip(by_name[date_col], rows, strict=False)):
             try:
                 dates[i] = values.date(v, source=source, row=row, field=str(date_col))
             except InputError as exc:

@@ -5,7 +5,8 @@ import csv
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
+from typing import IO
 
 import shapely
 from shapely.errors import GEOSException
@@ -26,11 +27,13 @@ def _csv_rows(path: Path, opts: ReadOptions):
     line in the encoding its bytes fit (see LineDecoder), so one pasted GBK row is that row's warning."""
     src = str(path)
     enc = sniff_encoding(path, opts.encoding)
+    fh: IO
+    lines: Iterator[str]
     if is_utf(enc) and not enc.startswith("utf-8"):                      # UTF-16 / UTF-32: one encoding
-        fh = open(path, newline="", encoding=enc, errors="strict")
+        fh = open(path, newline="", encoding=enc, errors="strict")   # noqa: SIM115 - closed by rows()
         lines, decoder = fh, None
     else:
-        fh = open(path, "rb")
+        fh = open(path, "rb")      # noqa: SIM115 - closed by rows()
         decoder = LineDecoder(fh, enc, strict=bool(opts.encoding), source=src)
         lines = iter(decoder)
     try:
@@ -159,7 +162,11 @@ def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
     """The SiteInputs of raw (row number, values, issue) rows of a table: geometry parsed, a bad one on its row."""
     src, wkt_col, lon_col, lat_col = meta.source, meta.wkt_col, meta.lon_col, meta.lat_col
     at = {name: k for k, name in enumerate(meta.header)}    # a repeated header keeps its last column
-    numbers, table, geoms, errors, notes = [], [], [], [], {}
+    numbers: list[int] = []
+    table: list = []
+    geoms: list = []
+    errors: list = []
+    notes: dict = {}
     for n, values, issue in rows:
         geom, error = None, None
         try:

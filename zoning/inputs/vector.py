@@ -4,7 +4,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyogrio
@@ -124,7 +124,8 @@ def parse_wkb(wkb, source: str, first_row: int):
         return shapely.from_wkb(wkb), None
     except shapely.errors.GEOSException:
         pass
-    geoms, errors = np.empty(len(wkb), dtype=object), [None] * len(wkb)
+    geoms = np.empty(len(wkb), dtype=object)
+    errors: list[InputError | None] = [None] * len(wkb)
     for i, w in enumerate(wkb):
         try:
             geoms[i] = shapely.from_wkb(w)
@@ -140,7 +141,7 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
     """(Arrow batch, VectorMeta, first row number) of every layer of a vector file, read by GDAL in C."""
     src = str(path)
     target, encoding = str(path), opts.encoding
-    fmt = "shp" if zipped or path.is_dir() else (EXTENSIONS.get(path.suffix.lower()) or sniff_format(path))
+    fmt = "shp" if zipped or path.is_dir() else (EXTENSIONS.get(path.suffix.lower()) or sniff_format(path) or "")
     if not zipped:
         check_vector(path, fmt, src)
     plan = None
@@ -183,7 +184,8 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
         except (DataSourceError, DataLayerError) as exc:
             raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {_gdal_text(exc, target, src)}",
                              source=src,
-                             expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else ""))
+                             expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else "")) \
+                from None
 
 
 def _gdal_text(exc, target: str, src: str) -> str:

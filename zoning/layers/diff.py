@@ -55,9 +55,11 @@ def diff_manifests(old: Manifest | str, new: Manifest | str, catalogue=None) -> 
     for lid in list(a) + [k for k in b if k not in a]:
         sa, sb = a.get(lid), b.get(lid)
         if sa is None or sb is None:
-            spec = sa or sb
-            d = LayerDiff(lid, "removed" if sb is None else "added", rule_set_old=sa and sa.rule_set,
-                          rule_set_new=sb and sb.rule_set, old_version=sa and sa.version, new_version=sb and sb.version)
+            spec = sa if sa is not None else sb
+            assert spec is not None
+            d = LayerDiff(lid, "removed" if sb is None else "added", rule_set_old=sa.rule_set if sa else None,
+                          rule_set_new=sb.rule_set if sb else None, old_version=sa.version if sa else None,
+                          new_version=sb.version if sb else None)
             if not spec.is_raster:
                 try:
                     src = read_source(spec, catalogue.rule_sets[spec.rule_set])

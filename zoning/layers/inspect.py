@@ -36,13 +36,13 @@ def inspect_layer(layer) -> dict:
 def _overlaps(layer, geoms) -> list[dict]:
     """Overlaps between different zones that the rule set says must not overlap, and nested zones
     that spill outside their parent zone."""
-    rs, zones, out = layer.rule_set, layer.zones, []
+    rs, zones, out = layer.rule_set, layer.zones, list[dict]()
     if len(geoms) == 0:
         return out
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     keep = (left < right) & (zones[left] != zones[right])
-    for i, j in zip(left[keep], right[keep]):
+    for i, j in zip(left[keep], right[keep], strict=False):
         zi, zj = rs.zones[zones[i]], rs.zones[zones[j]]
         if zi.within == zj.code or zj.within == zi.code:
             continue

@@ -52,14 +52,15 @@ def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):
         info = pyogrio.read_info(spec.source, layer=spec.table, encoding=encoding)
     except (DataSourceError, DataLayerError) as exc:
         raise LayerError(f"cannot read: {exc}", source=where,
-                         expected="a vector file GDAL reads" + (f" with table '{spec.table}'" if spec.table else ""))
+                         expected="a vector file GDAL reads" + (f" with table '{spec.table}'" if spec.table else "")) \
+            from None
     fields = list(info["fields"])
     missing = [f for f in wanted if f not in fields]
     if missing:
         raise LayerError(f"field(s) {missing} not in the layer", source=where, expected="one of " + ", ".join(fields))
     meta, fids, wkb, columns = pyogrio.raw.read(spec.source, layer=spec.table, encoding=encoding,
                                                 columns=wanted, return_fids=True)
-    return meta.get("crs"), fids, wkb, dict(zip(meta["fields"], columns)), spec.version
+    return meta.get("crs"), fids, wkb, dict(zip(meta["fields"], columns, strict=False)), spec.version
 
 
 def wanted_fields(spec: LayerSpec) -> list[str]:
@@ -125,7 +126,7 @@ def _zones(spec, rule_set, col, n, where) -> np.ndarray:
     if not spec.zone_field:
         top = [z for z in rule_set.zones.values() if not z.within]
         return np.array([top[0].code] * n, dtype=object)
-    out, unknown = np.empty(n, dtype=object), {}
+    out, unknown = np.empty(n, dtype=object), dict[str, int]()
     for i, raw in enumerate(col[spec.zone_field]):
         text = "" if raw is None else str(raw).strip()
         code = spec.zone_values.get(text) or rule_set.zone_for_value(text)
@@ -170,7 +171,7 @@ def _coverage(spec: LayerSpec, crs: str, geoms, where):
         return shapely.box(*shapely.total_bounds(geoms)), "layer bounding box"
     if isinstance(cov, list):
         return shapely.box(*cov), f"bbox {cov}"
-    path = (spec.base / cov).resolve()
+    path = (spec.base / str(cov)).resolve()
     try:
         meta, _, wkb, _ = pyogrio.raw.read(path, read_geometry=True, columns=[])
     except (DataSourceError, DataLayerError, OSError) as exc:

@@ -94,7 +94,8 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
     store = data.get("store")
     if store is not None and (not isinstance(store, str) or not store.strip()):
         raise ManifestError("bad store", source=str(path),
-                            expected='store = "prepared" (a folder for prepared layer stores, relative to the manifest)')
+                            expected='store = "prepared" (a folder for prepared layer stores, relative to the '
+                                     'manifest)')
     entries = data.get("layers")
     if not isinstance(entries, list) or not entries:
         raise ManifestError("no [[layers]] tables", source=str(path), expected="at least one [[layers]] table")

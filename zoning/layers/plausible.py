@@ -54,7 +54,7 @@ def _meets(coverage, geoms, b) -> bool:
 
 def _lonlat_bounds(crs: str, b) -> tuple | None:
     try:
-        out = transformer(crs, CGCS2000).transform_bounds(*b, densify_pts=21)
+        out = transformer(crs, CGCS2000).transform_bounds(b[0], b[1], b[2], b[3], densify_pts=21)
     except Exception:      # PROJ refuses points outside its domain in several ways
         return None
     return tuple(out) if np.isfinite(out).all() else None
@@ -66,11 +66,11 @@ def suggest_layer_crs(b) -> str:
     w, s, e, n = CHINA_LONLAT
     if w <= minx and maxx <= e and s <= miny and maxy <= n:
         return 'they look like longitude/latitude: crs = "EPSG:4490" (CGCS2000)'
-    if 1e4 < minx and maxx < 1e6 and 1e6 <= miny and maxy < 1e7:
+    if minx > 1e4 and maxx < 1e6 and miny >= 1e6 and maxy < 1e7:
         return ('they look like Gauss-Kruger metres without a zone prefix: the CRS of their central meridian, '
                 'e.g. crs = "EPSG:4546" (CGCS2000 CM 111°E) or "EPSG:4547" (CM 114°E) for Hunan')
     zone = int(minx // 1e6)
-    if zone == int(maxx // 1e6) and 1e6 <= miny and maxy < 1e7:
+    if zone == int(maxx // 1e6) and miny >= 1e6 and maxy < 1e7:
         for width in (3, 6):
             lo, hi = ZONES[width]
             if lo <= zone <= hi:

@@ -107,7 +107,8 @@ def fetch_table(spec, wanted: list[str], where: str, *, boxes=None, nearest_to=N
             order = sql.SQL(" ORDER BY {}").format(sql.Identifier(pk)) if pk else sql.SQL("")
             fid = sql.Identifier(pk) if pk else sql.SQL("row_number() OVER ()")
             table, g = sql.Identifier(schema, name), sql.Identifier(geom_col)
-            conds, params = [], []
+            conds: list[sql.Composable] = []
+            params: list = []
             if spec.where:
                 conds.append(sql.SQL("(" + spec.where + ")"))
             if boxes is not None or nearest_to is not None:
@@ -117,9 +118,10 @@ def fetch_table(spec, wanted: list[str], where: str, *, boxes=None, nearest_to=N
                 arg = boxes if boxes is not None else nearest_to
                 env = sql.SQL("ST_MakeEnvelope(w.x0, w.y0, w.x1, w.y1, {s})").format(s=sql.Literal(int(srid or 0)))
                 filt = sql.SQL(" AND (" + spec.where + ")") if spec.where else sql.SQL("")
-                inner = (sql.SQL("SELECT t2.{pk} FROM {t} t2 WHERE t2.{g} && {env}{filt}") if boxes is not None
-                         else sql.SQL("SELECT t2.{pk} FROM {t} t2 WHERE true{filt} ORDER BY t2.{g} <-> {env} LIMIT 1"))
-                inner = inner.format(pk=sql.Identifier(pk), t=table, g=g, env=env, filt=filt)
+                pattern = (sql.SQL("SELECT t2.{pk} FROM {t} t2 WHERE t2.{g} && {env}{filt}") if boxes is not None
+                           else sql.SQL("SELECT t2.{pk} FROM {t} t2 WHERE true{filt} ORDER BY t2.{g} <-> {env} "
+                                        "LIMIT 1"))
+                inner = pattern.format(pk=sql.Identifier(pk), t=table, g=g, env=env, filt=filt)
                 conds.append(sql.SQL("{pk} IN (SELECT x.{pk} FROM unnest(%s::float8[], %s::float8[], %s::float8[], "
                                      "%s::float8[]) AS w(x0, y0, x1, y1) CROSS JOIN LATERAL ({inner}) x)").format(
                     pk=sql.Identifier(pk), inner=inner))
@@ -228,7 +230,8 @@ def _push(manifest, url, schema, say) -> str:
             conn.execute(sql.SQL("CREATE TABLE {t} (fid bigint PRIMARY KEY{cols}, geom geometry(Geometry, {srid}))")
                          .format(t=table, srid=sql.Literal(srid),
                                  cols=sql.SQL("").join(sql.SQL(", {} ").format(sql.Identifier(f))
-                                                       + sql.SQL(_pg_type(c.dtype)) for f, c in zip(fields, cols))))
+                                                       + sql.SQL(_pg_type(c.dtype))
+                                                       for f, c in zip(fields, cols, strict=True))))
             insert = sql.SQL("INSERT INTO {t} (fid{cols}, geom) VALUES (%s{ph}, ST_GeomFromWKB(%s, {srid}))").format(
                 t=table, srid=sql.Literal(srid),
                 cols=sql.SQL("").join(sql.SQL(", ") + sql.Identifier(f) for f in fields),

@@ -12,12 +12,14 @@ from rasterio.errors import RasterioIOError
 from ..errors import LayerError
 from ..geometry.crs import crs_key, crs_label
 from ..lru import LRU
+from ..rules.raster_rules import RasterRuleSet
+from .manifest import LayerSpec
 
 
 @dataclass
 class RasterLayer:
-    spec: object
-    rule_set: object
+    spec: LayerSpec
+    rule_set: RasterRuleSet
     path: str
     crs: str
     bounds: tuple

@@ -95,7 +95,7 @@ class Store:
         return int(self.meta["epsg"])
 
     @classmethod
-    def open(cls, path: Path, key: str) -> "Store":
+    def open(cls, path: Path, key: str) -> Store:
         """Open and check a store; raises StoreInvalid when it must be rebuilt."""
         try:
             size = path.stat().st_size
@@ -297,7 +297,8 @@ def _write(tmp, key, epsg, features, zones, names, widths, fids, intact, parts, 
                         "zone_view INTEGER NOT NULL)")
             con.execute("INSERT INTO zoning_crc_parts SELECT fid, crc32(geom), zone_view FROM parts")
             con.execute("CREATE INDEX features_feature ON features (feature)")
-            attrs = con.execute("SELECT source_fid, zone, name, width, intact FROM features ORDER BY feature").fetchall()
+            attrs = con.execute("SELECT source_fid, zone, name, width, intact FROM features "
+                                "ORDER BY feature").fetchall()
             info = dict(meta, format=FORMAT, key=key, epsg=int(epsg), features=n, parts=len(geoms),
                         has_widths=widths is not None,
                         attributes_crc=zlib.crc32(json.dumps([list(r) for r in attrs],

@@ -53,7 +53,8 @@ MAX_ZONES_SPAN_DEG = 0.6     # a zone window wider than this (about 60 km) is no
 
 def zones_geojson(ctx, bbox, style: dict) -> dict:
     """GeoJSON (lon/lat) of the zone features of every vector layer in force inside `bbox` (lon/lat), clipped to
-    it and simplified to about a pixel of a 1,000-pixel view: what the draw map shows around a site. Read by window from the prepared
+    it and simplified to about a pixel of a 1,000-pixel view: what the draw map shows around a site. Read by window
+    from the prepared
     stores, as the checks read them."""
     from ..geometry.crs import analysis_epsg
     from ..geometry.project import reproject

@@ -15,6 +15,7 @@ kept in a prepared store (`layers/store.py`); checks read windows of it (`window
 """
 from __future__ import annotations
 
+from typing import Any
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,7 @@ REL = 1e-9          # relative area agreement of parts and their feature
 
 @dataclass
 class IndexedLayer:
-    layer: object               # LoadedLayer
+    layer: Any                  # LoadedLayer
     epsg: int
     features: np.ndarray        # projected features (as loaded, repaired)
     parts: np.ndarray           # zone view: disjoint-per-zone parts of the features
@@ -54,7 +55,8 @@ class IndexedLayer:
 
     @property
     def own_zone(self) -> np.ndarray:
-        return self.layer.zones[self.own_feature] if len(self.own_feature) else np.array([], dtype=object)
+        own = self.own_feature
+        return self.layer.zones[own] if own is not None and len(own) else np.array([], dtype=object)
 
     def derive(self, key, make):
         """A value its users derive from the layer (a corridor's erosions, the features' name order), made once
@@ -88,7 +90,7 @@ class IndexedLayer:
         return self._vertices
 
     @classmethod
-    def build(cls, layer, epsg: int) -> "IndexedLayer":
+    def build(cls, layer, epsg: int) -> IndexedLayer:
         dst = f"EPSG:{epsg}"
         features = reproject(layer.geoms, layer.crs, dst)
         disjoint = _disjoint_per_zone(features, layer.zones)
@@ -143,7 +145,7 @@ def _chains(parts, part_feature):
 
 def _changed(features, disjoint) -> np.ndarray:
     """The features that lost ground to an earlier one of their zone (their remainder is a new geometry)."""
-    return np.flatnonzero([d is not f for d, f in zip(disjoint, features)])
+    return np.flatnonzero([d is not f for d, f in zip(disjoint, features, strict=False)])
 
 
 def _parts(features, disjoint, changed):

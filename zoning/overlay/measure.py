@@ -18,7 +18,7 @@ class LayerMeasure:
     hit_feature: np.ndarray
     hit_zone: np.ndarray
     hit_area: np.ndarray         #   overlap area with that feature's own geometry, m²
-    zone_area: "ZoneAreas"       # (site, zone) -> overlap with the union of the zone's features, m²
+    zone_area: ZoneAreas       # (site, zone) -> overlap with the union of the zone's features, m²
     zone_contact: dict           # (site, zone) -> True when the zone's overlap vanishes inside the tolerance
     near_site: np.ndarray        # adjacency: features within `near_m` that the site does not touch
     near_feature: np.ndarray
@@ -55,7 +55,8 @@ class ZoneAreas:
 
     def items(self):
         n = max(len(self.codes), 1)
-        return [((int(k // n), str(self.codes[k % n])), float(a)) for k, a in zip(self.key.tolist(), self.area)]
+        return [((int(k // n), str(self.codes[k % n])), float(a))
+                for k, a in zip(self.key.tolist(), self.area, strict=True)]
 
 
 def covered_share(sites, areas, coverage) -> np.ndarray:
@@ -160,7 +161,7 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
     contact = {}
     small = za <= perimeters[zs] * tolerance * (1 + 1e-9) + AREA_EPS
     own_zone = indexed.own_zone
-    for i, zone, total in zip(zs[small], zz[small], za[small]):
+    for i, zone, total in zip(zs[small], zz[small], za[small], strict=False):
         if total <= AREA_EPS or inner is None:
             contact[(i, zone)] = True
             continue
@@ -175,8 +176,9 @@ def measure(sites, areas, perimeters, indexed, *, tolerance: float, near_m: floa
         a, b, dist = _within(indexed.own_tree, indexed.own_parts, sites, np.flatnonzero(active), near_m)
         if len(a):
             feat = indexed.own_feature[b]
-            touched = set(zip(hs.tolist(), hf.tolist()))
-            free = np.array([(i, f) not in touched for i, f in zip(a.tolist(), feat.tolist())], dtype=bool)
+            touched = set(zip(hs.tolist(), hf.tolist(), strict=False))
+            free = np.array([(i, f) not in touched for i, f in zip(a.tolist(), feat.tolist(), strict=True)],
+                            dtype=bool)
             ns, nf, nd = _group_min(a[free], feat[free], dist[free])
 
     untouched = np.flatnonzero(active & ~np.isin(np.arange(len(sites)), hs)) if nearest else np.zeros(0, np.int64)

@@ -58,7 +58,7 @@ class LoadedLayer:
     coverage_geom: object = None  # the server layer's coverage polygon in its CRS (None: unbounded)
 
     @classmethod
-    def from_source(cls, source: SourceLayer, key: str, **kw) -> "LoadedLayer":
+    def from_source(cls, source: SourceLayer, key: str, **kw) -> LoadedLayer:
         """The layer of a source read whole (its attributes and fingerprint; geometry goes to the stores)."""
         return cls(spec=source.spec, rule_set=source.rule_set, crs=source.crs, zones=source.zones,
                    names=source.names, widths=source.widths, fids=source.fids, sha256=source.sha256,
@@ -153,7 +153,7 @@ class LoadedLayer:
             from concurrent.futures import ThreadPoolExecutor
             with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
                 built = list(pool.map(lambda e: IndexedLayer.build(source, e), todo))
-            for epsg, indexed in zip(todo, built):
+            for epsg, indexed in zip(todo, built, strict=False):
                 self._stores[epsg] = self._keep(epsg, store_path(self, epsg), indexed)
             self._source = None      # a process that reads windows does not keep the whole layer
 

@@ -156,21 +156,21 @@ def _coverage_within(sites, ds) -> Coverage:
                 if not piece.is_empty and piece.area > 0:
                     pieces.append(piece)
                     owner.append(i)
-    owner = np.array(owner, dtype=np.int64)
-    pieces = np.array(pieces, dtype=object)
-    pb = shapely.bounds(pieces) if len(pieces) else np.zeros((0, 4))
+    owners = np.array(owner, dtype=np.int64)
+    cut = np.array(pieces, dtype=object)
+    pb = shapely.bounds(cut) if len(cut) else np.zeros((0, 4))
     span = (np.abs((pb[:, 2] - pb[:, 0]) / t.a) + 2) * (np.abs((pb[:, 3] - pb[:, 1]) / t.e) + 2)
     parts = []
     start = 0
-    while start < len(pieces):
+    while start < len(cut):
         stop = start + max(1, int(np.searchsorted(np.cumsum(span[start:]), CHUNK_CELLS)))
-        cov = coverage(pieces[start:stop], t)
-        parts.append((owner[start:stop][cov.site], cov.row, cov.col, cov.frac))
+        cov = coverage(cut[start:stop], t)
+        parts.append((owners[start:stop][cov.site], cov.row, cov.col, cov.frac))
         start = stop
     if not parts:
         e = np.array([], dtype=np.int64)
         return Coverage(e, e, e, np.array([]))
-    site, row, col, frac = (np.concatenate(x) for x in zip(*parts))
+    site, row, col, frac = (np.concatenate(x) for x in zip(*parts, strict=False))
     inside = (row >= 0) & (row < ds.height) & (col >= 0) & (col < ds.width)
     if not inside.all():
         site, row, col, frac = site[inside], row[inside], col[inside], frac[inside]

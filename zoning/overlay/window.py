@@ -139,7 +139,8 @@ def _layer_boxes(boxes, epsg: int, crs: str) -> np.ndarray:
         return np.zeros((0, 4))
     polys = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
     side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-    dense = np.array([shapely.segmentize(p, max(s / 16, 1e-3)) for p, s in zip(polys, side)], dtype=object)
+    dense = np.array([shapely.segmentize(p, max(s / 16, 1e-3)) for p, s in zip(polys, side, strict=True)],
+                     dtype=object)
     lb = shapely.bounds(reproject(dense, f"EPSG:{epsg}", crs))
     m = np.maximum(lb[:, 2] - lb[:, 0], lb[:, 3] - lb[:, 1]) * 0.01 + 1e-9 * np.abs(lb).max(axis=1)
     return np.c_[lb[:, 0] - m, lb[:, 1] - m, lb[:, 2] + m, lb[:, 3] + m]

@@ -14,6 +14,7 @@ from ..units import areas
 from .basemaps import AMAP_NOTE, add_basemaps
 from .site_map import add_controls, map_html, notice_html, write_text
 from .style import load_style, verdict_style, zone_style
+from .folium_typed import root as page_root
 
 SIMPLIFY_M = 15.0
 ANALYSIS_EPSG = 4547
@@ -81,8 +82,8 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
         group.add_to(m)
         search_features += features
     if tiles_url:
-        m.get_root().html.add_child(folium.Element(_search_html(tiles_url)))
-        m.get_root().script.add_child(folium.Element(_search_js(m.get_name(), tiles_url)))
+        page_root(m).html.add_child(folium.Element(_search_html(tiles_url)))
+        page_root(m).script.add_child(folium.Element(_search_js(m.get_name(), tiles_url)))
     else:
         # one invisible layer of all features for the search box (searching needs a single GeoJSON layer)
         searchable = folium.GeoJson({"type": "FeatureCollection", "features": search_features}, name="搜索 search",
@@ -138,7 +139,7 @@ def _add_tiled_layer(m, layer_id, title, show, style, tiles_url, layer):
         from ..geometry.project import reproject
         b = reproject(shapely.box(*layer.bounds), layer.crs, "EPSG:4490").bounds
         bounds = f"L.latLngBounds([{b[1]:.6f}, {b[0]:.6f}], [{b[3]:.6f}, {b[2]:.6f}])"
-    options = ("{rendererFactory: L.svg.tile, interactive: true, minNativeZoom: %d, maxNativeZoom: %d, bounds: %s, "
+    options = ("{rendererFactory: L.svg.tile, interactive: true, minNativeZoom: %d, maxNativeZoom: %d, bounds: %s, "  # noqa: UP031 - JavaScript, full of braces
                "getFeatureId: function (f) { return f.properties.feature; }, "
                "vectorTileLayerStyles: {%s: function (p) { return (%s)[p.zone] || {}; }}}"
                % (MIN_TILE_ZOOM, MAX_TILE_ZOOM, bounds, json.dumps(layer_id),
@@ -196,7 +197,7 @@ def _search_js(map_name, tiles_url) -> str:
             } else { show(); }
         });
     })();
-    """ % (map_name, json.dumps(tiles_url + "/names.json"))
+    """ % (map_name, json.dumps(tiles_url + "/names.json"))  # noqa: UP031 - JavaScript, full of braces
 
 
 def _zone_css(style, zone):
@@ -221,7 +222,7 @@ def _add_results(m, path, style, shift):
         raise InputError(f"cannot read the screening result: {exc}", source=str(p),
                          expected="the .gpkg or .parquet written by zoning screen") from None
     data = []
-    for geom, row in zip(df.geometry.values, df.to_dict("records")):
+    for geom, row in zip(df.geometry.values, df.to_dict("records"), strict=False):
         if geom is None or geom.is_empty:
             continue
         pt = geom.representative_point()

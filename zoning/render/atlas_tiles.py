@@ -23,7 +23,7 @@ def vertex_count(indexed_layers) -> int:
     return int(sum(shapely.get_num_coordinates(ix.features).sum() for ix in indexed_layers))
 
 
-def write_layer_tiles(folder: Path, layer_id: str, indexed, layer, rs, shift=None) -> dict:
+def write_layer_tiles(folder: Path, layer_id: str, indexed, layer, rs, shift=None) -> list:
     """Write one layer's tiles to `folder/layer_id` and return its name index rows."""
     from ..geometry.offsets import from_wgs84
     lonlat = reproject(indexed.features, f"EPSG:{indexed.epsg}", "EPSG:4490")
@@ -43,7 +43,7 @@ def write_layer_tiles(folder: Path, layer_id: str, indexed, layer, rs, shift=Non
                                        "FORMAT": "DIRECTORY"})
     pts = shapely.get_coordinates(shapely.point_on_surface(lonlat))
     return [[str(n), layer_id, str(lab), round(float(y), 6), round(float(x), 6)]
-            for n, lab, (x, y) in zip(layer.names, label, pts)]
+            for n, lab, (x, y) in zip(layer.names, label, pts, strict=False)]
 
 
 def _area_text(m2: float) -> str:
@@ -57,7 +57,7 @@ def write_tiles(out_dir: Path, layers, shift=None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        names = []
+        names: list = []
         for layer_id, indexed, layer, rs in layers:
             names += write_layer_tiles(tmp, layer_id, indexed, layer, rs, shift)
         (tmp / "names.json").write_text(json.dumps(names, ensure_ascii=False, separators=(",", ":")),

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-OSM = dict(tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
+OSM: dict[str, Any] = dict(tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
            attr="&copy; OpenStreetMap contributors")
-IMAGERY = dict(tiles="https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+IMAGERY: dict[str, Any] = dict(tiles="https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
                name="影像 Imagery (Esri)", attr="Esri, Maxar, Earthstar Geographics")
 TIANDITU = "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s&STYLE=default" \
            "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s"
-AMAP = dict(tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+AMAP: dict[str, Any] = dict(tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
             name="高德 AMap (GCJ-02)", attr="&copy; AutoNavi 高德地图", subdomains="1234")
 AMAP_NOTE = ("高德底图使用 GCJ-02 偏移坐标：为对齐底图，本图所有叠加图形已由 WGS84 偏移至 GCJ-02，仅用于显示；"
              "分析一律使用 CGCS2000 原始坐标。AMap tiles are in GCJ-02: every overlay on this map is shifted from "
@@ -39,7 +40,7 @@ def add_basemaps(m, basemap: str = "osm", key: str | None = None):
     folium.TileLayer(**OSM).add_to(m)
     folium.TileLayer(**IMAGERY).add_to(m)
     if key:
-        tdt = dict(attr="&copy; 天地图 Tianditu", subdomains="01234567")
+        tdt: dict[str, Any] = dict(attr="&copy; 天地图 Tianditu", subdomains="01234567")
         folium.TileLayer(tiles=TIANDITU % ("vec", "vec", key), name="天地图 矢量 Tianditu vector", **tdt).add_to(m)
         folium.TileLayer(tiles=TIANDITU % ("img", "img", key), name="天地图 影像 Tianditu imagery", **tdt).add_to(m)
         folium.TileLayer(tiles=TIANDITU % ("cva", "cva", key), name="天地图 注记 Tianditu labels", overlay=True,

@@ -60,7 +60,7 @@ def boundary_points(site_lonlat) -> BoundaryPoints:
                 label += 1
                 labels.append(f"J{label}")
             labels.append(labels[0])
-            points = [(lab, y, x) for lab, (x, y) in zip(labels, coords)]     # X = northing, Y = easting
+            points = [(lab, y, x) for lab, (x, y) in zip(labels, coords, strict=False)]     # X = northing, Y = easting
             edges = [math.dist(coords[k], coords[k + 1]) for k in range(len(coords) - 1)]
             out.rings.append(Ring(part_no, number, hole, points, edges, abs(shapely.Polygon(ring).area)))
     return out

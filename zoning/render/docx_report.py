@@ -48,7 +48,7 @@ def _table(doc, header, rows, widths=None, repeat_header=True):
     from docx.oxml.ns import qn
     t = doc.add_table(rows=1, cols=len(header))
     t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, header):
+    for cell, text in zip(t.rows[0].cells, header, strict=False):
         cell.text = ""
         cell.paragraphs[0].add_run(str(text)).bold = True
     if repeat_header:            # a long table repeats its header on every page
@@ -58,7 +58,7 @@ def _table(doc, header, rows, widths=None, repeat_header=True):
         trpr.append(el)
     for row in rows:
         cells = t.add_row().cells
-        for cell, text in zip(cells, row):
+        for cell, text in zip(cells, row, strict=False):
             cell.text = "" if text is None else str(text)
     return t
 
@@ -76,21 +76,36 @@ def _pairs(doc, pairs):
 
 def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None, template=None) -> bytes:
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, RGBColor
 
     from .static_map import static_map_png
-    from .text import stats_text
     style = load_style(style_path)
     tpl = _template(template)
     doc = Document(str(tpl)) if tpl else Document()
     for name in ("Normal", "Heading 1", "Heading 2", "Heading 3", "Title"):
         _set_cjk(doc.styles[name], 10.5 if name == "Normal" else None)
-    s = result.site
     doc.add_heading("生态绿心及生态红线准入审查报告 Admission screening report", level=0)
+    _verdict(doc, result, style)
+    _site(doc, result)
+    doc.add_heading("地图 Map", level=1)
+    png = static_png if static_png is not None else static_map_png(result, ctx, style_path=style_path)
+    _picture(doc, png)
+    _findings(doc, result)
+    _boundary_points(doc, result)
+    _versions(doc, result)
+    doc.add_heading("声明 Disclaimers", level=1)
+    doc.add_paragraph(result.disclaimer)
+    if result.manifest.get("demo"):
+        doc.add_paragraph(result.manifest.get("notice", ""))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
+
+def _verdict(doc, result, style) -> None:
+    """The verdict first, as a coloured banner; then what makes it incomplete, and the demo notice."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import RGBColor
     banner = doc.add_paragraph()
     run = banner.add_run(f"结论 VERDICT: {VERDICT[result.verdict]}")
     run.bold = True
@@ -114,6 +129,9 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
         p.add_run("演示数据 DEMO DATA. ").bold = True
         p.add_run(result.manifest.get("notice", ""))
 
+
+def _site(doc, result) -> None:
+    s = result.site
     doc.add_heading("项目 Site", level=1)
     a = areas(s["area_m2"])
     pairs = [("名称 Name", s.get("name") or "未命名 unnamed"), ("编号 Id", s.get("id") or "—"),
@@ -122,8 +140,8 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
              ("面积 Area", f"{a['m2']} m² = {a['ha']} 公顷 = {a['mu']} 亩")]
     if s.get("footprint"):
         pairs.append(("范围 Footprint", s["footprint"]))
-    pairs += [("来源 Source file", s.get("source")), ("坐标系 CRS", f"{s.get('source_crs')}; 分析 analysis "
-                                                                 f"{result.analysis_crs}"),
+    pairs += [("来源 Source file", s.get("source")),
+              ("坐标系 CRS", f"{s.get('source_crs')}; 分析 analysis {result.analysis_crs}"),
               ("申请日期 Application date", result.date), ("容差 Tolerance", f"{result.tolerance_m:g} m")]
     _pairs(doc, pairs)
     if result.warnings:
@@ -131,29 +149,38 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
         for w in result.warnings:
             doc.add_paragraph(w, style="List Bullet")
 
-    doc.add_heading("地图 Map", level=1)
-    png = static_png if static_png is not None else static_map_png(result, ctx, style_path=style_path)
+
+def _picture(doc, png: bytes) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
     doc.add_picture(io.BytesIO(png), width=Cm(16))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
+
+def _finding_rows(f) -> list:
+    from .text import stats_text
+    rows = [("图层 Layer", f"{f.layer} ({f.rule_set})"), ("要素 Feature", f.feature),
+            ("重叠 Overlap", f"{_area_text(f.overlap_m2)} ({f.overlap_share * 100:.2f}% of site 占项目面积)")]
+    for c in f.corridor:
+        state = ("切断廊道 severs the corridor" if c.get("severs") else "窄于最小宽度 narrows it below the minimum"
+                 if c.get("narrows_below_min_width") else "不切断、不变窄 neither severs nor narrows")
+        rows.append(("廊道 Corridor", f"{c.get('feature')}: 最小宽度 min width {c.get('min_width_m')} m; {state}"))
+    if f.stats:
+        rows.append(("统计 Statistics", stats_text(f.stats)))
+    return rows + [("规则 Rule", f.rule), ("依据 Legal basis", f.basis), ("审批机关 Authority", f.authority or "—"),
+                   ("条件 Conditions", f"{f.conditions}\n{f.conditions_en}"),
+                   ("可信度 Confidence", CONFIDENCE.get(f.confidence, f.confidence))]
+
+
+def _findings(doc, result) -> None:
+    from .text import stats_text
     driving = [f for f in result.findings if f.drives_verdict]
     doc.add_heading(f"决定结论的发现 Findings that drive the verdict ({len(driving)})", level=1)
     if not driving:
         doc.add_paragraph("未与任何现行分区重叠 The site overlaps no zone in force.")
     for f in driving:
         doc.add_heading(f"{f.zone_name} {f.zone_name_en} — {VERDICT[f.verdict]}", level=2)
-        rows = [("图层 Layer", f"{f.layer} ({f.rule_set})"), ("要素 Feature", f.feature),
-                ("重叠 Overlap", f"{_area_text(f.overlap_m2)} ({f.overlap_share * 100:.2f}% of site 占项目面积)")]
-        for c in f.corridor:
-            state = ("切断廊道 severs the corridor" if c.get("severs") else "窄于最小宽度 narrows it below the minimum"
-                     if c.get("narrows_below_min_width") else "不切断、不变窄 neither severs nor narrows")
-            rows.append(("廊道 Corridor", f"{c.get('feature')}: 最小宽度 min width {c.get('min_width_m')} m; {state}"))
-        if f.stats:
-            rows.append(("统计 Statistics", stats_text(f.stats)))
-        rows += [("规则 Rule", f.rule), ("依据 Legal basis", f.basis), ("审批机关 Authority", f.authority or "—"),
-                 ("条件 Conditions", f"{f.conditions}\n{f.conditions_en}"),
-                 ("可信度 Confidence", CONFIDENCE.get(f.confidence, f.confidence))]
-        _pairs(doc, rows)
+        _pairs(doc, _finding_rows(f))
     others = [f for f in result.findings if not f.drives_verdict]
     if others:
         doc.add_heading("其他发现（不影响结论）Other findings, not driving the verdict", level=1)
@@ -168,43 +195,44 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
     sg = result.suggestion
     if sg:
         doc.add_heading("建议选址 Suggested location", level=1)
-        doc.add_paragraph(f"同一用地形状向 {sg['direction']} 平移 {sg['distance_m']} m（方位 {sg['bearing_deg']}°）后经完整"
-                          f"核查为 {VERDICT.get(sg['verdict'], sg['verdict'])}。" if sg.get("found") else sg.get("note", ""))
+        verdict = VERDICT.get(sg.get("verdict"), sg.get("verdict"))
+        doc.add_paragraph(f"同一用地形状向 {sg['direction']} 平移 {sg['distance_m']} m（方位 {sg['bearing_deg']}°）"
+                          f"后经完整核查为 {verdict}。" if sg.get("found") else sg.get("note", ""))
 
+
+def _boundary_points(doc, result) -> None:
     coords, rings, cut = listed_points(result)
-    if coords is not None:
-        doc.add_heading("界址点成果表 Boundary point coordinates", level=1)
-        doc.add_paragraph(f"{coords.label} · {coords.count} 个界址点 points · 面积 area {_area_text(coords.area_m2)}")
-        for r in rings:
-            doc.add_paragraph().add_run(f"第{r.part}部分 part {r.part} · 圈号 ring {r.number} · "
-                                        f"{'内边界（洞）hole' if r.hole else '外边界 exterior'} · 面积 area "
-                                        f"{r.area_m2:,.2f} m²").bold = True
-            rows = [(label, f"{x:.3f}", f"{y:.3f}", f"{r.edges[k]:.3f}" if k < len(r.edges) else "")
-                    for k, (label, x, y) in enumerate(r.points)]
-            _table(doc, ["点号 Point", "X 北坐标 northing (m)", "Y 东坐标 easting (m)", "边长 Edge to next (m)"], rows)
-        if cut:
-            doc.add_paragraph(f"仅列出前 {MAX_LISTED} 个界址点；完整成果见 zoning check … --coords-out site.txt. Only the "
-                              f"first {MAX_LISTED} points are listed; the full list is written by --coords-out.")
+    if coords is None:
+        return
+    doc.add_heading("界址点成果表 Boundary point coordinates", level=1)
+    doc.add_paragraph(f"{coords.label} · {coords.count} 个界址点 points · 面积 area {_area_text(coords.area_m2)}")
+    for r in rings:
+        doc.add_paragraph().add_run(f"第{r.part}部分 part {r.part} · 圈号 ring {r.number} · "
+                                    f"{'内边界（洞）hole' if r.hole else '外边界 exterior'} · 面积 area "
+                                    f"{r.area_m2:,.2f} m²").bold = True
+        rows = [(label, f"{x:.3f}", f"{y:.3f}", f"{r.edges[k]:.3f}" if k < len(r.edges) else "")
+                for k, (label, x, y) in enumerate(r.points)]
+        _table(doc, ["点号 Point", "X 北坐标 northing (m)", "Y 东坐标 easting (m)", "边长 Edge to next (m)"], rows)
+    if cut:
+        doc.add_paragraph(f"仅列出前 {MAX_LISTED} 个界址点；完整成果见 zoning check … --coords-out site.txt. "
+                          f"Only the first {MAX_LISTED} points are listed; the full list is written by --coords-out.")
 
+
+def _versions(doc, result) -> None:
+    s, m = result.site, result.manifest
     doc.add_heading("数据与规则版本 Data and rule versions", level=1)
     _table(doc, ["图层 Layer", "状态 Status", "规则集 Rule set", "版本 Version", "SHA-256"],
-           [(l.id, STATUS.get(l.status, l.status), l.rule_set, l.version, l.sha256 or "") for l in result.layers])
+           [(lr.id, STATUS.get(lr.status, lr.status), lr.rule_set, lr.version, lr.sha256 or "")
+            for lr in result.layers])
     doc.add_paragraph()
     _table(doc, ["规则集 Rule set", "版本 Version", "有效期 In force", "SHA-256"],
            [(f"{r['id']} — {r.get('title', '')}", r.get("version"),
-             f"{r.get('in_force_from') or '—'} – {r.get('in_force_to') or ''}", r.get("sha256")) for r in result.rule_sets])
-    m = result.manifest
+             f"{r.get('in_force_from') or '—'} – {r.get('in_force_to') or ''}", r.get("sha256"))
+            for r in result.rule_sets])
     doc.add_paragraph(f"工具 Tool: zoning {result.tool_version} · 图层清单 Manifest "
                       + " · ".join(filter(None, [m.get("title"), m.get("version"),
                                                  "sha256 " + (m.get("sha256") or "")[:12]]))
                       + f" · 几何哈希 geometry SHA-256 {s.get('geometry_sha256')}")
-    doc.add_heading("声明 Disclaimers", level=1)
-    doc.add_paragraph(result.disclaimer)
-    if m.get("demo"):
-        doc.add_paragraph(m.get("notice", ""))
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
 
 
 def write_docx(result, ctx, path, *, style_path=None, template=None) -> Path:

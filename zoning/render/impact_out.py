@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 from .labels import VERDICT
+from .folium_typed import popup as popup_of
+from .folium_typed import root as page_root
 
 HEADER = ["记录 Record", "案号 Case ref", "名称 Name", "类别 Category", "申请日期 Date", "原结论 Old verdict",
           "新结论 New verdict", "原完整 Old complete", "新完整 New complete", "变化的分区与重叠面积 Zones changed (m²)",
@@ -60,7 +62,7 @@ def impact_xlsx(imp) -> bytes:
         for cell in ws[ws.max_row]:
             if risky(cell.value):
                 cell.data_type = "s"
-    for col, width in zip("ABCDEFGHIJKL", (12, 18, 24, 16, 12, 22, 22, 10, 10, 60, 40, 40)):
+    for col, width in zip("ABCDEFGHIJKL", (12, 18, 24, 16, 12, 22, 22, 10, 10, 60, 40, 40), strict=False):
         ws.column_dimensions[col].width = width
     s = wb.create_sheet("摘要 summary")
     for k, v in (("原图层 Old manifest", imp.old), ("新图层 New manifest", imp.new), ("记录来源 Records", imp.source),
@@ -97,7 +99,7 @@ def write_impact_map(imp, sites: list[dict], path) -> Path:
         popup = (f"<b>{html.escape(c.key)}</b> {html.escape(str(c.ref.get('name') or ''))}<br>"
                  f"{html.escape(VERDICT.get(c.old_verdict, str(c.old_verdict)))} → "
                  f"{html.escape(VERDICT.get(c.new_verdict, str(c.new_verdict)))}<br>{html.escape(zones_text(c))}")
-        folium.GeoJson(g, popup=folium.Popup(popup, max_width=420),
+        folium.GeoJson(g, popup=popup_of(popup, max_width=420),
                        style_function=lambda _f, col=colour: {"color": col, "fillColor": col, "fillOpacity": 0.5,
                                                               "weight": 3}).add_to(m)
     if shown:
@@ -106,7 +108,7 @@ def write_impact_map(imp, sites: list[dict], path) -> Path:
     legend = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;background:{COLOURS[k]};'
                      f'margin-right:6px"></span>新结论 {VERDICT[k]}</div>' for k in ("prohibited", "conditional",
                                                                                  "permitted"))
-    m.get_root().html.add_child(folium.Element(
+    page_root(m).html.add_child(folium.Element(
         '<div id="zoning-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         f'padding:8px 10px;border:1px solid #999;font:13px sans-serif"><b>更新影响 Impact</b>'
         f"<div>{len(imp.changes):,} 变化 changed · {imp.unchanged:,} 不变 unchanged</div>{legend}</div>"))

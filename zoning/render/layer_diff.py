@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from .folium_typed import popup as popup_of
+from .folium_typed import root as page_root
 
 COLOURS = {"added": "#1a9641", "removed": "#d7191c"}
 LABELS = {"added": "新增 added", "removed": "移除 removed", "changed": "修改 changed", "unchanged": "未变 unchanged",
@@ -72,7 +74,7 @@ def write_diff_map(diffs, path, *, title: str = "图层变更 Layer changes") ->
                 continue
             popup = (f"<b>{html.escape(lid)}</b> · {html.escape(str(zone))}<br>{LABELS[what]} "
                      f"{a:,.1f} m² = {a / 1e4:,.4f} 公顷")
-            folium.GeoJson(g.__geo_interface__, popup=folium.Popup(popup),
+            folium.GeoJson(g.__geo_interface__, popup=popup_of(popup),
                            style_function=lambda _f, c=COLOURS[what]: {"color": c, "fillColor": c,
                                                                        "fillOpacity": 0.5, "weight": 2}).add_to(group)
         group.add_to(m)
@@ -83,7 +85,7 @@ def write_diff_map(diffs, path, *, title: str = "图层变更 Layer changes") ->
     legend = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;background:{c};'
                      f'margin-right:6px"></span>{LABELS[k]}</div>' for k, c in COLOURS.items())
     summary = "".join(f"<div>{html.escape(d.id)}: {LABELS.get(d.status, d.status)}</div>" for d in diffs)
-    m.get_root().html.add_child(folium.Element(
+    page_root(m).html.add_child(folium.Element(
         '<div id="zoning-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         f'padding:8px 10px;border:1px solid #999;font:13px sans-serif"><b>{html.escape(title)}</b>{legend}'
         f'<hr style="margin:4px 0">{summary}</div>'))

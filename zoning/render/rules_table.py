@@ -99,7 +99,8 @@ def to_markdown(catalogue, rule_set_ids=None) -> str:
         out.append("")
     raster = raster_lines(catalogue, rule_set_ids)
     if raster:
-        out += ["## Raster constraints", ""] + [f"- {line.strip()}" if line.startswith("  ") else line for line in raster]
+        out += ["## Raster constraints", ""] + [f"- {line.strip()}" if line.startswith("  ") else line
+                                                 for line in raster]
     return "\n".join(out)
 
 
@@ -110,7 +111,7 @@ def to_text(catalogue, rule_set_ids=None) -> str:
         widths = [max(_w(r[i]) for r in [header] + body) for i in range(len(header))]
         out += [_title(rs), ""]
         for row in [header] + body:
-            out.append("  ".join(c + " " * (w - _w(c)) for c, w in zip(row, widths)).rstrip())
+            out.append("  ".join(c + " " * (w - _w(c)) for c, w in zip(row, widths, strict=False)).rstrip())
         out.append("")
     return "\n".join(out + raster_lines(catalogue, rule_set_ids))
 

@@ -15,6 +15,8 @@ from ..units import areas
 from .basemaps import AMAP_NOTE, add_basemaps
 from .labels import STATUS, VERDICT
 from .style import load_style, verdict_style, zone_style
+from .folium_typed import popup as popup_of
+from .folium_typed import root as page_root
 
 WINDOW_M = 3000.0     # how far around the site the layers are drawn
 SIMPLIFY_M = 2.0      # display only
@@ -66,9 +68,9 @@ def add_controls(m, style: dict, zone_codes):
     MiniMap(toggle_display=True).add_to(m)
     MousePosition(prefix="lon/lat").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    root = m.get_root()
-    root.html.add_child(folium.Element(legend_html(style, dict.fromkeys(zone_codes))))
-    return root
+    page = page_root(m)
+    page.html.add_child(folium.Element(legend_html(style, dict.fromkeys(zone_codes))))
+    return page
 
 
 def notice_html(text: str) -> str:
@@ -91,7 +93,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
         from .basemaps import add_overlay
         add_overlay(m, overlay)
     window = shapely.box(*site.bounds).buffer(WINDOW_M)
-    status = {l.id: l for l in result.layers}
+    status = {lr.id: lr for lr in result.layers}
     codes = []
     for spec in ctx.manifest.layers:
         if spec.is_raster:
@@ -119,7 +121,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
                                    "color": z.get("colour"), "fillColor": z.get("fill"),
                                    "fillOpacity": z.get("fill_opacity", 0.4), "weight": z.get("weight", 1),
                                    "className": f"zoning-zone zone-{zone}"},
-                               popup=folium.Popup(popup, max_width=360),
+                               popup=popup_of(popup, max_width=360),
                                tooltip=folium.Tooltip(_e(f"{zone_obj.name} {indexed.layer.names[f]}"))).add_to(group)
         group.add_to(m)
     pieces = folium.FeatureGroup(name="重叠部分 Overlaps (verdict colour)", show=True)
@@ -137,7 +139,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
                  f"{'' if finding.drives_verdict else ' (不影响结论 not driving)'}<br>规则 Rule: {_e(finding.rule)}")
         folium.GeoJson(_geojson(geom, epsg, shift), style_function=lambda _, v=v: {
             "color": v.get("colour"), "fillColor": v.get("fill"), "fillOpacity": 0.7, "weight": 2,
-            "className": "zoning-overlap"}, popup=folium.Popup(popup, max_width=360)).add_to(pieces)
+            "className": "zoning-overlap"}, popup=popup_of(popup, max_width=360)).add_to(pieces)
     pieces.add_to(m)
     sg = result.suggestion
     if sg and sg.get("found"):
@@ -147,7 +149,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
         folium.GeoJson(_geojson(geom, epsg, shift), style_function=lambda _, v=v: {
             "color": "#2166ac", "weight": 3, "dashArray": "2 6", "fillColor": v.get("fill"), "fillOpacity": 0.35,
             "className": "zoning-suggestion"},
-            popup=folium.Popup(f"建议选址 Suggested: {_e(sg['direction'])} {sg['distance_m']:,.0f} m → "
+            popup=popup_of(f"建议选址 Suggested: {_e(sg['direction'])} {sg['distance_m']:,.0f} m → "
                                f"{_e(VERDICT[sg['verdict']])}", max_width=300)).add_to(group)
         group.add_to(m)
     s_style = style.get("site", {})
@@ -158,7 +160,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     folium.GeoJson(_geojson(site, epsg, shift), style_function=lambda _: {
         "color": s_style.get("colour", "#111"), "weight": s_style.get("weight", 3), "fill": False,
         "dashArray": s_style.get("dash", "6 4"), "className": "zoning-site"},
-        popup=folium.Popup(site_popup, max_width=360)).add_to(site_group)
+        popup=popup_of(site_popup, max_width=360)).add_to(site_group)
     site_group.add_to(m)
     sb = result.site_geometry.bounds
     pad = max(sb[2] - sb[0], sb[3] - sb[1]) * 0.6 + 0.002

@@ -25,7 +25,7 @@ def csv_text(value):
 def csv_table(table: pa.Table) -> pa.Table:
     """Every string column of an Arrow table made safe for Excel, in one vectorised pass per column."""
     cols = []
-    for field, col in zip(table.schema, table.columns):
+    for field, col in zip(table.schema, table.columns, strict=False):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             bad = pc.and_(pc.match_substring_regex(col, STARTS), pc.invert(pc.match_substring_regex(col, NUMBER)))
             col = pc.if_else(pc.fill_null(bad, False), pc.binary_join_element_wise("'", col, ""), col)

@@ -5,6 +5,8 @@ it the labels fall back to matplotlib's default font and the image says so in it
 """
 from __future__ import annotations
 
+from typing import Any
+
 import io
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +66,7 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     fig = Figure(figsize=(8, 7.2), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    font = {"family": family} if family else {}
+    font: dict[str, Any] = {"family": family} if family else {}
     handles, seen = [], set()
     for _, _, _, _, zone, geom in zones_in_force(ctx, epsg, window, 1.0):
         z = zone_style(style, zone)

@@ -96,11 +96,12 @@ def render_text(result) -> str:
             out.append(f"建议选址 Suggested location: 无 none — {sg['note']}")
     out.append("")
     out.append("图层 Layers:")
-    for l in r.layers:
-        extra = f" — {l.error}" if l.error else ""
-        sha = (l.sha256 or "")[:12]
-        force = "" if l.rule_set_status in (None, "in_force") else f" [{l.rule_set_status}]"
-        out.append(f" - {l.id}: {STATUS[l.status]}{force} · {l.rule_set} · version {l.version} · sha256 {sha}{extra}")
+    for lr in r.layers:
+        extra = f" — {lr.error}" if lr.error else ""
+        sha = (lr.sha256 or "")[:12]
+        force = "" if lr.rule_set_status in (None, "in_force") else f" [{lr.rule_set_status}]"
+        out.append(f" - {lr.id}: {STATUS[lr.status]}{force} · {lr.rule_set} · version {lr.version} · "
+                   f"sha256 {sha}{extra}")
     out.append("规则集 Rule sets: " + ", ".join(f"{x['id']} v{x['version']} ({x['status_on_date']})"
                                              for x in r.rule_sets))
     out.append(f"工具 Tool: zoning {r.tool_version} · 几何哈希 geometry sha256 {s['geometry_sha256'][:16]}")

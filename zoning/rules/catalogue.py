@@ -6,6 +6,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..errors import RuleSetError
 from .categories import Categories
@@ -18,12 +19,13 @@ DATA = resources.files(__package__) / "data"
 class Catalogue:
     """All categories and rule sets the engine knows."""
 
-    def __init__(self, categories: Categories, rule_sets: dict[str, RuleSet]):
+    def __init__(self, categories: Categories, rule_sets: dict[str, RuleSet | RasterRuleSet]):
         self.categories = categories
         self.rule_sets = rule_sets
         self.validate()
 
-    def rule_set(self, rule_set_id: str) -> RuleSet:
+    def rule_set(self, rule_set_id: str) -> Any:
+        """The rule set of that id: a RuleSet (zones) or a RasterRuleSet (thresholds), as the layer's kind needs."""
         try:
             return self.rule_sets[rule_set_id]
         except KeyError:
@@ -35,7 +37,7 @@ class Catalogue:
         seen: dict[str, str] = {}
         codes = set(self.categories.by_code)
         for rs in self.rule_sets.values():
-            if rs.kind == "raster_constraint":
+            if isinstance(rs, RasterRuleSet):
                 for rule in rs.rules:
                     unknown = [c for c in rule.categories if c != "*" and c not in codes]
                     if unknown:
@@ -69,9 +71,10 @@ def load_catalogue(extra_dir: str | None = None) -> Catalogue:
                    key=lambda p: p.name)
     if extra_dir:
         files += sorted(Path(extra_dir).glob("*.toml"))
-    rule_sets = {}
+    rule_sets: dict[str, RuleSet | RasterRuleSet] = {}
     for path in files:
         data, digest = _read(path)
+        rs: RuleSet | RasterRuleSet
         if data.get("kind") == "raster_constraint":
             rs = RasterRuleSet.from_dict(data, sha256=digest, source=str(path))
         else:

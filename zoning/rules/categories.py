@@ -68,7 +68,7 @@ class Categories:
                 self._index[k] = self.by_code[next(iter(codes))]
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Categories":
+    def from_dict(cls, data: dict) -> Categories:
         items = [Category(code=d["code"], name=d["name"], name_en=d.get("name_en", d["code"]),
                           covers=d.get("covers", ""), covers_zh=d.get("covers_zh", ""),
                           synonyms=tuple(d.get("synonyms", ())))
@@ -78,7 +78,7 @@ class Categories:
     def match(self, text: object, *, source: str | None = None, row: object = None,
               field: str | None = None) -> Category:
         """The category named by `text`, or a CategoryError listing the accepted codes."""
-        found = self._index.get(_key(text)) if text is not None else None
+        found = self._index.get(_key(str(text))) if text is not None else None
         if found is None:
             raise CategoryError(f"unknown project category '{text}'", source=source, row=row, field=field,
                                 expected="one of " + ", ".join(self.by_code)

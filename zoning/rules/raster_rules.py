@@ -1,6 +1,8 @@
 """Raster rule sets: thresholds on a measure of the raster under the site (slope, land-cover classes)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,8 +46,8 @@ class RasterRuleSet(InForce):
     rules: list
     classes: dict = field(default_factory=dict)        # raster value -> class name
     class_names: dict = field(default_factory=dict)    # class name -> label
-    in_force_from: object = None
-    in_force_to: object = None
+    in_force_from: dt.date | None = None
+    in_force_to: dt.date | None = None
     notes: str = ""
     sha256: str = ""
     zones: dict = field(default_factory=dict)          # none: findings name the measure instead
@@ -54,7 +56,7 @@ class RasterRuleSet(InForce):
     default_min_width_m: float | None = None
 
     @classmethod
-    def from_dict(cls, data: dict, *, sha256: str = "", source: str = "") -> "RasterRuleSet":
+    def from_dict(cls, data: dict, *, sha256: str = "", source: str = "") -> RasterRuleSet:
         try:
             basis, authority = data.get("basis", ""), data.get("authority", "")
             rules = [RasterRule(id=r["id"], categories=tuple(r["categories"]), verdict=r["verdict"],

@@ -99,7 +99,7 @@ class RuleSet(InForce):
     _lookup: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_dict(cls, data: dict, *, sha256: str = "", source: str = "") -> "RuleSet":
+    def from_dict(cls, data: dict, *, sha256: str = "", source: str = "") -> RuleSet:
         try:
             zones = {z["code"]: Zone(code=z["code"], name=z["name"], name_en=z.get("name_en", z["code"]),
                                      aliases=tuple(z.get("aliases", ())), within=z.get("within"))

@@ -97,7 +97,10 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
     """Run the engine on one chunk of SiteInputs; a bad row gets its error, the others their verdicts."""
     layer_ids = [s.id for s in ctx.manifest.layers]
     n = len(sites)
-    cats, majors, dates, errors = [None] * n, [False] * n, [ctx.date] * n, [None] * n
+    cats: list = [None] * n
+    majors = [False] * n
+    dates = [ctx.date] * n
+    errors: list[str | None] = [None] * n
     resolve, parsed = _resolver(ctx, settings), {}
     for i, si in enumerate(sites):
         if si.error is not None:
@@ -111,7 +114,7 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
                 dates[i] = parsed[si.date]
         except ZoningError as exc:
             errors[i] = str(exc)
-    batch = normalise_batch([si if e is None else _as_error(si, e) for si, e in zip(sites, errors)],
+    batch = normalise_batch([si if e is None else _as_error(si, e) for si, e in zip(sites, errors, strict=False)],
                             crs_option=settings.crs, radius_m=settings.radius_m, width_m=settings.width_m,
                             tolerance_m=ctx.tolerance_m)
     row_no = np.array([si.row if si.row is not None else i + 1 for i, si in enumerate(sites)], dtype=np.int64)
@@ -133,7 +136,7 @@ def process_chunk(index: int, sites, ctx: Context, settings: ChunkSettings, *, r
         if report_levels is not None:
             for j in np.flatnonzero(np.isin(outcome.verdict, list(report_levels))):
                 i = rows[j]
-                result = build_result(sub_ctx, sub, j, cats[i], majors[i], outcome.site(j))
+                result = build_result(sub_ctx, sub, int(j), cats[i], majors[i], outcome.site(int(j)))
                 reports.append(({"row": int(row_no[i]), "id": ids[i]}, result))
     geometry = np.empty(n, dtype=object)
     good = np.flatnonzero([e is None for e in batch.errors])
@@ -169,10 +172,10 @@ def _fill_rows(cols, rows, sub, outcome, ctx, cats, majors, layer_ids):
     site_of = f["site"]
     drive = f["drives_verdict"] & np.array([r is not None for r in f["rule"]], dtype=bool)
     rules = [[] for _ in rows]
-    for s, rule in zip(site_of[drive].tolist(), f["rule"][drive].tolist()):
+    for s, rule in zip(site_of[drive].tolist(), f["rule"][drive].tolist(), strict=False):
         if rule not in rules[s]:
             rules[s].append(rule)
-    versions = json.dumps({l.id: l.version for l in outcome.layers}, ensure_ascii=False)
+    versions = json.dumps({lr.id: lr.version for lr in outcome.layers}, ensure_ascii=False)
     rule_versions = json.dumps({r["id"]: r["version"] for r in rule_sets_dict(ctx)}, ensure_ascii=False)
     values = {
         "name": [sub.inputs[j].name or "" for j in range(len(rows))], "category": [c.code for c in cats],

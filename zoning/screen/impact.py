@@ -62,8 +62,8 @@ def sites_from_results(path) -> tuple[list[dict], str]:
 
 def impact(old, new, sites: list[dict], source: str, *, tolerance_m: float = 0.5, workers: int | None = 1) -> Impact:
     """Re-run `sites` on both manifests and compare, row by row."""
-    with tempfile.TemporaryDirectory(prefix="zoning-impact-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="zoning-impact-") as folder:
+        tmp = Path(folder)
         listing = tmp / "sites.gpkg"
         keys = [f"check {s['check']}" if "check" in s else f"row {s['row']}" for s in sites]
         gdf = gpd.GeoDataFrame({"id": keys, "category": [s["category"] for s in sites],
@@ -77,7 +77,7 @@ def impact(old, new, sites: list[dict], source: str, *, tolerance_m: float = 0.5
             screen(listing, out, ScreenOptions(layers=manifest, tolerance_m=tolerance_m, quiet=True, workers=workers))
             runs.append(_read(out))
     changes = []
-    for key, s in zip(keys, sites):
+    for key, s in zip(keys, sites, strict=False):
         a, b = runs[0].get(key), runs[1].get(key)
         if a is None or b is None:
             continue

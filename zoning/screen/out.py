@@ -8,9 +8,11 @@ a `findings` table; Excel a `findings` sheet when it fits.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -45,8 +47,9 @@ class Output:
         for path in self.paths:          # left behind by a killed run
             for stale in path.parent.glob(f".{path.name}.*.tmp{path.suffix}"):
                 stale.unlink(missing_ok=True)
-        self.sink = {".csv": _Csv, ".xlsx": _Xlsx, ".gpkg": _Gpkg, ".parquet": _Parquet}[ext](self.paths, findings)
-        self.next, self.ready = 0, set()
+        sinks: dict[str, Any] = {".csv": _Csv, ".xlsx": _Xlsx, ".gpkg": _Gpkg, ".parquet": _Parquet}
+        self.sink = sinks[ext](self.paths, findings)
+        self.next, self.ready = 0, set[int]()
 
     def add(self, index: int) -> None:
         self.ready.add(index)
@@ -71,17 +74,15 @@ class Output:
         return list(self.paths)
 
     def abort(self) -> None:
-        try:
+        with contextlib.suppress(Exception):     # the run already failed; its error is the one to report
             self.sink.close()
-        except Exception:      # noqa: BLE001 - the run already failed; its error is the one to report
-            pass
         for path in self.paths:
             _tmp(path).unlink(missing_ok=True)
 
 
 class _Csv:
     def __init__(self, paths, findings):
-        self.files = [open(_tmp(p), "wb") for p in paths]
+        self.files = [open(_tmp(p), "wb") for p in paths]    # noqa: SIM115 - closed by close(), chunk after chunk
         for fh in self.files:
             fh.write(b"\xef\xbb\xbf")   # so that Excel opens the Chinese text as UTF-8
         self.writers = [None] * len(paths)

@@ -5,6 +5,7 @@ import html
 from pathlib import Path
 
 import shapely
+from ..render.folium_typed import root as page_root
 
 COLOURS = {"prohibited": "#d7191c", "conditional": "#fdae61", "permitted": "#1a9641", "error": "#7b3294"}
 LABELS = {"prohibited": "禁止 prohibited", "conditional": "有条件 conditional", "permitted": "准入 permitted",
@@ -37,7 +38,7 @@ def overview_map(state, indices, ctx, path: Path) -> Path:
     legend = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;background:{c};'
                      f'margin-right:6px"></span>{LABELS[k]}</div>' for k, c in COLOURS.items())
     notice = html.escape(ctx.manifest.notice) if ctx.manifest.demo else ""
-    m.get_root().html.add_child(folium.Element(
+    page_root(m).html.add_child(folium.Element(
         '<div id="zoning-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         'padding:8px 10px;border:1px solid #999;font:13px sans-serif">'
         f'<b>结论 Verdict</b>{legend}'

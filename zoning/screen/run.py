@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from .._version import __version__
 from ..engine import make_context
+from ..atomic import write_text
 from ..errors import InputError
 from ..inputs import ReadOptions
 from ..inputs.chunks import iter_chunks
@@ -82,17 +83,12 @@ class _Progress:
             self.bar.close()
 
 
-def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
+def screen(list_path, out, opts: ScreenOptions | None = None) -> dict:
     """Screen every row of `list_path` and write `out`; returns the run summary."""
+    opts = opts or ScreenOptions()
     t0 = time.perf_counter()
     list_path, out = Path(list_path), Path(out)
-    if out.suffix.lower() not in screen_out.FORMATS:
-        raise InputError(f"cannot write '{out.suffix}'", source=str(out), expected=" | ".join(screen_out.FORMATS))
-    if not out.parent.exists():
-        raise InputError("the output folder does not exist", source=str(out.parent), expected="an existing folder")
-    if opts.engine == "dask":
-        from ..extras import require
-        require("dask", "--engine dask")
+    _check_run(out, opts)
     ctx = make_context(layers=opts.layers, date=opts.date, tolerance_m=opts.tolerance_m)
     if opts.default_category is not None:
         ctx.catalogue.categories.match(opts.default_category, source="--default-category")
@@ -163,15 +159,31 @@ def screen(list_path, out, opts: ScreenOptions = ScreenOptions()) -> dict:
         gc.unfreeze()
     summary = _summary(state, indices, ctx, list_path, out, written, time.perf_counter() - t0)
     summary["versions"] = versions
+    _write_summary(summary, out, opts, state, indices, ctx)
+    state.finish()
+    return summary
+
+
+def _check_run(out: Path, opts: ScreenOptions) -> None:
+    """A user's mistake in where to write or how to run, found before anything is read."""
+    if out.suffix.lower() not in screen_out.FORMATS:
+        raise InputError(f"cannot write '{out.suffix}'", source=str(out), expected=" | ".join(screen_out.FORMATS))
+    if not out.parent.exists():
+        raise InputError("the output folder does not exist", source=str(out.parent), expected="an existing folder")
+    if opts.engine == "dask":
+        from ..extras import require
+        require("dask", "--engine dask")
+
+
+def _write_summary(summary: dict, out: Path, opts: ScreenOptions, state, indices, ctx) -> None:
+    """The summary beside the output (and the overview map when asked for), named in the summary's outputs."""
     side = out.with_suffix(".summary.json")
-    side.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_text(side, json.dumps(summary, ensure_ascii=False, indent=2))
     summary["outputs"].append(str(side))
     if opts.map_path:
         from .overview_map import overview_map
         overview_map(state, indices, ctx, Path(opts.map_path))
         summary["outputs"].append(str(opts.map_path))
-    state.finish()
-    return summary
 
 
 class Terminated(BaseException):
@@ -197,7 +209,7 @@ class RunFault(InputError):
         what = exc.strerror or str(exc)
         todo = {errno.ENOSPC: "free space", errno.EDQUOT: "free space", errno.EROFS: "use a writable folder",
                 errno.EACCES: "make the folder writable", errno.EPERM: "make the folder writable",
-                errno.ENOENT: "keep the output folder and its .zoning-run folder in place"}.get(exc.errno,
+                errno.ENOENT: "keep the output folder and its .zoning-run folder in place"}.get(exc.errno or 0,
                                                                                              "fix the cause")
         kept = state.rows_done() if state.dir.exists() else 0
         super().__init__(f"{what} ({kept:,} rows screened and kept)", source=str(path),
@@ -315,8 +327,10 @@ def _safe(name: str) -> str:
 
 
 def _summary(state, indices, ctx, list_path, out, written, seconds) -> dict:
-    verdicts, categories, errors, incomplete = Counter(), Counter(), 0, 0
-    layers = {spec.id: Counter() for spec in ctx.manifest.layers}
+    verdicts: Counter = Counter()
+    categories: Counter = Counter()
+    errors, incomplete = 0, 0
+    layers: dict[str, Counter] = {spec.id: Counter() for spec in ctx.manifest.layers}
     rows = 0
 
     def count(counter, array):

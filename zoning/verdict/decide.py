@@ -31,7 +31,7 @@ def worst_per_site(findings, n: int) -> np.ndarray:
 
 def incomplete_reasons(infos, status: np.ndarray, covered: np.ndarray) -> list[list[str]]:
     """Per site, why the verdict is incomplete: a layer in force that failed or does not cover the site."""
-    reasons = [[] for _ in range(status.shape[0])]
+    reasons: list[list[str]] = [[] for _ in range(status.shape[0])]
     for k, info in enumerate(infos):
         if info.rule_set_status not in (None, "in_force"):
             continue

@@ -72,12 +72,13 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
     site, zone = hs[start], hz[start]
     # the zone's overlap is the union's, not the sum over features that may share ground
     overlap = m.zone_area.lookup(site, np.array(zones, dtype=object)[zone])
-    contact = np.array([m.zone_contact.get((s, zones[z]), False) for s, z in zip(site.tolist(), zone.tolist())],
+    contact = np.array([m.zone_contact.get((s, zones[z]), False)
+                        for s, z in zip(site.tolist(), zone.tolist(), strict=True)],
                        dtype=bool) if m.zone_contact else np.zeros(len(site), dtype=bool)
     # one rule per distinct (zone, category, flag)
     cat = np.asarray(categories, dtype=object)[site]
     flag = np.asarray(majors, dtype=bool)[site]
-    keys = list(zip(zone.tolist(), cat.tolist(), flag.tolist()))
+    keys = list(zip(zone.tolist(), cat.tolist(), flag.tolist(), strict=False))
     found: dict = {}
     rule_of = [found.get(k) or found.setdefault(k, rs.rule_for(zones[k[0]], k[1], k[2])) for k in keys]
     verdict = np.array([r.verdict for r in rule_of], dtype=object)
@@ -113,7 +114,8 @@ def _geometry_tests(indexed, projected, rule_of, site, start, size, hf, ha, cont
             continue
         effects = [assess(indexed.features[f], projected[site[g]], float(layer.widths[f]), str(layer.names[f]),
                           residual=informational, erosions=_erosions(indexed, f))
-                   for f, a in zip(hf[start[g]:start[g] + size[g]], ha[start[g]:start[g] + size[g]]) if a > 0]
+                   for f, a in zip(hf[start[g]:start[g] + size[g]], ha[start[g]:start[g] + size[g]], strict=True)
+                   if a > 0]
         failed = [e for e in effects if ("severance" in rule.geometry_checks and e.severs)
                   or ("residual_width" in rule.geometry_checks and e.narrows)]
         if failed and rule.on_geometry_fail:
@@ -133,10 +135,11 @@ def _feature_texts(names, start, size, hf, ha, informational):
     features = np.full(len(start), None, dtype=object)
     quoted = _Quoted(names)
     if informational:
-        features[:] = [_features_text(((f, a),), quoted) for f, a in zip(hf[start].tolist(), ha[start].tolist())]
+        features[:] = [_features_text(((f, a),), quoted)
+                       for f, a in zip(hf[start].tolist(), ha[start].tolist(), strict=True)]
     for g in np.flatnonzero((size > 1) | (ha[start] <= 0)):
         span = slice(start[g], start[g] + size[g])
-        feats = list(zip(hf[span].tolist(), ha[span].tolist()))
+        feats = list(zip(hf[span].tolist(), ha[span].tolist(), strict=False))
         shown = [text[f] for f, a in feats if a > 0] or [text[f] for f, _ in feats]
         feature[g] = "、".join(dict.fromkeys(shown))
         if informational:
@@ -183,22 +186,22 @@ def _stats_texts(st) -> np.ndarray:
     out = np.empty(n, dtype=object)
     area = np.where(st.site_area > 0, st.site_area, np.inf)       # a share of nothing is 0
     head = [f'{{"covered_share": {round(c, 6)!r}, "nodata_m2": {round(d, 2)!r}, "method": "{METHOD}"'
-            for c, d in zip(st.covered_share.tolist(), st.nodata_area.tolist())]
+            for c, d in zip(st.covered_share.tolist(), st.nodata_area.tolist(), strict=False)]
     if st.measure == "slope":
         valid = st.valid_area > 0
         mean = np.where(valid, st.mean_slope, 0.0)
         top = np.where(valid, st.max_slope, 0.0)
         parts = [[f', "mean_slope_deg": {round(a, 2)!r}, "max_slope_deg": {round(b, 2)!r}'
-                  for a, b in zip(mean.tolist(), top.tolist())]]
+                  for a, b in zip(mean.tolist(), top.tolist(), strict=False)]]
         for thr, over in st.over.items():
             parts.append([f', "over_{thr:g}_deg_m2": {round(a, 2)!r}, "over_{thr:g}_deg_share": {round(a / k, 6)!r}'
-                          for a, k in zip(over.tolist(), area.tolist())])
-        out[:] = ["".join(p) + "}" for p in zip(head, *parts)]
+                          for a, k in zip(over.tolist(), area.tolist(), strict=False)])
+        out[:] = ["".join(p) + "}" for p in zip(head, *parts, strict=False)]
         return out
     order = sorted(range(len(st.class_names)), key=lambda k: st.class_names[k])
     names = [json.dumps(st.class_names[k], ensure_ascii=False) for k in order]
-    for i, (row, a) in enumerate(zip(st.class_area[:, order].tolist(), area.tolist())):
-        present = [(nm, v) for nm, v in zip(names, row) if v > 0]
+    for i, (row, a) in enumerate(zip(st.class_area[:, order].tolist(), area.tolist(), strict=False)):
+        present = [(nm, v) for nm, v in zip(names, row, strict=False) if v > 0]
         areas = ", ".join(f"{nm}: {round(v, 2)!r}" for nm, v in present)
         shares = ", ".join(f"{nm}: {round(v / a, 6)!r}" for nm, v in present)
         out[i] = f'{head[i]}, "class_area_m2": {{{areas}}}, "class_share": {{{shares}}}}}'

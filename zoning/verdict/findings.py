@@ -38,7 +38,7 @@ class FindingsBuilder:
 
     def __init__(self, n_sites: int):
         self.n = n_sites
-        self.blocks = []
+        self.blocks: list = []
 
     def add(self, site, layer_index: int, **cols):
         site = np.asarray(site, dtype=np.int64)
@@ -53,7 +53,7 @@ class FindingsBuilder:
             block[name] = _column(cols.get(name, DEFAULTS.get(name)), k, name)
         self.blocks.append(block)
 
-    def build(self) -> "Findings":
+    def build(self) -> Findings:
         if not self.blocks:
             return Findings.empty(self.n)
         cols = {name: np.concatenate([b[name] for b in self.blocks]) for name in self.blocks[0]}
@@ -70,7 +70,7 @@ class Findings:
         self.bounds = np.searchsorted(cols["site"], np.arange(n_sites + 1))
 
     @classmethod
-    def empty(cls, n_sites: int) -> "Findings":
+    def empty(cls, n_sites: int) -> Findings:
         cols = {"site": np.array([], dtype=np.int64), "layer_index": np.array([], dtype=np.int64)}
         cols.update({name: _column(DEFAULTS.get(name), 0, name) for name in FIELDS})
         return cls(n_sites, cols)

@@ -46,14 +46,14 @@ class Finding:
                 "note": self.note, "stats": dict(self.stats)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Finding":
+    def from_dict(cls, d: dict) -> Finding:
         """A Finding from its JSON (the areas in 公顷 and 亩 are derived, not fields)."""
         return cls(**{k: v for k, v in d.items() if k in FINDING_FIELDS})
 
 
 # The one definition of a finding's fields is the dataclass; its JSON (and every findings table) is `to_dict`'s
 FINDING_FIELDS = tuple(f.name for f in fields(Finding))
-FINDING_JSON = tuple(Finding(*[""] * 7).to_dict())
+FINDING_JSON = tuple(Finding("", "", "", "", "", "", "").to_dict())
 
 
 @dataclass
@@ -103,7 +103,7 @@ class CheckResult:
     def to_dict(self) -> dict:
         return {
             "verdict": self.verdict, "complete": self.complete, "incomplete_reasons": self.incomplete_reasons,
-            "date": self.date, "site": self.site, "layers": [l.to_dict() for l in self.layers],
+            "date": self.date, "site": self.site, "layers": [lr.to_dict() for lr in self.layers],
             "findings": [f.to_dict() for f in self.findings], "rule_sets": self.rule_sets,
             "tool_version": self.tool_version, "analysis_crs": self.analysis_crs, "tolerance_m": self.tolerance_m,
             "manifest": self.manifest, "warnings": self.warnings, "disclaimer": self.disclaimer,

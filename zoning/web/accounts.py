@@ -56,7 +56,7 @@ class Forbidden(InputError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _sha(text: str) -> str:

@@ -21,7 +21,8 @@ from .security import add_security_headers, add_size_limit
 from .services import Services
 
 __all__ = ["SRCDOC", "create_app"]
-DESCRIPTION = ("长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites. Every call needs "
+DESCRIPTION = ("长株潭生态绿心、生态保护红线与生态廊道准入核查 API — admission checks of project sites. "
+               "Every call needs "
                "`Authorization: Bearer TOKEN`, a token from `zoning users token NAME` (unless the server runs with "
                "--no-auth).")
 

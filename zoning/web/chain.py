@@ -37,7 +37,7 @@ def _canon(obj) -> bytes:
 
 
 def check_content(row) -> str:
-    d = {k: row[k] for k in CHECK_FIELDS if k in row.keys()}
+    d = {k: row[k] for k in CHECK_FIELDS if k in row.keys()}     # noqa: SIM118 - `in` on an sqlite3.Row is its values
     d["input_sha256"] = _sha(row["input_bytes"] or b"")
     return _sha(_canon(d))
 
@@ -48,7 +48,7 @@ def report_content(row) -> str:
 
 
 def override_content(row) -> str:
-    return _sha(_canon({k: row[k] for k in row.keys()}))
+    return _sha(_canon({k: row[k] for k in row.keys()}))     # noqa: SIM118 - iterating an sqlite3.Row gives values
 
 
 def event_content(kind: str, payload: dict, actor, created: str) -> str:
@@ -72,7 +72,7 @@ def append(c, kind: str, ref, actor, created: str, content: str, payload: dict |
 def verify(c) -> tuple[bool, str]:
     """(intact, message): the first row that does not match, or how many rows are intact."""
     prev, n = GENESIS, 0
-    seen = {"check": set(), "override": set()}
+    seen: dict = {"check": set(), "override": set()}
     users: dict = {}
     for row in c.execute("SELECT * FROM chain ORDER BY seq"):
         where = f"chain row {row['seq']} ({row['kind']}{'' if row['ref'] is None else ' #' + str(row['ref'])})"
@@ -81,41 +81,58 @@ def verify(c) -> tuple[bool, str]:
         expected = _row_sha(prev, row["kind"], row["ref"], row["actor"], row["created"], row["content_sha256"])
         if row["row_sha256"] != expected:
             return False, f"{where}: its own hash does not match its content"
-        kind = row["kind"]
-        if kind in ("check", "report"):
-            rec = c.execute("SELECT * FROM checks WHERE id = ?", (row["ref"],)).fetchone()
-            if rec is None:
-                return False, f"{where}: check #{row['ref']} is missing from the register"
-            if kind == "check":
-                seen["check"].add(row["ref"])
-                if check_content(rec) != row["content_sha256"]:
-                    return False, f"{where}: check #{row['ref']} was changed after it was filed"
-            elif report_content(rec) != row["content_sha256"]:
-                return False, f"{where}: the report of check #{row['ref']} was changed after it was filed"
-        elif kind == "override":
-            rec = c.execute("SELECT * FROM overrides WHERE id = ?", (row["ref"],)).fetchone()
-            if rec is None:
-                return False, f"{where}: override #{row['ref']} is missing from the register"
-            seen["override"].add(row["ref"])
-            if override_content(rec) != row["content_sha256"]:
-                return False, f"{where}: override #{row['ref']} was changed after it was filed"
-        else:
-            payload = json.loads(row["payload"] or "{}")
-            if event_content(kind, payload, row["actor"], row["created"]) != row["content_sha256"]:
-                return False, f"{where}: the recorded user change was altered"
-            _replay(users, kind, payload)
+        problem = _row_problem(c, row, seen, users)
+        if problem:
+            return False, f"{where}: {problem}"
         prev, n = row["row_sha256"], n + 1
+    problem = _unchained(c, seen) or _users_differ(c, users)
+    return (False, problem) if problem else (True, f"{n} rows intact")
+
+
+def _row_problem(c, row, seen: dict, users: dict) -> str | None:
+    """What does not match between one chain row and the register row it hashes, or None."""
+    kind, ref = row["kind"], row["ref"]
+    if kind in ("check", "report"):
+        rec = c.execute("SELECT * FROM checks WHERE id = ?", (ref,)).fetchone()
+        if rec is None:
+            return f"check #{ref} is missing from the register"
+        if kind == "check":
+            seen["check"].add(ref)
+            return None if check_content(rec) == row["content_sha256"] else \
+                f"check #{ref} was changed after it was filed"
+        return None if report_content(rec) == row["content_sha256"] else \
+            f"the report of check #{ref} was changed after it was filed"
+    if kind == "override":
+        rec = c.execute("SELECT * FROM overrides WHERE id = ?", (ref,)).fetchone()
+        if rec is None:
+            return f"override #{ref} is missing from the register"
+        seen["override"].add(ref)
+        return None if override_content(rec) == row["content_sha256"] else \
+            f"override #{ref} was changed after it was filed"
+    payload = json.loads(row["payload"] or "{}")
+    if event_content(kind, payload, row["actor"], row["created"]) != row["content_sha256"]:
+        return "the recorded user change was altered"
+    _replay(users, kind, payload)
+    return None
+
+
+def _unchained(c, seen: dict) -> str | None:
+    """A check or override in the register that no chain row covers (added outside the app), or None."""
     for table, kind in (("checks", "check"), ("overrides", "override")):
         for (rid,) in c.execute(f"SELECT id FROM {table} ORDER BY id"):
             if rid not in seen[kind]:
-                return False, f"{kind} #{rid} is in the register but not in the chain (added outside the app)"
+                return f"{kind} #{rid} is in the register but not in the chain (added outside the app)"
+    return None
+
+
+def _users_differ(c, users: dict) -> str | None:
     for row in c.execute("SELECT name, role, disabled, pw_hash FROM users"):
         want = users.get(row["name"])
         got = {"role": row["role"], "disabled": bool(row["disabled"]),
                "pw": hashlib.sha256(row["pw_hash"].encode()).hexdigest()}
         if want != got:
-            return False, f"user '{row['name']}' differs from the recorded changes (role, state or password)"
-    return True, f"{n} rows intact"
+            return f"user '{row['name']}' differs from the recorded changes (role, state or password)"
+    return None
 
 
 def _replay(users: dict, kind: str, p: dict) -> None:

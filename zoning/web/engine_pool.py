@@ -17,9 +17,16 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ..engine import Context
 from ..errors import ZoningError
 
-_CTX = None          # this process's engine context: layers loaded once per worker
+_CTX: Context | None = None          # this process's engine context: layers loaded once per worker
+
+
+def _ctx() -> Context:
+    if _CTX is None:
+        raise RuntimeError("the engine worker was not initialised (init_worker)")
+    return _CTX
 
 
 class WorkerDied(ZoningError):
@@ -60,7 +67,7 @@ def check_job(site, options: dict, date, with_report: bool):
     from ..values import application_date as parse_date
     from ..render.report import report_html
     from ..render.site_map import build_site_map, map_html
-    run_ctx = _CTX.on_date(parse_date(date or None))
+    run_ctx = _ctx().on_date(parse_date(date or None))
     result = check(site, context=run_ctx, **options)
     result.manifest.pop("path", None)        # served over HTTP: the manifest's title, version and hash, no path
     html = report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx))) if with_report else None
@@ -71,7 +78,7 @@ def report_job(result, date) -> str:
     from ..values import application_date as parse_date
     from ..render.report import report_html
     from ..render.site_map import build_site_map, map_html
-    run_ctx = _CTX.on_date(parse_date(date))
+    run_ctx = _ctx().on_date(parse_date(date))
     return report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
 
 
@@ -79,13 +86,13 @@ def docx_job(result, date) -> bytes:
     """The Word report of a stored check (its static map drawn from the layers in force on its date)."""
     from ..values import application_date as parse_date
     from ..render.docx_report import report_docx
-    return report_docx(result, _CTX.on_date(parse_date(date)))
+    return report_docx(result, _ctx().on_date(parse_date(date)))
 
 
 def screen_job(path, out, category, date) -> dict:
     from ..screen import ScreenOptions, screen
     # in this process: a worker's list is at most the server's row limit
-    return screen(path, out, ScreenOptions(layers=_CTX.manifest, date=date or None, quiet=True,
+    return screen(path, out, ScreenOptions(layers=_ctx().manifest, date=date or None, quiet=True,
                                            default_category=category or None, workers=1))
 
 
@@ -148,7 +155,7 @@ class EnginePool:
         old.shutdown(wait=False, cancel_futures=True)
 
     async def call(self, fn, *args):
-        for attempt in (0, 1):
+        for _attempt in (0, 1):
             generation, executor = self._generation, self._executor
             try:
                 future = executor.submit(fn, *args)

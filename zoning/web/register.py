@@ -133,7 +133,7 @@ class Register:
                 "idem_key, user_name) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
                 (now, case_ref or None, d["site"]["name"], d["site"]["category"], d["verdict"],
                  int(d["complete"]), d["date"], input_name, input_bytes, site, json.dumps(d, ensure_ascii=False),
-                 json.dumps({l["id"]: l["version"] for l in d["layers"]}, ensure_ascii=False),
+                 json.dumps({lr["id"]: lr["version"] for lr in d["layers"]}, ensure_ascii=False),
                  json.dumps({r["id"]: r["version"] for r in d["rule_sets"]}, ensure_ascii=False),
                  zlib.compress(report_html.encode("utf-8")) if report_html else None, key, user))
             if cur.rowcount == 0:         # the key was filed by another process in the meantime
@@ -229,7 +229,7 @@ class Register:
         out = Path(out)
         with self._conn() as c:
             rows = [dict(r) for r in c.execute("SELECT " + ", ".join(COLUMNS) + " FROM checks ORDER BY id")]
-            ovr = {}
+            ovr: dict = {}
             for r in c.execute("SELECT * FROM overrides ORDER BY id"):
                 ovr.setdefault(r["check_id"], []).append(
                     f"finding {r['finding']}: {r['decision']} by {r['reviewer']} ({r['created']}): {r['reason']}")

@@ -9,12 +9,13 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from .. import values
-from ..engine import make_context
+from ..engine import Context, make_context
 from ..errors import InputError, ZoningError
 from .accounts import Accounts
 from .downloads import ResultStore
@@ -32,8 +33,8 @@ def distance(v):
 
 @dataclass
 class Services:
-    ctx: object                  # the manifest and categories; layers load in the engine
-    engine: object
+    ctx: Context                 # the manifest and categories; layers load in the engine
+    engine: Any
     register: Register
     accounts: Accounts
     results: ResultStore

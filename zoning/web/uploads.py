@@ -44,11 +44,13 @@ FORM_WORDS = [(r"--category CODE|--default-category|--category", "项目类型 t
               (r"--width METRES|--width", "线宽 the width field (m)"),
               (r"--crs(?: [\w:.-]+)?", "坐标系 the CRS field"),
               (r"--id-field|--name-field|--category-field|--wkt-field|--lon-field|--lat-field|--date-field"
-               r"|--national-major-field", "a column with one of the usual headers (编号, 项目名称, 项目类型, wkt, 经度/纬度)"),
+               r"|--national-major-field",
+               "a column with one of the usual headers (编号, 项目名称, 项目类型, wkt, 经度/纬度)"),
               (r"--id(?: ID)?", "多地块文件的编号 the Id field"),
               (r"--in-layer(?: NAME)?", "a file with one layer (one table, sheet or shapefile)"),
               (r"--format-in", "the file's usual extension"), (r"--encoding", "UTF-8 or GBK text"),
-              (r"--date", "申请日期 the application date field"), (r"--national-major", "国家重大项目 the national-major box")]
+              (r"--date", "申请日期 the application date field"),
+              (r"--national-major", "国家重大项目 the national-major box")]
 
 
 def web_text(text: str | None, path: Path | None, filename: str) -> str | None:
@@ -107,7 +109,8 @@ def site_from_text(text: str, folder: Path, *, site_id=None) -> SiteInput:
     """Pasted text: a 界址点 TXT, GeoJSON, WKT, or one coordinate pair per line (a polygon's ring)."""
     t = text.strip().lstrip("\ufeff")
     if not t:
-        raise InputError("nothing pasted", source="pasted coordinates", expected="coordinates, WKT, GeoJSON or a 界址点 TXT")
+        raise InputError("nothing pasted", source="pasted coordinates",
+                         expected="coordinates, WKT, GeoJSON or a 界址点 TXT")
     if "[地块坐标]" in t or "[属性描述]" in t:
         return site_from_upload(t.encode("utf-8"), "pasted.txt", folder, site_id=site_id)
     if t.startswith("{"):

@@ -120,9 +120,8 @@ def _check_coords(coords, kind, where) -> None:
         if not isinstance(node, list) or depth > 3:
             raise bad(f"the coordinates of {where} do not fit a {kind}", field="site",
                       expected=f"a GeoJSON {kind}")
-        if kind in RING_DEPTH and depth == RING_DEPTH[kind]:
-            if len(node) < 4 or node[0] != node[-1]:
-                raise bad(f"a ring of {where} is not closed" if len(node) >= 4 else
-                          f"a ring of {where} has {len(node)} positions", field="site",
-                          expected="rings of at least 4 positions whose last equals the first")
+        if kind in RING_DEPTH and depth == RING_DEPTH[kind] and (len(node) < 4 or node[0] != node[-1]):
+            raise bad(f"a ring of {where} is not closed" if len(node) >= 4 else
+                      f"a ring of {where} has {len(node)} positions", field="site",
+                      expected="rings of at least 4 positions whose last equals the first")
         stack.extend((child, depth + 1) for child in node)

@@ -31,6 +31,7 @@ async def api_check(request: Request):
     key = f"api:{key}" if key else None
     if key and (known := await run_in_threadpool(s.register.by_key, key)) is not None:
         return {"check_id": known["id"], **known["result"]}
+    input_name: str | None
     with new_workdir() as tmp:
         if kind.startswith("application/json"):
             body = await request.body()
