@@ -165,3 +165,13 @@ def pytest_unconfigure(config):
     if made:
         shutil.rmtree(made, ignore_errors=True)
         os.environ.pop("ZONING_CACHE", None)
+
+
+BROWSER_FIXTURES = {"page_opener"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium are marked `browser`, so that `-m "not browser"` runs the quick suite."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

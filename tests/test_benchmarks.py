@@ -3,10 +3,12 @@ themselves are measured, not asserted)."""
 import subprocess
 import sys
 from pathlib import Path
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_screen_throughput_runs_small():
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "screen_throughput.py"), "-n", "300",
                            "--no-dask"], capture_output=True, text=True, timeout=300, cwd=REPO)

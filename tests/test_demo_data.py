@@ -21,6 +21,7 @@ def read(path):
     return list(meta["fields"]), list(wkb), [list(map(str, c)) for c in cols]
 
 
+@pytest.mark.slow
 def test_recipe_rebuilds_the_committed_layers(tmp_path):
     subprocess.run([sys.executable, str(REPO / "seeds" / "build_demo_layers.py"), "--out", str(tmp_path), "--quiet"],
                    check=True, timeout=300)
@@ -63,6 +64,7 @@ def test_demo_layers_are_clean_and_at_the_published_areas(inventory):
     assert inv["corridors"]["features"] == 4
 
 
+@pytest.mark.slow
 def test_raster_recipe_rebuilds_the_committed_rasters(tmp_path):
     subprocess.run([sys.executable, str(REPO / "seeds" / "build_demo_rasters.py"), "--out", str(tmp_path), "--quiet"],
                    check=True, timeout=300)

@@ -156,6 +156,7 @@ def test_an_unwritable_output_folder_is_refused_before_work(lst, tmp_path):
         ro.chmod(0o700)
 
 
+@pytest.mark.slow
 def test_sigterm_and_ctrl_c_keep_the_state_and_say_how_to_resume(lst, reference, tmp_path):
     for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
         out = tmp_path / f"out{code}.parquet"
@@ -265,6 +266,7 @@ def test_work_per_site_is_bounded():
         zoning.check(too_many, category="industrial", date=DATE)
 
 
+@pytest.mark.slow
 def test_the_dask_engine_survives_a_lost_worker(tmp_path, monkeypatch):
     """A LocalCluster worker killed while it works on a block: its tasks are run again elsewhere (its nanny starts
     a new worker), and the output equals the local engine's."""

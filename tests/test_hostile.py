@@ -128,6 +128,7 @@ def test_indirection_tricks_are_refused_by_the_web_app(tmp_path, secret_csv):
     assert app.state.register.count() == 1
 
 
+@pytest.mark.slow
 def test_indirection_tricks_are_refused_by_the_cli(tmp_path, secret_csv):
     listener = Listener()
     try:
@@ -231,6 +232,7 @@ BAD_BODIES = [
 ]
 
 
+@pytest.mark.slow
 def test_bad_requests_are_4xx_and_the_connection_stays_usable(tmp_path):
     """Against a real server: each bad body gets 4xx with one `error` line on a kept-alive connection, and a good
     request on the same connection afterwards succeeds."""

@@ -161,6 +161,7 @@ def _rows(path):
     return t
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_gives_the_uninterrupted_output(tmp_path):
     lst = write_list(tmp_path / "list.gpkg", 1200, seed=11, vertices=12)
     cmd = [sys.executable, "-m", "zoning", "screen", str(lst), "--date", DATE, "--chunk-size", "60",
