@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import TYPES, basemap_options, layers_option, user_errors
+from .options import basemap_options, date_option, layers_option, user_errors
 
 
 @click.command()
@@ -11,8 +11,7 @@ from .options import TYPES, basemap_options, layers_option, user_errors
 @click.option("--results", type=click.Path(exists=True, dir_okay=False),
               help="A zoning screen result (.gpkg or .parquet) to show as verdict-coloured sites.")
 @click.option("--out", "-o", default="maps/atlas.html", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
-              help="Which rule sets are in force (shown switched on).")
+@date_option("Which rule sets are in force (shown switched on).")
 @click.option("--tiles", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
               help="Draw the layers from vector tiles written beside the page (<name>_tiles/); auto: when the "
                    "layers have more than 300,000 vertices (official-size layers).")

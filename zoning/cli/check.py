@@ -6,12 +6,15 @@ import sys
 import click
 
 from .options import (
-    EXIT_FAIL_ON,
-    LEVELS,
-    TYPES,
     basemap_options,
+    date_option,
+    EXIT_FAIL_ON,
+    footprint_options,
     input_options,
     layers_option,
+    LEVELS,
+    national_major_option,
+    TYPES,
     user_errors,
 )
 
@@ -41,18 +44,10 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
 @click.option("--wkt", help="The site as WKT instead of a file (lon/lat CGCS2000 unless --crs).")
 @click.option("--category", "-c", help="Project category: a code, its Chinese name or a synonym (工业, 厂房 ...). "
                                        "Default: the site file's category column.")
-@click.option("--national-major/--no-national-major", default=None,
-              help="The project is a 国家重大项目 (national major project).")
-@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
-              help="Application date (default today); picks the rule sets in force.")
+@national_major_option
+@date_option("Application date (default today); picks the rule sets in force.")
 @layers_option
-@click.option("--crs", help="Site CRS when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, gcj02 "
-                            "(AMap/Gaode/Tencent), bd09 (Baidu), xian80, beijing54, cgcs2000-gk3:38 (zone), "
-                            "cgcs2000-gk3:114 (central meridian), cgcs2000-gk3 (zone from the easting prefix).")
-@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True,
-              help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
-@click.option("--radius", "radius_m", type=TYPES["metres"], help="For a point site: check a circle of this radius (m).")
-@click.option("--width", "width_m", type=TYPES["metres"], help="For a line site: check a corridor of this width (m).")
+@footprint_options
 @click.option("--id", "site_id",
               help="Pick one site of a multi-site file: its id, its name, or #N (the N-th site in the file).")
 @click.option("--name", help="Project name shown in the result.")

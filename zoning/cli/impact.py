@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import TYPES, user_errors
+from .options import tolerance_option, user_errors
 
 
 @click.command()
@@ -15,7 +15,7 @@ from .options import TYPES, user_errors
               help="Re-run every row of a screen's results (.gpkg from `zoning screen --out`).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the changed rows (.xlsx).")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write them as a web map (HTML).")
-@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True)
+@tolerance_option
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes of each screen.")
 @user_errors
 def impact(old_path, new_path, register_path, results_path, out_path, map_path, tolerance_m, workers):

@@ -106,3 +106,31 @@ layers_option = click.option("--layers", "layers_path", type=click.Path(dir_okay
 
 db_option = click.option("--db", type=click.Path(dir_okay=False),
                          help="Register database (default: ~/.local/share/zoning/register.sqlite).")
+
+
+def date_option(help_text: str):
+    return click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"], help=help_text)
+
+
+national_major_option = click.option(
+    "--national-major/--no-national-major", default=None,
+    help="The project is a 国家重大项目 (national major project); for a list, every row is.")
+crs_option = click.option(
+    "--crs", help="CRS of the site's coordinates when the file has none or it is wrong: EPSG code, cgcs2000, wgs84, "
+                  "gcj02 (AMap/Gaode/Tencent), bd09 (Baidu), xian80, beijing54, cgcs2000-gk3:38 (zone), "
+                  "cgcs2000-gk3:114 (central meridian), cgcs2000-gk3 (zone from the easting prefix).")
+tolerance_option = click.option(
+    "--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True,
+    help="Boundary tolerance: overlaps that vanish when the site shrinks by this are boundary contacts.")
+
+
+def footprint_options(fn):
+    """--crs, --tolerance-m, --radius and --width: how a site's coordinates become the footprint checked."""
+    for opt in reversed([
+            crs_option, tolerance_option,
+            click.option("--radius", "radius_m", type=TYPES["metres"],
+                         help="For a point site (point rows): check a circle of this radius (m)."),
+            click.option("--width", "width_m", type=TYPES["metres"],
+                         help="For a line site (line rows): check a corridor of this width (m).")]):
+        fn = opt(fn)
+    return fn

@@ -6,11 +6,13 @@ import sys
 import click
 
 from .options import (
+    date_option,
     EXIT_FAIL_ON,
-    LEVELS,
-    TYPES,
+    footprint_options,
     input_options,
     layers_option,
+    LEVELS,
+    national_major_option,
     terminate_raises,
     user_errors,
 )
@@ -21,14 +23,10 @@ from .options import (
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
               help="Output: .csv, .xlsx, .gpkg (with geometries and a findings table) or .parquet.")
 @layers_option
-@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
-              help="Application date for rows without their own.")
+@date_option("Application date for rows without their own.")
 @click.option("--default-category", help="Category for rows without one (code, Chinese name or synonym).")
-@click.option("--national-major/--no-national-major", default=None, help="Set the flag for every row.")
-@click.option("--crs", help="CRS of the list's coordinates when it has none (as for check).")
-@click.option("--tolerance-m", type=TYPES["tolerance"], default=0.5, show_default=True)
-@click.option("--radius", "radius_m", type=TYPES["metres"], help="Radius (m) for point rows.")
-@click.option("--width", "width_m", type=TYPES["metres"], help="Width (m) for line rows.")
+@national_major_option
+@footprint_options
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write an overview map of all sites (HTML).")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), help="Write each row's check report here.")
 @click.option("--reports-for", help="Only these verdicts get reports, e.g. prohibited,conditional.")

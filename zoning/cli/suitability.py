@@ -6,16 +6,15 @@ import sys
 
 import click
 
-from .options import TYPES, layers_option, terminate_raises, user_errors
+from .options import date_option, layers_option, national_major_option, terminate_raises, TYPES, user_errors
 
 
 @click.command()
 @click.option("--category", "-c", required=True, help="Project category (code, Chinese name or synonym).")
 @layers_option
-@click.option("--date", "date_", metavar="YYYY-MM-DD", type=TYPES["date"],
-              help="Which rule sets are in force (default today).")
+@date_option("Which rule sets are in force (default today).")
 @click.option("--cell", type=TYPES["metres"], default=20.0, show_default=True, help="Cell size in metres.")
-@click.option("--national-major/--no-national-major", default=False)
+@national_major_option
 @click.option("--extent", type=TYPES["extent"],
               help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="GeoTIFF (default maps/suitability_CODE.tif).")
@@ -31,7 +30,7 @@ def suitability(category, layers_path, date_, cell, national_major, extent, out)
     try:
         with terminate_raises():
             info = build(ctx, cat.code, out or f"maps/suitability_{cat.code}.tif", cell=cell, extent=box,
-                         national_major=national_major)
+                         national_major=bool(national_major))
     except (KeyboardInterrupt, Terminated) as exc:
         # the GeoTIFF is written to a temporary file and renamed at the end: nothing half-written is left
         click.echo("zoning: interrupted; no raster written (run the command again)", err=True)
