@@ -241,8 +241,8 @@ def test_incomplete_shows_in_the_exit_code(lst, tmp_path):
     summary = json.loads(out.with_suffix(".summary.json").read_text(encoding="utf-8"))
     assert summary["failed_layers"] == ["corridors"] and summary["incomplete_by_layer"]["corridors"] == 1500
     shutil.copy(REPO / "layers" / "corridors.gpkg", tmp_path / "corridors.gpkg")
-    assert CliRunner().invoke(main, base).exit_code == 0
-    r = CliRunner().invoke(main, base + ["--fail-on", "prohibited"])
+    assert CliRunner().invoke(main, base + ["--overwrite"]).exit_code == 0
+    r = CliRunner().invoke(main, base + ["--overwrite", "--fail-on", "prohibited"])
     assert r.exit_code == 1
 
 

@@ -2,6 +2,7 @@
 present, clicking a zone opens its popup, an injected script does not run; screenshots in tests/artifacts/."""
 from __future__ import annotations
 
+import pytest
 
 import zoning
 from conftest import DEMO_DATE as DATE, EVIL, REPO
@@ -94,3 +95,35 @@ def test_injected_script_does_not_run(page_opener, demo_ctx, tmp_path):
             assert opened.dialogs == []
             assert EVIL in opened.page.content().replace("&lt;", "<").replace("&gt;", ">")
             opened.assert_clean()
+
+
+def _box(page, selector):
+    return page.locator(selector).first.bounding_box()
+
+
+def _overlap(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)])
+def test_site_map_says_the_verdict_and_nothing_covers_anything(page_opener, demo_ctx, road, tmp_path, viewport):
+    path = write_site_map(road, demo_ctx, tmp_path / "site.html")
+    with page_opener(path, viewport=viewport) as opened:
+        page = opened.page
+        banner = page.locator("#zoning-verdict")
+        assert banner.is_visible() and "结论" in banner.inner_text()
+        assert road.verdict.upper() in banner.inner_text()
+        assert page.locator(".leaflet-control-layers-expanded").count() == 0          # collapsed by default
+        boxes = {name: _box(page, sel) for name, sel in (
+            ("verdict", "#zoning-verdict"), ("legend", "#zoning-legend"), ("minimap", ".leaflet-control-minimap"),
+            ("readout", ".leaflet-control-mouseposition"), ("layers", ".leaflet-control-layers"),
+            ("zoom", ".leaflet-control-zoom"), ("scale", ".leaflet-control-scale"))}
+        names = list(boxes)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                assert not _overlap(boxes[a], boxes[b]), (a, b, boxes[a], boxes[b])
+        for name, b in boxes.items():                                       # all inside the window
+            assert b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= viewport[0] + 1, name
+            assert b["y"] + b["height"] <= viewport[1] + 1, name
+        opened.screenshot(f"site_map_{viewport[0]}x{viewport[1]}")

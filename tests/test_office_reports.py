@@ -1,6 +1,8 @@
 """Reports as offices file them: the Word report, the 界址点成果表 in every report, and the 界址点 TXT export."""
 from __future__ import annotations
 
+import re
+
 import shapely
 from click.testing import CliRunner
 
@@ -96,3 +98,58 @@ def test_web_result_page_offers_the_word_report(tmp_path):
     path = tmp_path / "w.docx"
     path.write_bytes(doc.content)
     assert "禁止 PROHIBITED" in _docx_text(path)[1] and "界址点成果表" in _docx_text(path)[1]
+
+
+def test_html_report_reads_as_a_filed_document(tmp_path):
+    from zoning.api import make_context
+    from zoning.render.report import report_html
+    ctx = make_context(date=DATE)
+    result = zoning.check(HOTEL, category="commercial", date=DATE)
+    html = report_html(result, ctx, static_png=b"", report_no="湘绿审〔2026〕0042号")
+    assert 'id="report-no"' in html and "湘绿审〔2026〕0042号" in html
+    assert "经办人 Prepared by" in html and "审核人 Reviewed by" in html
+    assert ">None<" not in html and "None –" not in html and "None" not in html.split('id="appendix"')[0]
+    assert str(REPO) not in html                                   # no machine path; the manifest's title instead
+    assert result.manifest["title"] in html
+    body, appendix = html.split('id="appendix"')
+    for layer in result.layers:                                   # hashes in the appendix, not in the body
+        if layer.sha256:
+            assert layer.sha256 not in body and layer.sha256 in appendix
+    assert "不限 no limit" in html and "2024-09-01 至 今 now" in html
+
+
+def test_raster_statistics_rows_show_the_statistics():
+    from zoning.api import make_context
+    from zoning.render.report import report_html
+    r = zoning.check(REPO / "seeds" / "sites" / "shiyanhu_tea_plantation.geojson", date=DATE)
+    stats = [f for f in r.findings if f.type == "raster_stats"]
+    assert stats
+    html = report_html(r, make_context(date=DATE), static_png=b"")
+    assert "平均坡度 mean slope" in html or "m² (" in html.split("其他发现")[1]
+
+
+def test_pdf_report_numbers_its_pages(tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    out = tmp_path / "r.pdf"
+    r = CliRunner().invoke(main, ["check", str(HOTEL), "-c", "commercial", "--date", DATE, "--report", str(out),
+                                  "--report-no", "ZN-1"])
+    if r.exit_code != 0 and "Chromium" in r.output:
+        pytest.skip("no Chromium")
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, 1):                     # 第 N 页 / 共 M 页 on every page
+        assert re.search(rf"第\s*{n}\s*页\s*/\s*共\s*{len(pages)}\s*页", page.replace("\xa0", " ")), (n, page[-200:])
+    # nothing runs past the 10 mm side margins: every word's box inside the text width
+    bbox = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True).stdout
+    margin = 10 / 25.4 * 72 - 1
+    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, re.S):
+        width = float(page.group(1))
+        for word in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', page.group(3)):
+            assert float(word.group(1)) >= margin and float(word.group(2)) <= width - margin, word.group(0)

@@ -33,7 +33,10 @@ def _print_versions(ctx, _param, value):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_versions,
               help="Versions of zoning, GDAL, GEOS, PROJ and the rule sets, then exit.")
-def main():
+@click.option("-v", "--verbose", count=True, help="More messages: -v what is done, -vv debugging detail.")
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors: no progress, no 'wrote' lines.")
+@click.pass_context
+def main(ctx, verbose, quiet):
     """Admission checks for the Chang-Zhu-Tan Ecological Green Heart (长株潭生态绿心), ecological red
     lines (生态保护红线) and ecological corridors (生态廊道).
 
@@ -45,6 +48,10 @@ def main():
     zoning layers                        the layers of the manifest, with hashes and problems
     zoning rules                         the admission matrix the tool applies
     """
+    import logging
+    ctx.obj = {"verbose": verbose, "quiet": quiet}
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="zoning: %(levelname)s: %(message)s")
     # numeric noise of hostile coordinates is answered by the error that follows, never shown as a raw warning
     for module in ("numpy", "shapely", "pyogrio", "rasterio", "pyproj"):
         warnings.filterwarnings("ignore", category=RuntimeWarning, module=module)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import basemap_options, date_option, layers_option, user_errors
+from .options import basemap_options, date_option, layers_option, user_errors, writes, wrote
 
 
 @click.command()
@@ -17,6 +17,7 @@ from .options import basemap_options, date_option, layers_option, user_errors
                    "layers have more than 300,000 vertices (official-size layers).")
 @basemap_options
 @user_errors
+@writes("out")
 def atlas(layers_path, results, out, date_, tiles, basemap, tianditu_key, overlay):
     """Publish the layers as a web map: styled, toggleable, searchable, with a table of area per zone, and
     optionally the sites of a screening result. Small layer sets give one self-contained HTML file; official-size
@@ -29,4 +30,4 @@ def atlas(layers_path, results, out, date_, tiles, basemap, tianditu_key, overla
                        overlay=overlay)
     folder = path.with_name(f"{path.stem}_tiles")
     extra = f" and its vector tiles in {folder}/" if tiles != "no" and folder.is_dir() else ""
-    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB){extra}", err=True)
+    wrote(path, f" ({path.stat().st_size / 1e6:.1f} MB){extra}")

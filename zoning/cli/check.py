@@ -1,6 +1,7 @@
 """`zoning check`: one site's verdict with its legal basis, and its map, reports and 界址点 TXT."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -16,10 +17,35 @@ from .options import (
     national_major_option,
     TYPES,
     user_errors,
+    writes,
+    wrote,
 )
 
 
-def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay=None):
+@contextlib.contextmanager
+def _stdin_site(site):
+    """`-`: the site from standard input, kept in a temporary file for the reader while the check runs."""
+    if site != "-":
+        yield site
+        return
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import InputError
+    data = sys.stdin.buffer.read()
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
+    suffix = (".geojson" if head.startswith((b"{", b"[")) else ".kml" if head.startswith(b"<")
+              else ".txt" if "[地块坐标]".encode() in data or "[地块坐标]".encode("gbk") in data else None)
+    if suffix is None:
+        raise InputError("standard input is not GeoJSON, KML or a 界址点 TXT", source="-",
+                         expected="e.g. cat site.geojson | zoning check - -c 工业")
+    with tempfile.TemporaryDirectory(prefix="zoning-stdin-") as tmp:
+        path = Path(tmp) / f"stdin{suffix}"
+        path.write_bytes(data)
+        yield str(path)
+
+
+def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay=None, report_no=None):
     from ..errors import InputError
     from ..render.basemaps import tianditu_key as key_of
     from ..render.report import write_report
@@ -33,10 +59,10 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
                                             overlay=overlay))
     if map_path:
         write_text(map_path, html_text)
-        click.echo(f"wrote {map_path}", err=True)
+        wrote(map_path)
     for path in report_paths:
-        write_report(result, ctx, path, map_html=html_text)
-        click.echo(f"wrote {path}", err=True)
+        write_report(result, ctx, path, map_html=html_text, report_no=report_no)
+        wrote(path)
 
 
 @click.command()
@@ -61,6 +87,12 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
 @click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
               help="Write the report: report.html (with the interactive map), report.pdf and/or report.docx "
                    "(Word, to edit and file) (repeatable).")
+@click.option("--map-sheet", type=click.Path(dir_okay=False),
+              help="Write a printable map sheet (PDF, or PNG by its name): title, verdict, legend, scale bar, north "
+                   "arrow, zone labels, location inset.")
+@click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True, help="Map sheet paper.")
+@click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape", show_default=True)
+@click.option("--report-no", help="The report's number (报告编号), printed in the report with the sign-off lines.")
 @click.option("--coords-out", type=click.Path(dir_okay=False),
               help="Write the site's boundary points as a 界址点 coordinate TXT (CGCS2000 3-degree GK).")
 @click.option("--coords-encoding", type=click.Choice(["gbk", "utf-8"]), default="gbk", show_default=True,
@@ -68,13 +100,15 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
 @basemap_options
 @input_options
 @user_errors
+@writes("map_path", "report_paths", "coords_out", "map_sheet")
 def check(site, wkt, category, national_major, date_, layers_path, crs, tolerance_m, radius_m, width_m,
-          site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, report_paths, coords_out, coords_encoding,
-          basemap, tianditu_key, overlay, read_options):
+          site_id, name, fmt, fail_on, suggest, suggest_radius, map_path, map_sheet, paper, orientation, report_paths,
+          report_no, coords_out, coords_encoding, basemap, tianditu_key, overlay, read_options):
     """Check one SITE against every layer: the verdict with its legal basis.
 
     SITE is GeoJSON, GeoPackage, Shapefile (file, folder or .zip), KML/KMZ, GeoParquet, FlatGeobuf, CSV or Excel
-    (WKT or lon/lat columns), a 界址点 coordinate TXT, or a CAD DXF; or give --wkt.
+    (WKT or lon/lat columns), a 界址点 coordinate TXT, or a CAD DXF; `-` reads GeoJSON, KML or a 界址点 TXT from
+    standard input; or give --wkt.
 
     Exit codes: 0 verdict produced; 1 --fail-on matched; 2 user error (bad input, unknown category, bad CRS).
     """
@@ -84,20 +118,28 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
         raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
     from ..engine import make_context
     ctx = make_context(layers=layers_path, date=date_, tolerance_m=tolerance_m)
-    result = run_check(site, wkt=wkt, category=category, national_major=national_major, crs=crs,
-                       radius_m=radius_m, width_m=width_m, site_id=site_id, name=name, read_options=read_options,
-                       context=ctx)
+    with _stdin_site(site) as read_from:
+        result = run_check(read_from, wkt=wkt, category=category, national_major=national_major, crs=crs,
+                           radius_m=radius_m, width_m=width_m, site_id=site_id, name=name,
+                           read_options=read_options, context=ctx)
+        if read_from != site:        # the temporary file is named as the user gave it
+            result.site["source"] = "<stdin>"
+            result.warnings = [w.replace(read_from, "<stdin>") for w in result.warnings]
     if suggest and result.verdict == "prohibited":
         from ..suggest import suggest as find_place
         result.suggestion = find_place(result, ctx, radius_m=suggest_radius)
     if map_path or report_paths:
-        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay)
+        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay, report_no)
+    if map_sheet:
+        from ..render.map_sheet import write_map_sheet
+        write_map_sheet(result, ctx, map_sheet, paper=paper, orientation=orientation)
+        wrote(map_sheet)
     if coords_out:
         from ..render.boundary_points import boundary_points
         from ..render.jzd_txt_out import write_jzd
         write_jzd(boundary_points(result.site_geometry), coords_out, number=result.site.get("id") or "1",
                   name=result.site.get("name") or "", encoding=coords_encoding)
-        click.echo(f"wrote {coords_out}", err=True)
+        wrote(coords_out)
     if fmt == "json":
         click.echo(result.to_json(indent=2))
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import tolerance_option, user_errors
+from .options import tolerance_option, user_errors, writes, wrote
 
 
 @click.command()
@@ -18,6 +18,7 @@ from .options import tolerance_option, user_errors
 @tolerance_option
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes of each screen.")
 @user_errors
+@writes("out_path", "map_path")
 def impact(old_path, new_path, register_path, results_path, out_path, map_path, tolerance_m, workers):
     """Which past checks or screened rows get another verdict on new layers: each is re-run on OLD and NEW (with
     its own category, flag and application date) and those whose verdict, completeness, driving findings or
@@ -36,8 +37,8 @@ def impact(old_path, new_path, register_path, results_path, out_path, map_path, 
     result = run_impact(old_path, new_path, sites, source, tolerance_m=tolerance_m, workers=workers)
     if out_path:
         write_impact_xlsx(result, out_path)
-        click.echo(f"wrote {out_path}", err=True)
+        wrote(out_path)
     if map_path:
         write_impact_map(result, sites, map_path)
-        click.echo(f"wrote {map_path}", err=True)
+        wrote(map_path)
     click.echo(impact_text(result))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .options import EXIT_USER_ERROR, layers_option, user_errors
+from .options import EXIT_USER_ERROR, layers_option, user_errors, writes, wrote
 
 
 @click.group(invoke_without_command=True)
@@ -91,6 +91,7 @@ def layers_prepare(layers_path, epsgs):
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write them as a web map (HTML).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @user_errors
+@writes("out_path", "map_path")
 def layers_diff(old, new, out_path, map_path, fmt):
     """Compare two manifests layer by layer: features added, removed and changed (matched by the name field,
     else by geometry), the area each zone gains and loses, and rule-set changes."""
@@ -104,10 +105,10 @@ def layers_diff(old, new, out_path, map_path, fmt):
     diffs = diff_manifests(old, new)
     if out_path:
         write_diff_gpkg(diffs, out_path)
-        click.echo(f"wrote {out_path}", err=True)
+        wrote(out_path)
     if map_path:
         write_diff_map(diffs, map_path)
-        click.echo(f"wrote {map_path}", err=True)
+        wrote(map_path)
     if fmt == "json":
         click.echo(json.dumps([{k: v for k, v in dataclasses.asdict(d).items() if k != "pieces"} for d in diffs],
                               ensure_ascii=False, indent=2))
@@ -136,6 +137,6 @@ def layers_push(url, layers_path, schema, manifest_out):
     if manifest_out:
         from pathlib import Path
         Path(manifest_out).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {manifest_out}", err=True)
+        wrote(manifest_out)
     else:
         click.echo(text)

@@ -134,3 +134,49 @@ def footprint_options(fn):
                          help="For a line site (line rows): check a corridor of this width (m).")]):
         fn = opt(fn)
     return fn
+
+
+def quiet() -> bool:
+    """Whether the global -q was given."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and (ctx.find_root().obj or {}).get("quiet"))
+
+
+def wrote(path, extra: str = "") -> None:
+    """`wrote PATH` on stderr, unless -q."""
+    if not quiet():
+        click.echo(f"wrote {path}{extra}", err=True)
+
+
+overwrite_option = click.option("--overwrite", is_flag=True,
+                                help="Replace output files that exist (without it, an existing output is an error).")
+
+
+def refuse_existing(*paths, overwrite: bool) -> None:
+    """An output that exists is kept unless --overwrite: a second run never replaces a filed report silently."""
+    from pathlib import Path
+
+    from ..errors import InputError
+    if overwrite:
+        return
+    for p in paths:
+        if p and str(p) != "-" and Path(p).exists():
+            raise InputError("the output exists", source=str(p),
+                             expected="another file name, or --overwrite to replace it")
+
+
+def writes(*names: str, unless: str | None = None):
+    """The command writes the files named by these parameters: it takes --overwrite and refuses an existing one
+    without it (`unless`: a flag under which existing outputs are expected, such as --resume)."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, overwrite, **kwargs):
+            if not (unless and kwargs.get(unless)):
+                paths: list = []
+                for name in names:
+                    v = kwargs.get(name)
+                    paths += list(v) if isinstance(v, (list, tuple)) else [v]
+                refuse_existing(*paths, overwrite=overwrite)
+            return fn(*args, **kwargs)
+        return overwrite_option(wrapper)
+    return deco

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .options import db_option, user_errors
+from .options import db_option, user_errors, writes, wrote
 
 
 @click.group()
@@ -35,6 +35,7 @@ def register_verify(db):
 @click.option("--db", type=click.Path(dir_okay=False), help="Register database (default as for serve).")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="register.csv or register.xlsx")
 @user_errors
+@writes("out")
 def register_export(db, out):
     """Write every check of the register (with overrides) to CSV or Excel for the archive."""
     from pathlib import Path
@@ -48,4 +49,4 @@ def register_export(db, out):
         raise InputError("unknown export format", source=out, expected="a .csv or .xlsx path")
     reg = Register(path)
     reg.export(Path(out))
-    click.echo(f"wrote {out} ({reg.count()} checks)", err=True)
+    wrote(out, f" ({reg.count()} checks)")

@@ -7,7 +7,8 @@ from .options import user_errors
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "markdown", "json"]), default="text",
+              show_default=True)
 @click.option("--rule-set", "rule_sets", multiple=True, help="Only this rule set (repeatable).")
 @click.option("--categories", is_flag=True, help="List the category codes with Chinese names and synonyms.")
 @user_errors
@@ -24,5 +25,6 @@ def rules(fmt, rule_sets, categories):
     if categories:
         click.echo(rules_table.categories_text(catalogue))
         return
-    render = {"text": rules_table.to_text, "csv": rules_table.to_csv, "markdown": rules_table.to_markdown}[fmt]
+    render = {"text": rules_table.to_text, "csv": rules_table.to_csv, "markdown": rules_table.to_markdown,
+              "json": rules_table.to_json}[fmt]
     click.echo(render(catalogue, set(rule_sets) or None), nl=fmt != "csv")

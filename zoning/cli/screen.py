@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from .options import quiet as global_quiet
 from .options import (
     date_option,
     EXIT_FAIL_ON,
@@ -15,6 +16,7 @@ from .options import (
     national_major_option,
     terminate_raises,
     user_errors,
+    writes,
 )
 
 
@@ -46,6 +48,7 @@ from .options import (
                    "verdicts and row columns are the same.")
 @input_options
 @user_errors
+@writes("out", "map_path", unless="resume")
 def screen(list_path, out, layers_path, date_, default_category, national_major, crs, tolerance_m, radius_m, width_m,
            map_path, reports_dir, reports_for, engine, workers, scheduler, chunk_size, resume, restart, fail_on, quiet,
            findings, read_options):
@@ -56,6 +59,7 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
     for every row, or --fail-on matched; 2 a user error or a disk fault that stops the run (the state is kept
     for --resume); 130 / 143 interrupted by Ctrl-C / SIGTERM (the state is kept for --resume).
     """
+    quiet = quiet or global_quiet()       # `zoning -q screen` and `zoning screen -q` alike
     from ..errors import InputError
     from ..screen import ScreenOptions
     from ..screen import screen as run_screen

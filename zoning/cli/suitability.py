@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .options import date_option, layers_option, national_major_option, terminate_raises, TYPES, user_errors
+from .options import date_option, layers_option, national_major_option, terminate_raises, TYPES, user_errors, writes
 
 
 @click.command()
@@ -19,6 +19,7 @@ from .options import date_option, layers_option, national_major_option, terminat
               help="minx,miny,maxx,maxy in EPSG:4547 (default: the green heart plus 3 km).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="GeoTIFF (default maps/suitability_CODE.tif).")
 @user_errors
+@writes("out")
 def suitability(category, layers_path, date_, cell, national_major, extent, out):
     """Where could this category go: the verdict level per cell (GeoTIFF in CGCS2000 GK, and a PNG overlay)."""
     from ..engine import make_context

@@ -102,7 +102,8 @@ def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOpt
                                expected="a polygon, a line (with --width) or a point (with --radius)")
         default = default_ids[i] if default_ids else None
         out.append(SiteInput(geometry=geometries[i], crs=crs, source=source, row=row,
-                             id=ids[i] if ids[i] is not None else (default if default is not None else str(row)),
+                             id=ids[i] if ids[i] is not None else (default if default is not None
+                                                                   else None if row is None else str(row)),
                              name=site_names[i], category=cats[i], national_major=flags[i], date=dates[i],
                              error=error, warnings=list(warnings or [])))
     return out

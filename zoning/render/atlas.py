@@ -86,9 +86,10 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
         page_root(m).script.add_child(folium.Element(_search_js(m.get_name(), tiles_url)))
     else:
         # one invisible layer of all features for the search box (searching needs a single GeoJSON layer)
+        # not interactive: clicks and hovers reach the zones beneath (their popups and tooltips)
         searchable = folium.GeoJson({"type": "FeatureCollection", "features": search_features}, name="搜索 search",
                                     style_function=lambda _: {"opacity": 0, "fillOpacity": 0}, show=True,
-                                    control=False)
+                                    control=False, interactive=False)
         searchable.add_to(m)
         Search(layer=searchable, search_label="name", placeholder="搜索要素名称 Search feature names",
                collapsed=False, search_zoom=13).add_to(m)
@@ -97,7 +98,7 @@ def build_atlas(ctx, *, results: str | None = None, basemap: str = "osm", tiandi
     root = add_controls(m, style, codes)
     rows = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in table_rows)
     root.html.add_child(folium.Element(
-        '<details id="zoning-area-table" style="position:fixed;top:130px;left:10px;z-index:9998;background:#fff;'
+        '<details id="zoning-area-table" style="position:fixed;top:58px;right:10px;z-index:800;background:#fff;'
         'border:1px solid #888;padding:4px 8px;font:12px sans-serif;max-height:60vh;overflow:auto">'
         '<summary><b>分区面积 Area per zone</b></summary><table style="border-collapse:collapse">'
         '<tr><th>图层 Layer</th><th>分区 Zone</th><th>km²</th><th>公顷 ha</th><th>要素 features</th></tr>'

@@ -66,3 +66,11 @@ def add_overlay(m, png_path, name: str = "适宜性 Suitability", opacity: float
     uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
     folium.raster_layers.ImageOverlay(image=uri, bounds=bounds, opacity=opacity, name=name,
                                       class_name="zoning-overlay").add_to(m)
+    from ..suitability import COLOURS
+    from .folium_typed import root
+    labels = {1: "准入 permitted", 2: "有条件 conditional", 3: "禁止 prohibited"}
+    rows = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
+                   f'background:rgb({r},{g},{b})"></span>{labels[k]}</div>' for k, (r, g, b, _) in COLOURS.items())
+    root(m).html.add_child(folium.Element(
+        '<div id="zoning-overlay-legend" style="position:fixed;bottom:40px;left:360px;z-index:900;background:#fff;'
+        f'padding:6px 10px;border:1px solid #888;font:12px sans-serif"><b>{name}</b>{rows}</div>'))

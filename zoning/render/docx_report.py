@@ -74,7 +74,8 @@ def _pairs(doc, pairs):
     return t
 
 
-def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None, template=None) -> bytes:
+def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None, template=None,
+                report_no: str | None = None, overrides=()) -> bytes:
     from docx import Document
 
     from .static_map import static_map_png
@@ -84,7 +85,14 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
     for name in ("Normal", "Heading 1", "Heading 2", "Heading 3", "Title"):
         _set_cjk(doc.styles[name], 10.5 if name == "Normal" else None)
     doc.add_heading("生态绿心及生态红线准入审查报告 Admission screening report", level=0)
+    if report_no:
+        doc.add_paragraph(f"报告编号 Report no. {report_no}")
     _verdict(doc, result, style)
+    if overrides:
+        p = doc.add_paragraph()
+        p.add_run("复核意见 Reviewer overrides (原结论保持不变 the original result below is unchanged)").bold = True
+        for line in overrides:
+            doc.add_paragraph(line, style="List Bullet")
     _site(doc, result)
     doc.add_heading("地图 Map", level=1)
     png = static_png if static_png is not None else static_map_png(result, ctx, style_path=style_path)
@@ -96,6 +104,7 @@ def report_docx(result, ctx, *, static_png: bytes | None = None, style_path=None
     doc.add_paragraph(result.disclaimer)
     if result.manifest.get("demo"):
         doc.add_paragraph(result.manifest.get("notice", ""))
+    _sign_off(doc, report_no)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -218,7 +227,20 @@ def _boundary_points(doc, result) -> None:
                           f"Only the first {MAX_LISTED} points are listed; the full list is written by --coords-out.")
 
 
+def _sign_off(doc, report_no) -> None:
+    """报告编号 and the lines an office signs: 经办人, 审核人, 日期."""
+    import datetime as dt
+    t = doc.add_table(rows=2, cols=4)
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, ["报告编号 Report no.", report_no or "—", "日期 Date",
+                                            dt.date.today().isoformat()], strict=True):
+        cell.text = text
+    for cell, text in zip(t.rows[1].cells, ["经办人 Prepared by", "", "审核人 Reviewed by", ""], strict=True):
+        cell.text = text
+
+
 def _versions(doc, result) -> None:
+    from .text import period_text
     s, m = result.site, result.manifest
     doc.add_heading("数据与规则版本 Data and rule versions", level=1)
     _table(doc, ["图层 Layer", "状态 Status", "规则集 Rule set", "版本 Version", "SHA-256"],
@@ -227,7 +249,7 @@ def _versions(doc, result) -> None:
     doc.add_paragraph()
     _table(doc, ["规则集 Rule set", "版本 Version", "有效期 In force", "SHA-256"],
            [(f"{r['id']} — {r.get('title', '')}", r.get("version"),
-             f"{r.get('in_force_from') or '—'} – {r.get('in_force_to') or ''}", r.get("sha256"))
+             period_text(r), r.get("sha256"))
             for r in result.rule_sets])
     doc.add_paragraph(f"工具 Tool: zoning {result.tool_version} · 图层清单 Manifest "
                       + " · ".join(filter(None, [m.get("title"), m.get("version"),
@@ -235,5 +257,6 @@ def _versions(doc, result) -> None:
                       + f" · 几何哈希 geometry SHA-256 {s.get('geometry_sha256')}")
 
 
-def write_docx(result, ctx, path, *, style_path=None, template=None) -> Path:
-    return write_bytes(Path(path), report_docx(result, ctx, style_path=style_path, template=template))
+def write_docx(result, ctx, path, *, style_path=None, template=None, report_no: str | None = None) -> Path:
+    return write_bytes(Path(path), report_docx(result, ctx, style_path=style_path, template=template,
+                                               report_no=report_no))

@@ -48,6 +48,21 @@ def rows(catalogue, rule_set_ids=None):
                            "on_geometry_fail": rule.on_geometry_fail or ""}
 
 
+def to_json(catalogue, rule_set_ids=None) -> str:
+    """The matrix rows (as the CSV has them) and the raster rules, with each rule set's version and period."""
+    import json
+    sets = [{"id": rs.id, "version": rs.version, "title": rs.title, "title_en": rs.title_en, "kind": rs.kind,
+             "in_force_from": rs.in_force_from.isoformat() if rs.in_force_from else None,
+             "in_force_to": rs.in_force_to.isoformat() if rs.in_force_to else None, "sha256": rs.sha256}
+            for rs in [*vector_sets(catalogue, rule_set_ids), *raster_sets(catalogue, rule_set_ids)]]
+    raster = [{"rule_set": rs.id, "rule": r.id, "measure": rs.measure, "threshold": r.threshold,
+               "classes": list(r.classes), "min_share": r.min_share, "categories": list(r.categories),
+               "verdict": r.verdict, "basis": r.basis, "authority": r.authority, "confidence": r.confidence}
+              for rs in raster_sets(catalogue, rule_set_ids) for r in rs.rules]
+    return json.dumps({"rule_sets": sets, "matrix": list(rows(catalogue, rule_set_ids)), "raster_rules": raster},
+                      ensure_ascii=False, indent=2)
+
+
 def to_csv(catalogue, rule_set_ids=None) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")

@@ -52,31 +52,44 @@ def legend_html(style: dict, zone_codes, title="图例 Legend") -> str:
     site = style.get("site", {})
     rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:transparent;border:2px dashed '
                 f'{_e(site.get("colour", "#111"))}"></span>{_e(site.get("label", "site"))}</div>')
-    return ('<div id="zoning-legend" style="position:fixed;bottom:28px;right:10px;z-index:9999;background:#fff;'
-            'padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px/1.5 sans-serif;max-width:330px">'
+    return ('<div id="zoning-legend" style="position:fixed;bottom:60px;left:10px;z-index:900;background:#fff;'
+            'padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px/1.5 sans-serif;max-width:330px;'
+            'max-height:45vh;overflow:auto">'
             f'<b>{_e(title)}</b>{"".join(rows)}</div>'
             '<style>.zl-swatch{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;'
             'opacity:.85}</style>')
 
 
 def add_controls(m, style: dict, zone_codes):
-    """The controls every map carries (measure, fullscreen, minimap, mouse position, layers) and the legend."""
+    """The controls every map carries, placed so that none covers another or a popup: zoom, fullscreen and
+    measure top left; the layer list top right, collapsed (it opens on hover or tap); minimap and the coordinate
+    readout bottom right; the scale bar and the legend bottom left."""
     import folium
     from folium.plugins import Fullscreen, MeasureControl, MiniMap, MousePosition
-    MeasureControl(primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
-    Fullscreen().add_to(m)
-    MiniMap(toggle_display=True).add_to(m)
-    MousePosition(prefix="lon/lat").add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters").add_to(m)
+    Fullscreen(position="topleft").add_to(m)
+    MiniMap(toggle_display=True, position="bottomright").add_to(m)
+    MousePosition(prefix="lon/lat", position="bottomright").add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
     page = page_root(m)
     page.html.add_child(folium.Element(legend_html(style, dict.fromkeys(zone_codes))))
     return page
 
 
 def notice_html(text: str) -> str:
-    return ('<div id="zoning-notice" style="position:fixed;bottom:62px;left:10px;z-index:9999;background:#fff8e1;'
-            'border:1px solid #e0a800;padding:6px 10px;font:12px sans-serif;max-width:420px">'
+    return ('<div id="zoning-notice" style="position:fixed;top:58px;left:50%;transform:translateX(-50%);z-index:900;'
+            'background:#fff8e1;border:1px solid #e0a800;padding:4px 10px;font:11px sans-serif;max-width:46vw">'
             f'{_e(text)}</div>')
+
+
+def verdict_banner_html(result, style: dict) -> str:
+    """The verdict, top centre of the map, in its colour: the first thing anyone sees."""
+    v = verdict_style(style, result.verdict)
+    incomplete = "" if result.complete else ' <span style="font-weight:normal">· 结论不完整 INCOMPLETE</span>'
+    return ('<div id="zoning-verdict" style="position:fixed;top:10px;left:50%;transform:translateX(-50%);'
+            f'z-index:900;background:{_e(v.get("fill", "#555"))};color:#fff;padding:6px 16px;border-radius:4px;'
+            'font:bold 15px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.4);max-width:46vw;text-align:center">'
+            f'结论 {_e(VERDICT[result.verdict])}{incomplete}</div>')
 
 
 def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | None = None, style_path=None,
@@ -162,10 +175,14 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
         "dashArray": s_style.get("dash", "6 4"), "className": "zoning-site"},
         popup=popup_of(site_popup, max_width=360)).add_to(site_group)
     site_group.add_to(m)
-    sb = result.site_geometry.bounds
+    shown = [result.site_geometry]
+    if sg and sg.get("found"):            # the view holds the site and the suggested place alike
+        shown.append(shapely.geometry.shape(sg["geometry"]))
+    sb = shapely.total_bounds(shown)
     pad = max(sb[2] - sb[0], sb[3] - sb[1]) * 0.6 + 0.002
     m.fit_bounds([[sb[1] - pad, sb[0] - pad], [sb[3] + pad, sb[2] + pad]])
     root = add_controls(m, style, codes)
+    root.html.add_child(folium.Element(verdict_banner_html(result, style)))
     notes = []
     if result.manifest.get("demo"):
         notes.append(result.manifest.get("notice", ""))

@@ -50,31 +50,36 @@ def _draw(ax, geom, **kw):
         ax.add_patch(PathPatch(MPath(verts, codes), **kw))
 
 
-def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dpi: int = 150) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def draw_site_map(ax, result, ctx, style: dict, *, window_m: float = 1500.0, font=None, labels: bool = False):
+    """The site, the zones in force around it, its driving overlaps and a suggested place, on `ax` (analysis
+    CRS metres), with a scale bar and a north arrow; returns the legend handles and the half-width shown."""
     from matplotlib.patches import Patch
-    family = cjk_font()
-    style = load_style(style_path)
+    font = font or {}
     epsg = int(result.analysis_crs.split()[0].split(":")[1])
     site = reproject(result.site_geometry, "EPSG:4490", f"EPSG:{epsg}")
-    minx, miny, maxx, maxy = site.bounds
+    shown = [site]
+    sg = result.suggestion
+    suggested = None
+    if sg and sg.get("found"):
+        suggested = reproject(shapely.geometry.shape(sg["geometry"]), "EPSG:4490", f"EPSG:{epsg}")
+        shown.append(suggested)
+    minx, miny, maxx, maxy = shapely.total_bounds(shown)
     half = max(maxx - minx, maxy - miny) / 2 + window_m * 0.4
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     window = shapely.box(cx - half, cy - half, cx + half, cy + half)
-    # the object API, not pyplot: reports are drawn concurrently by the web app's worker threads
-    fig = Figure(figsize=(8, 7.2), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    font: dict[str, Any] = {"family": family} if family else {}
     handles, seen = [], set()
-    for _, _, _, _, zone, geom in zones_in_force(ctx, epsg, window, 1.0):
+    for _, layer, _, feature, zone, geom in zones_in_force(ctx, epsg, window, 1.0):
         z = zone_style(style, zone)
         _draw(ax, geom, facecolor=z.get("fill"), edgecolor=z.get("colour"), alpha=z.get("fill_opacity", 0.4) + 0.1,
               linewidth=0.8)
         if zone not in seen:
             seen.add(zone)
             handles.append(Patch(facecolor=z.get("fill"), edgecolor=z.get("colour"), label=z.get("label", zone)))
+        if labels and geom.area > 0.02 * window.area:
+            free = geom.difference(site.buffer(half * 0.15))     # a label beside the site, not on it
+            p = (free if not free.is_empty else geom).representative_point()
+            ax.text(p.x, p.y, f"{z.get('label', zone)}\n{layer.names[feature]}", fontsize=6.5, ha="center",
+                    va="center", color="#333", alpha=0.9, **font)
     for finding in result.findings:
         if finding.type == "overlap" and finding.drives_verdict:
             layer, _, _ = ctx.layer(next(s for s in ctx.manifest.layers if s.id == finding.layer))
@@ -89,6 +94,11 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     _draw(ax, site, facecolor="none", edgecolor=s.get("colour", "#111"), linewidth=2.2, linestyle="--")
     handles.append(Patch(facecolor="none", edgecolor=s.get("colour", "#111"), linestyle="--",
                          label=s.get("label", "site")))
+    if suggested is not None:
+        v = verdict_style(style, sg["verdict"])
+        _draw(ax, suggested, facecolor=v.get("fill"), edgecolor="#2166ac", linewidth=1.8, linestyle=":", alpha=0.6)
+        handles.append(Patch(facecolor=v.get("fill"), edgecolor="#2166ac", linestyle=":",
+                             label=f"建议选址 Suggested ({VERDICT[sg['verdict']]})"))
     ax.set_xlim(cx - half, cx + half)
     ax.set_ylim(cy - half, cy + half)
     ax.set_aspect("equal")
@@ -100,14 +110,32 @@ def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dp
     ax.text(x0 + bar / 2, y0 + half * 0.03, f"{bar:g} m", ha="center", fontsize=8, **font)
     ax.annotate("N", xy=(cx + half * 0.9, cy + half * 0.88), xytext=(cx + half * 0.9, cy + half * 0.7),
                 arrowprops=dict(arrowstyle="-|>", color="black"), ha="center", fontsize=11, fontweight="bold")
-    ax.legend(handles=handles, loc="upper left", framealpha=0.9, prop={"size": 7, **font})
-    ax.set_title(f"{result.site['name'] or ''}  {VERDICT[result.verdict]}", fontsize=11, **font)
+    return handles, half
+
+
+def footer_text(result, family) -> str:
     foot = f"{result.analysis_crs} · {result.date}"
     if result.manifest.get("demo"):
         foot += " · 演示数据 illustrative demo data, not official"
     if not family:
         foot += " · (no CJK font installed: install fonts-noto-cjk)"
-    fig.text(0.01, 0.005, foot, fontsize=6.5, color="#444", **font)
+    return foot
+
+
+def static_map_png(result, ctx, *, window_m: float = 1500.0, style_path=None, dpi: int = 150) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    family = cjk_font()
+    style = load_style(style_path)
+    # the object API, not pyplot: reports are drawn concurrently by the web app's worker threads
+    fig = Figure(figsize=(8, 7.2), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    font: dict[str, Any] = {"family": family} if family else {}
+    handles, _ = draw_site_map(ax, result, ctx, style, window_m=window_m, font=font)
+    ax.legend(handles=handles, loc="upper left", framealpha=0.9, prop={"size": 7, **font})
+    ax.set_title(f"{result.site['name'] or ''}  {VERDICT[result.verdict]}", fontsize=11, **font)
+    fig.text(0.01, 0.005, footer_text(result, family), fontsize=6.5, color="#444", **font)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -108,3 +108,11 @@ def render_text(result) -> str:
     out.append("")
     out.append(r.disclaimer)
     return "\n".join(out)
+
+
+def period_text(r: dict) -> str:
+    """A rule set's period in force as a reader expects it: real dates, or 不限 (no limit) for an open end."""
+    start, end = r.get("in_force_from"), r.get("in_force_to")
+    if not start and not end:
+        return "不限 no limit"
+    return f"{start or '—'} 至 {end or '今 now'}"

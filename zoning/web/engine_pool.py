@@ -82,11 +82,12 @@ def report_job(result, date) -> str:
     return report_html(result, run_ctx, map_html=map_html(build_site_map(result, run_ctx)))
 
 
-def docx_job(result, date) -> bytes:
-    """The Word report of a stored check (its static map drawn from the layers in force on its date)."""
-    from ..values import application_date as parse_date
+def docx_job(result, date, report_no=None, overrides=()) -> bytes:
+    """The Word report of a stored check (its static map drawn from the layers in force on its date), with its
+    register number and any reviewer's overrides."""
     from ..render.docx_report import report_docx
-    return report_docx(result, _ctx().on_date(parse_date(date)))
+    from ..values import application_date as parse_date
+    return report_docx(result, _ctx().on_date(parse_date(date)), report_no=report_no, overrides=overrides)
 
 
 def screen_job(path, out, category, date) -> dict:

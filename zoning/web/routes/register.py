@@ -19,6 +19,7 @@ from ..access import need, page, svc
 from ..accounts import allowed
 from ..engine_pool import docx_job
 from ..errors import NotFound
+from ..filed_report import filed_html, override_lines, report_number
 from ..security import MAP_CSP
 from ..services import result_from_record
 
@@ -85,14 +86,16 @@ def override(request: Request, check_id: int, finding: int = Form(...), reviewer
 @router.get("/checks/{check_id}/report.html")
 async def report_download(check_id: int, request: Request):
     s = svc(request)
-    html = await s.report(s.record(check_id))
+    rec = s.record(check_id)
+    html = filed_html(await s.report(rec), rec)
     return Response(html, media_type="text/html; charset=utf-8", headers=_attachment(f"check-{check_id}.html"))
 
 
 @router.get("/checks/{check_id}/report.pdf")
 async def report_pdf(check_id: int, request: Request):
     s = svc(request)
-    html = await s.report(s.record(check_id))
+    rec = s.record(check_id)
+    html = filed_html(await s.report(rec), rec)
     with tempfile.TemporaryDirectory(prefix="zoning-pdf-") as tmp:     # removed once the bytes are read
         pdf = Path(tmp) / f"check-{check_id}.pdf"
         await run_in_threadpool(html_to_pdf, html, pdf)
@@ -104,7 +107,8 @@ async def report_pdf(check_id: int, request: Request):
 async def report_word(check_id: int, request: Request):
     s = svc(request)
     rec = s.record(check_id)
-    data = await s.engine.call(docx_job, result_from_record(rec), rec["app_date"])
+    data = await s.engine.call(docx_job, result_from_record(rec), rec["app_date"], report_number(rec),
+                               override_lines(rec))
     return Response(data, media_type=WORD, headers=_attachment(f"check-{check_id}.docx"))
 
 
