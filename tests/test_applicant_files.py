@@ -361,7 +361,7 @@ def test_screen_reports_each_bad_row_and_goes_on(tmp_path, fmt):
                 w.writerow([n, "industrial", wkt[n] if n in wkt else shapely.geometry.shape(g).wkt])
     out = tmp_path / "out.csv"
     r = CliRunner().invoke(cli, ["screen", str(p), "--out", str(out), "--date", DATE])
-    assert r.exit_code == 1 and "rows in error 8" in r.output, r.output      # 1: rows in error, outputs written
+    assert r.exit_code == 1 and "出错行 rows in error：8" in r.output, r.output      # 1: rows in error, outputs written
     rows = {row["id"]: row for row in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())}
     assert len(rows) == len(feats)
     assert rows["good1"]["verdict"] and rows["good2"]["verdict"] and not rows["good1"]["error"]

@@ -127,3 +127,101 @@ def test_site_map_says_the_verdict_and_nothing_covers_anything(page_opener, demo
             assert b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= viewport[0] + 1, name
             assert b["y"] + b["height"] <= viewport[1] + 1, name
         opened.screenshot(f"site_map_{viewport[0]}x{viewport[1]}")
+
+
+FIND_ZONE_POINT = """() => {
+    for (let y = 120; y < window.innerHeight - 120; y += 17) {
+        for (let x = 360; x < window.innerWidth - 260; x += 17) {
+            const el = document.elementFromPoint(x, y);
+            if (el && el.classList && el.classList.contains('zoning-zone')) { return [x, y]; }
+        }
+    }
+    return null;
+}"""
+
+
+def _real_click_on_a_zone(page):
+    """A real mouse click and hover where a zone is the topmost element (no invisible layer may sit above it)."""
+    point = page.evaluate(FIND_ZONE_POINT)
+    assert point, "no zone is the topmost element anywhere in the map"
+    page.mouse.move(*point)
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.first.wait_for(state="visible", timeout=5000)
+    page.mouse.click(*point)
+    popup = page.locator(".leaflet-popup-content")
+    popup.first.wait_for(state="visible", timeout=5000)
+    return tooltip.first.inner_text(), popup.first.inner_text()
+
+
+def _no_overlaps_inside(page, selectors: dict, viewport):
+    boxes = {name: _box(page, sel) for name, sel in selectors.items()}
+    missing = [name for name, b in boxes.items() if b is None]
+    assert not missing, missing
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not _overlap(boxes[a], boxes[b]), (a, b, boxes[a], boxes[b])
+    for name, b in boxes.items():
+        assert b["x"] >= 0 and b["y"] >= 0, name
+        assert b["x"] + b["width"] <= viewport[0] + 1 and b["y"] + b["height"] <= viewport[1] + 1, name
+
+
+def _fits_the_window(page):
+    """No element makes the page wider than the window (no horizontal scrolling)."""
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, width
+
+
+@pytest.fixture(scope="module")
+def atlas_path(demo_ctx, tmp_path_factory):
+    from zoning.screen import ScreenOptions, screen
+    folder = tmp_path_factory.mktemp("atlas")
+    results = folder / "s.gpkg"
+    screen(REPO / "seeds" / "sample_projects.gpkg", results, ScreenOptions(date=DATE, quiet=True, workers=1))
+    return write_atlas(demo_ctx, folder / "atlas.html", results=str(results))
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)])
+def test_atlas_works_by_hand_at_two_sizes(page_opener, atlas_path, viewport):
+    with page_opener(atlas_path, viewport=viewport) as opened:
+        page = opened.page
+        _no_overlaps_inside(page, {
+            "legend": "#zoning-legend", "areas": "#zoning-area-table", "notice": "#zoning-notice",
+            "layers": ".leaflet-control-layers", "search": ".leaflet-control-search", "zoom": ".leaflet-control-zoom",
+            "measure": ".leaflet-control-measure", "scale": ".leaflet-control-scale",
+            "minimap": ".leaflet-control-minimap"}, viewport)
+        tooltip, popup = _real_click_on_a_zone(page)
+        assert tooltip.strip() and "要素 Feature" in popup
+        clusters = page.locator(".zoning-cluster")
+        assert clusters.count() >= 1
+        for k in range(clusters.count()):     # the demo's clusters each hold a prohibited site: red, not by count
+            assert "rank-0" in clusters.nth(k).get_attribute("class")
+        _fits_the_window(page)
+        opened.screenshot(f"atlas_{viewport[0]}x{viewport[1]}")
+        opened.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)])
+def test_report_reads_at_two_sizes(page_opener, demo_ctx, road, tmp_path, viewport):
+    path = write_report(road, demo_ctx, tmp_path / "report.html", report_no="ZN-000007")
+    with page_opener(path, viewport=viewport) as opened:
+        page = opened.page
+        assert "ZN-000007" in page.locator("#report-no").inner_text()
+        assert "结论" in page.locator("body").inner_text()
+        _fits_the_window(page)
+        opened.screenshot(f"report_{viewport[0]}x{viewport[1]}", full_page=True)
+        opened.assert_clean()
+
+
+def test_site_map_draws_raster_cells_without_a_window_edge(page_opener, demo_ctx, tmp_path):
+    hotel = zoning.check(REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson", category="commercial", date=DATE)
+    assert {f.rule for f in hotel.findings if f.type == "raster"} >= {"RAS-SLOPE-01", "RAS-LC-01"}
+    path = write_site_map(hotel, demo_ctx, tmp_path / "hotel.html")
+    with page_opener(path) as opened:
+        page = opened.page
+        assert page.locator("path.raster-slope").count() >= 1 and page.locator("path.raster-landcover").count() >= 1
+        legend = page.locator("#zoning-legend").inner_text()
+        assert "RAS-SLOPE-01" in legend and "RAS-LC-01" in legend
+        # zones are filled without a stroke; their outlines are separate lines that stop at the clipping window
+        assert page.locator("path.zoning-zone[stroke='none']").count() == page.locator("path.zoning-zone").count()
+        opened.assert_clean()

@@ -124,7 +124,10 @@ def test_output_formats(tmp_path, ext):
         df = pd.read_csv(out, encoding="utf-8-sig")
     elif ext == ".xlsx":
         import pandas as pd
-        df = pd.read_excel(out, sheet_name="screen")
+        df = pd.read_excel(out, sheet_name="筛查 screen")
+        # people's headers (`结论 verdict`) and verdicts (`禁止 prohibited`) end with the machine name and code
+        df.columns = [c.split(" ")[-1] for c in df.columns]
+        df["verdict"] = df["verdict"].str.split(" ").str[-1]
     elif ext == ".gpkg":
         df = pyogrio.read_dataframe(out, layer="screen")
         assert df.crs.to_epsg() == 4490 and df.geometry.notna().all()

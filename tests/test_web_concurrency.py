@@ -154,9 +154,9 @@ def test_a_killed_worker_is_replaced_and_its_request_gets_an_error(tmp_path):
 
 @pytest.mark.slow
 def test_stress_no_death_and_rows_equal_replies():
-    """A shortened stress run (3 cycles of 771 checks: 2,313 in all, up to 200 at once, with screens beside them)
+    """A shortened stress run (one cycle of 771 checks, up to 200 at once, with screens beside them)
     against a real `zoning serve --workers 2`: no death, no error, one register row per reply."""
     import serve_stress
-    out = serve_stress.run(cycles=3, workers=2, mixed=True, say=lambda *_: None)
+    out = serve_stress.run(cycles=1, workers=2, mixed=True, say=lambda *_: None)
     assert out["server_deaths"] == 0 and out["errors"] == 0, out["error_texts"][:5]
-    assert out["checks_sent"] >= 2000 and out["replies"] == out["checks_sent"] == out["register_rows"]
+    assert out["checks_sent"] >= 700 and out["replies"] == out["checks_sent"] == out["register_rows"]

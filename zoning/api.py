@@ -11,6 +11,7 @@ from .inputs import ReadOptions, SiteInput, read_site, site_from_wkt
 from .rules.categories import resolve_category
 from .verdict.build import DISCLAIMER, build_result, rule_sets_dict
 from .verdict.result import CheckResult
+from .messages import error
 
 __all__ = ["DISCLAIMER", "build_result", "check", "make_context", "parse_date", "resolve_category", "rule_sets_dict"]
 
@@ -23,7 +24,7 @@ def _site_input(site, wkt, site_id, read_options) -> SiteInput:
     if wkt is not None:
         return site_from_wkt(wkt)
     if site is None:
-        raise InputError("no site given", expected="a site file or --wkt")
+        raise InputError(error("no_site"), expected="a site file or --wkt")
     if hasattr(site, "geom_type"):
         return SiteInput(geometry=site, crs=None, source="geometry")
     if isinstance(site, (str, os.PathLike)):

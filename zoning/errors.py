@@ -22,16 +22,17 @@ class ZoningError(Exception):
         return self
 
     def render(self) -> str:
+        from .messages import text as words
         where = []
         if self.source:
             where.append(str(self.source))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(words("row", row=self.row))
         if self.field:
-            where.append(f"field '{self.field}'")
+            where.append(words("field", field=self.field))
         text = (": ".join([", ".join(where), self.message]) if where else self.message)
         if self.expected:
-            text += f" (expected: {self.expected})"
+            text += f" ({words('expected', expected=self.expected)})"
         return text
 
 

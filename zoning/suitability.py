@@ -19,6 +19,7 @@ import shapely
 from rasterio.enums import Resampling
 from rasterio.transform import from_origin
 
+from .progress import Progress
 from .atomic import replacing
 from .errors import InputError
 from .geometry.project import reproject
@@ -113,31 +114,38 @@ def _raster_levels(layer, rs, category, xs, ys) -> np.ndarray:
     return flat.reshape(xs.shape)
 
 
-def build(ctx, category: str, out: Path, *, cell: float = 20.0, extent=None, national_major=False) -> dict:
+def build(ctx, category: str, out: Path, *, cell: float = 20.0, extent=None, national_major=False,
+          show_progress: bool | None = False) -> dict:
+    """The levels grid as a GeoTIFF and a PNG overlay; `show_progress` None: a bar when stderr is a terminal."""
     minx, miny, maxx, maxy = extent or default_extent(ctx)
     minx, miny = np.floor(minx / cell) * cell, np.floor(miny / cell) * cell
     width, height = int(np.ceil((maxx - minx) / cell)), int(np.ceil((maxy - miny) / cell))
     transform = from_origin(minx, miny + height * cell, cell, cell)
     grid = np.zeros((height, width), dtype=np.uint8)
-    for r0 in range(0, height, 256):          # by strips: memory stays small at any size
-        rows = np.arange(r0, min(r0 + 256, height))
-        ys = (miny + height * cell) - (rows + 0.5) * cell
-        xs = minx + (np.arange(width) + 0.5) * cell
-        gx, gy = np.meshgrid(xs, ys)
-        grid[rows[0]:rows[-1] + 1] = levels(ctx, category, gx, gy, national_major)
+    with Progress(width * height, "cells", "适宜性 suitability", show=show_progress) as bar:
+        strip = max(16, min(256, 262_144 // max(width, 1)))    # memory stays small, the bar moves every second
+        for r0 in range(0, height, strip):
+            rows = np.arange(r0, min(r0 + strip, height))
+            ys = (miny + height * cell) - (rows + 0.5) * cell
+            xs = minx + (np.arange(width) + 0.5) * cell
+            gx, gy = np.meshgrid(xs, ys)
+            grid[rows[0]:rows[-1] + 1] = levels(ctx, category, gx, gy, national_major)
+            bar.update(len(rows) * width)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     profile = dict(driver="GTiff", width=width, height=height, count=1, dtype="uint8", crs=f"EPSG:{EPSG}",
                    transform=transform, nodata=0, tiled=True, blockxsize=256, blockysize=256, compress="deflate",
                    predictor=2)
-    with replacing(out, suffix=True) as tmp, rasterio.open(tmp, "w", **profile) as ds:
-        ds.write(grid, 1)              # interrupted or the disk full: no half-written raster is left
-        ds.write_colormap(1, {0: (0, 0, 0, 0), **COLOURS})
-        ds.update_tags(CATEGORY=category, DATE=ctx.date.isoformat(),
-                       LEVELS="1=permitted 2=conditional 3=prohibited",
-                       NOTE="per-cell tiny-site verdict; corridor severance/width not judged per cell")
-        ds.build_overviews([2, 4, 8, 16], Resampling.mode)
-        ds.update_tags(ns="rio_overview", resampling="mode")
+    with replacing(out, suffix=True) as tmp:
+        with rasterio.open(tmp, "w", **profile) as ds:
+            ds.write(grid, 1)              # interrupted or the disk full: no half-written raster is left
+            ds.write_colormap(1, {0: (0, 0, 0, 0), **COLOURS})
+            ds.update_tags(CATEGORY=category, DATE=ctx.date.isoformat(),
+                           LEVELS="1=permitted 2=conditional 3=prohibited",
+                           NOTE="per-cell tiny-site verdict; corridor severance/width not judged per cell")
+        with rasterio.open(tmp, "r+") as ds:      # reopened: the overviews see the colour table just written
+            ds.build_overviews([2, 4, 8, 16], Resampling.mode)
+            ds.update_tags(ns="rio_overview", resampling="mode")
     png = _png_overlay(out)
     counts = {VERDICTS[3 - k]: int((grid == k).sum()) for k in (3, 2, 1)}
     return {"tif": str(out), "png": str(png), "width": width, "height": height, "cell_m": cell, "counts": counts}

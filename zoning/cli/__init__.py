@@ -49,7 +49,10 @@ def main(ctx, verbose, quiet):
     zoning rules                         the admission matrix the tool applies
     """
     import logging
+
+    from .. import progress
     ctx.obj = {"verbose": verbose, "quiet": quiet}
+    progress.QUIET = quiet
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="zoning: %(levelname)s: %(message)s")
     # numeric noise of hostile coordinates is answered by the error that follows, never shown as a raw warning

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 import click
 
+from ..messages import error
 from .options import (
+    STDOUT_PATHS,
     basemap_options,
     date_option,
     EXIT_FAIL_ON,
@@ -65,6 +68,37 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
         wrote(path)
 
 
+DASH_NAMES = {"map": "site.html", "report": "report.html", "map_sheet": "sheet.pdf", "coords_out": "coords.txt"}
+
+
+@contextlib.contextmanager
+def _dash_output(map_path, report_paths, map_sheet, coords_out):
+    """One output given as `-` goes to standard output: written to a private file under its format's name (the map
+    and report as HTML, the map sheet as PDF, the coordinates as TXT), then copied there."""
+    from ..errors import InputError
+    given = {"map": map_path, "report": "-" if "-" in report_paths else None, "map_sheet": map_sheet,
+             "coords_out": coords_out}
+    dashed = [k for k, v in given.items() if v == "-"]
+    if len(dashed) > 1:
+        raise InputError(error("one_stdout"), source="-",
+                         expected="one of " + ", ".join("--" + k.replace("_", "-") for k in dashed))
+    if not dashed:
+        yield map_path, report_paths, map_sheet, coords_out, False
+        return
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="zoning-check-") as folder:
+        path = str(Path(folder) / DASH_NAMES[dashed[0]])
+        STDOUT_PATHS.add(path)
+        yield (path if map_path == "-" else map_path, tuple(path if p == "-" else p for p in report_paths),
+               path if map_sheet == "-" else map_sheet, path if coords_out == "-" else coords_out, True)
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
+        with open(path, "rb") as fh:
+            shutil.copyfileobj(fh, stream)
+        stream.flush()
+
+
 @click.command()
 @click.argument("site", required=False, type=click.Path(dir_okay=True))
 @click.option("--wkt", help="The site as WKT instead of a file (lon/lat CGCS2000 unless --crs).")
@@ -83,17 +117,18 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
 @click.option("--suggest", is_flag=True, help="For a prohibited site: find the nearest place where the same "
                                              "footprint would be conditional or permitted (verified by a full check).")
 @click.option("--suggest-radius", type=TYPES["metres"], default=3000.0, show_default=True, help="Search radius (m).")
-@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Write the interactive site map (HTML).")
-@click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the interactive site map (HTML; - for standard output).")
+@click.option("--report", "report_paths", multiple=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the report: report.html (with the interactive map), report.pdf and/or report.docx "
                    "(Word, to edit and file) (repeatable).")
-@click.option("--map-sheet", type=click.Path(dir_okay=False),
+@click.option("--map-sheet", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write a printable map sheet (PDF, or PNG by its name): title, verdict, legend, scale bar, north "
                    "arrow, zone labels, location inset.")
 @click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True, help="Map sheet paper.")
 @click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape", show_default=True)
 @click.option("--report-no", help="The report's number (报告编号), printed in the report with the sign-off lines.")
-@click.option("--coords-out", type=click.Path(dir_okay=False),
+@click.option("--coords-out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the site's boundary points as a 界址点 coordinate TXT (CGCS2000 3-degree GK).")
 @click.option("--coords-encoding", type=click.Choice(["gbk", "utf-8"]), default="gbk", show_default=True,
               help="Encoding of --coords-out.")
@@ -115,7 +150,7 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
     from ..api import check as run_check
     from ..errors import InputError
     if site is None and wkt is None:
-        raise InputError("no site given", expected="a site file argument or --wkt 'POLYGON((...))'")
+        raise InputError(error("no_site"), expected="a site file argument or --wkt 'POLYGON((...))'")
     from ..engine import make_context
     ctx = make_context(layers=layers_path, date=date_, tolerance_m=tolerance_m)
     with _stdin_site(site) as read_from:
@@ -128,23 +163,25 @@ def check(site, wkt, category, national_major, date_, layers_path, crs, toleranc
     if suggest and result.verdict == "prohibited":
         from ..suggest import suggest as find_place
         result.suggestion = find_place(result, ctx, radius_m=suggest_radius)
-    if map_path or report_paths:
-        _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay, report_no)
-    if map_sheet:
-        from ..render.map_sheet import write_map_sheet
-        write_map_sheet(result, ctx, map_sheet, paper=paper, orientation=orientation)
-        wrote(map_sheet)
-    if coords_out:
-        from ..render.boundary_points import boundary_points
-        from ..render.jzd_txt_out import write_jzd
-        write_jzd(boundary_points(result.site_geometry), coords_out, number=result.site.get("id") or "1",
-                  name=result.site.get("name") or "", encoding=coords_encoding)
-        wrote(coords_out)
-    if fmt == "json":
-        click.echo(result.to_json(indent=2))
-    else:
-        from ..render.text import render_text
-        click.echo(render_text(result))
+    with _dash_output(map_path, report_paths, map_sheet, coords_out) as (map_path, report_paths, map_sheet,
+                                                                           coords_out, dash):
+        if map_path or report_paths:
+            _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, overlay, report_no)
+        if map_sheet:
+            from ..render.map_sheet import write_map_sheet
+            write_map_sheet(result, ctx, map_sheet, paper=paper, orientation=orientation)
+            wrote(map_sheet)
+        if coords_out:
+            from ..render.boundary_points import boundary_points
+            from ..render.jzd_txt_out import write_jzd
+            write_jzd(boundary_points(result.site_geometry), coords_out, number=result.site.get("id") or "1",
+                      name=result.site.get("name") or "", encoding=coords_encoding)
+            wrote(coords_out)
+        if fmt == "json":
+            click.echo(result.to_json(indent=2), err=dash)     # with an output on stdout, the verdict goes to stderr
+        else:
+            from ..render.text import render_text
+            click.echo(render_text(result), err=dash)
     if fail_on == "incomplete":
         failed = not result.complete
     elif fail_on:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import tolerance_option, user_errors, writes, wrote
+from .options import quiet, tolerance_option, user_errors, writes, wrote
 
 
 @click.command()
@@ -34,7 +34,8 @@ def impact(old_path, new_path, register_path, results_path, out_path, map_path, 
     if out_path and not out_path.lower().endswith(".xlsx"):
         raise InputError("--out must be a workbook", source=out_path, expected="impact.xlsx")
     sites, source = sites_from_register(register_path) if register_path else sites_from_results(results_path)
-    result = run_impact(old_path, new_path, sites, source, tolerance_m=tolerance_m, workers=workers)
+    result = run_impact(old_path, new_path, sites, source, tolerance_m=tolerance_m, workers=workers,
+                        show_progress=not quiet())
     if out_path:
         write_impact_xlsx(result, out_path)
         wrote(out_path)

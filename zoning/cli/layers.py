@@ -62,23 +62,27 @@ def layers_prepare(layers_path, epsgs):
     from ..rules import load_catalogue
     catalogue = load_catalogue()
     manifest = load_manifest(layers_path)
+    from ..progress import Progress
     failed = 0
-    for spec in manifest.layers:
-        if spec.is_raster:
-            continue
-        t = time.perf_counter()
-        try:
-            layer = prepare(spec, catalogue.rule_set(spec.rule_set), list(epsgs) or None)
-        except (LayerError, RuleSetError) as exc:
-            click.echo(f"{spec.id}: failed: {exc}", err=True)
-            failed += 1
-            continue
-        for epsg in (list(epsgs) or extent_epsgs(layer)):
-            path = store_path(layer, epsg)
-            size = f"{path.stat().st_size / 1e6:,.1f} MB" if path.exists() else "in memory (store not writable)"
-            click.echo(f"{spec.id}: EPSG:{epsg} {path} ({size})")
-        click.echo(f"{spec.id}: {len(layer.zones):,} features, sha256 {layer.sha256[:12]}, "
-                   f"{time.perf_counter() - t:.1f} s", err=True)
+    vectors = [spec for spec in manifest.layers if not spec.is_raster]
+    with Progress(len(vectors), "layers", "准备图层 prepare") as bar:
+        for spec in vectors:
+            bar.stage(spec.id)
+            t = time.perf_counter()
+            try:
+                layer = prepare(spec, catalogue.rule_set(spec.rule_set), list(epsgs) or None)
+            except (LayerError, RuleSetError) as exc:
+                bar.write(f"{spec.id}: failed: {exc}", sys.stderr)
+                failed += 1
+                bar.update()
+                continue
+            for epsg in (list(epsgs) or extent_epsgs(layer)):
+                path = store_path(layer, epsg)
+                size = f"{path.stat().st_size / 1e6:,.1f} MB" if path.exists() else "in memory (store not writable)"
+                bar.write(f"{spec.id}: EPSG:{epsg} {path} ({size})", sys.stdout)
+            bar.write(f"{spec.id}: {len(layer.zones):,} features, sha256 {layer.sha256[:12]}, "
+                      f"{time.perf_counter() - t:.1f} s", sys.stderr)
+            bar.update()
     if failed:
         sys.exit(1)
 

@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from ..messages import error, text
+
 from ..errors import ZoningError
 from ..values import cli_types
 
@@ -142,10 +144,13 @@ def quiet() -> bool:
     return bool(ctx and (ctx.find_root().obj or {}).get("quiet"))
 
 
+STDOUT_PATHS: set[str] = set()      # private files that stand for `-` (copied to standard output at the end)
+
+
 def wrote(path, extra: str = "") -> None:
     """`wrote PATH` on stderr, unless -q."""
     if not quiet():
-        click.echo(f"wrote {path}{extra}", err=True)
+        click.echo(text("wrote", paths="<stdout>" if str(path) in STDOUT_PATHS else f"{path}{extra}"), err=True)
 
 
 overwrite_option = click.option("--overwrite", is_flag=True,
@@ -161,8 +166,7 @@ def refuse_existing(*paths, overwrite: bool) -> None:
         return
     for p in paths:
         if p and str(p) != "-" and Path(p).exists():
-            raise InputError("the output exists", source=str(p),
-                             expected="another file name, or --overwrite to replace it")
+            raise InputError(error("output_exists"), source=str(p), expected=error("output_exists_expected"))
 
 
 def writes(*names: str, unless: str | None = None):

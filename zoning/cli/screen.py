@@ -1,11 +1,14 @@
 """`zoning screen`: a verdict per row of a project list, resumable."""
 from __future__ import annotations
 
+import contextlib
 import sys
+from pathlib import Path
 
 import click
 
 from .options import quiet as global_quiet
+from ..messages import error, text
 from .options import (
     date_option,
     EXIT_FAIL_ON,
@@ -22,8 +25,9 @@ from .options import (
 
 @click.command()
 @click.argument("list_path", metavar="LIST", type=click.Path(exists=False))
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
-              help="Output: .csv, .xlsx, .gpkg (with geometries and a findings table) or .parquet.")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Output: .csv, .xlsx, .gpkg (with geometries and a findings table) or .parquet; "
+                   "- for CSV rows on standard output.")
 @layers_option
 @date_option("Application date for rows without their own.")
 @click.option("--default-category", help="Category for rows without one (code, Chinese name or synonym).")
@@ -72,27 +76,64 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
     if chunk_size < 1:
         raise InputError(f"chunk size {chunk_size}", source="--chunk-size", expected="a positive number of rows")
     from ..screen.run import Interrupted
+    stdout = out == "-"
+    if stdout and (resume or restart):
+        raise InputError(error("resume_needs_file"), source="--out -", expected="--out result.csv to resume")
     try:
-        with terminate_raises():
+        with terminate_raises(), _to_stdout(out) as out:
             summary = run_screen(list_path, out, ScreenOptions(
                 layers=layers_path, date=date_, tolerance_m=tolerance_m, read=read_options,
                 default_category=default_category, national_major=national_major, crs=crs, radius_m=radius_m,
                 width_m=width_m, chunk_size=chunk_size, workers=workers, engine=engine, scheduler=scheduler,
                 resume=resume, restart=restart, quiet=quiet, map_path=map_path, reports_dir=reports_dir,
-                reports_for=levels, findings=findings))
+                reports_for=levels, findings=findings and not stdout))
     except Interrupted as exc:
         click.echo(f"zoning: {exc.message}", err=True)
         sys.exit(exc.code)
+    if stdout:
+        summary["outputs"] = ["<stdout>"]
     if not quiet:
-        click.echo(f"{summary['rows']} rows in {summary['seconds']:.1f} s ({summary['rows_per_second']:,.0f} rows/s); "
-                   f"verdicts {summary['verdicts']}; rows in error {summary['rows_in_error']}; "
-                   f"incomplete {summary['incomplete']}", err=True)
-        click.echo("wrote " + ", ".join(summary["outputs"]), err=True)
+        for line in summary_lines(summary):
+            click.echo(line, err=True)
     for lid in summary["failed_layers"]:
-        click.echo(f"zoning: layer {lid} failed for every row: {summary['versions']['layers'][lid].get('failed')}",
+        click.echo("zoning: " + text("layer_failed", layer=lid, why=summary["versions"]["layers"][lid].get("failed")),
                    err=True)
     v = summary["verdicts"]
     matched = (("prohibited" in fail_on and v.get("prohibited", 0))
                or ("conditional" in fail_on and (v.get("conditional", 0) or v.get("prohibited", 0)))
                or ("incomplete" in fail_on and summary["incomplete"]))
     sys.exit(EXIT_FAIL_ON if summary["rows_in_error"] or summary["failed_layers"] or matched else 0)
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The end-of-run summary as people read it (not a Python dict)."""
+    from ..render.labels import VERDICT_SHORT
+    verdicts = "，".join(f"{VERDICT_SHORT.get(k, k)} {n:,}" for k, n in summary["verdicts"].items()) or "—"
+    return [text("screen_summary", rows=summary["rows"], seconds=summary["seconds"], rate=summary["rows_per_second"]),
+            text("screen_verdicts", verdicts=verdicts),
+            text("screen_errors", errors=summary["rows_in_error"], incomplete=summary["incomplete"]),
+            text("wrote", paths=", ".join(summary["outputs"]))]
+
+
+STDOUT_NAME = "stdout.csv"
+
+
+@contextlib.contextmanager
+def _to_stdout(out):
+    """`--out -`: the rows as CSV on standard output (written to a private file, then copied, so that a failed
+    run prints nothing); any other --out is used as it is."""
+    if out != "-":
+        yield out
+        return
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="zoning-screen-") as folder:
+        path = Path(folder) / STDOUT_NAME
+        yield str(path)
+        with open(path, "rb") as fh:
+            if fh.read(3) != b"\xef\xbb\xbf":      # the BOM is for Excel opening a file, not for a pipe
+                fh.seek(0)
+            sys.stdout.flush()
+            stream = sys.stdout.buffer
+            shutil.copyfileobj(fh, stream)
+            stream.flush()

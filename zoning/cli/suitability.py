@@ -31,7 +31,7 @@ def suitability(category, layers_path, date_, cell, national_major, extent, out)
     try:
         with terminate_raises():
             info = build(ctx, cat.code, out or f"maps/suitability_{cat.code}.tif", cell=cell, extent=box,
-                         national_major=bool(national_major))
+                         national_major=bool(national_major), show_progress=None)
     except (KeyboardInterrupt, Terminated) as exc:
         # the GeoTIFF is written to a temporary file and renamed at the end: nothing half-written is left
         click.echo("zoning: interrupted; no raster written (run the command again)", err=True)

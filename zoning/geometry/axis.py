@@ -6,6 +6,7 @@ import shapely
 
 from ..errors import InputError
 from .crs import GKSpec, gk_epsg, gk_info, lat_in_china, lon_in_china
+from ..messages import warning
 
 
 def _swap(geom):
@@ -57,7 +58,7 @@ def resolve_gk(geom, declared, source) -> tuple[object, str, list]:
     elif kx == "northing" and ky in ("easting", "prefixed"):
         geom, kx = _swap(geom), ky
         xy = xy[:, ::-1]
-        warnings.append(f"{source}: X held the northing and Y the easting; swapped to easting, northing")
+        warnings.append(warning("axis_swapped", source=source))
     else:
         raise InputError("coordinates are not Gauss-Kruger easting/northing in metres", source=source,
                          expected="eastings of 6 digits (or 8 with the zone prefix) and northings of 7 digits, "
@@ -73,14 +74,14 @@ def resolve_gk(geom, declared, source) -> tuple[object, str, list]:
             raise InputError(f"the eastings' zone prefix {found} contradicts the declared zone {zone}", source=source,
                              expected="matching zone numbers, or --crs with the right zone")
         if prefixed is False:
-            warnings.append(f"{source}: eastings carry the zone prefix {found}; read as zone {found} with prefix")
+            warnings.append(warning("zone_prefix_found", source=source, zone=found))
         return geom, f"EPSG:{gk_epsg(datum, width, found, True)}", warnings
     if zone is None:
         raise InputError("the eastings carry no zone prefix and no zone is declared", source=source,
                          expected=f"--crs {datum}-gk{width}:ZONE (e.g. {datum}-gk3:38 for 112.5-115.5°E, "
                                   f"or {datum}-gk3:114 by central meridian)")
     if prefixed is True:
-        warnings.append(f"{source}: eastings carry no zone prefix; read as zone {zone} without prefix")
+        warnings.append(warning("zone_prefix_missing", source=source, zone=zone))
     return geom, f"EPSG:{gk_epsg(datum, width, zone, False)}", warnings
 
 

@@ -16,6 +16,7 @@ from .crs import (CGCS2000, OFFSETS, GKSpec, analysis_epsg, crs_key, crs_label, 
                   is_geographic, lat_in_china, lon_in_china, parse_crs, screening_crs)
 from .project import reproject
 from .repair import POLYGONAL, polygonal, repair, shell_area
+from ..messages import error, warning
 
 
 MAX_SITE_AREA_M2 = 2e9     # 2,000 km²: four times the green heart; a larger "site" is refused as its row's error
@@ -85,7 +86,7 @@ def resolve_crs(site_input, crs_option=None) -> tuple[object, list]:
     if crs_option:
         crs = parse_crs(crs_option)
         if site_input.crs and site_input.crs != crs:
-            warnings.append(f"--crs {crs_option} overrides the file's CRS ({crs_label(site_input.crs)})")
+            warnings.append(warning("crs_override", crs=crs_option, file_crs=crs_label(site_input.crs)))
         return crs, warnings
     if site_input.crs:
         return site_input.crs if isinstance(site_input.crs, GKSpec) or site_input.crs in OFFSETS \
@@ -95,10 +96,9 @@ def resolve_crs(site_input, crs_option=None) -> tuple[object, list]:
     lonlat = (lon_in_china(x) & lat_in_china(y)).all()
     latlon = (lon_in_china(y) & lat_in_china(x)).all()
     if lonlat or latlon:
-        warnings.append("no CRS given; coordinates look like longitude/latitude in China and are taken as "
-                        "CGCS2000 (EPSG:4490)")
+        warnings.append(warning("crs_assumed"))
         return CGCS2000, warnings
-    raise InputError(f"no CRS, and coordinates ({x.min():.3f}, {y.min():.3f}) are not longitude/latitude in China",
+    raise InputError(error("no_crs", x=x.min(), y=y.min()),
                      source=site_input.source, row=site_input.row,
                      expected=suggest_crs(site_input.geometry))
 
@@ -108,8 +108,7 @@ def to_computable(geom, declared, source) -> tuple[object, str, list]:
     warnings = []
     if declared in OFFSETS:
         geom = offsets.to_wgs84(geom, declared)
-        warnings.append(f"{source}: {crs_label(declared)} coordinates converted to WGS84/CGCS2000 "
-                        "(iterative inverse, error < 0.01 m)")
+        warnings.append(warning("offset_undone", source=source, crs=crs_label(declared)))
         return geom, CGCS2000, warnings
     if isinstance(declared, GKSpec) or gk_info(declared):
         geom, key, w = resolve_gk(geom, declared, source)
@@ -117,7 +116,7 @@ def to_computable(geom, declared, source) -> tuple[object, str, list]:
         if isinstance(declared, GKSpec) and declared.towgs84:
             key = crs_key(CRS.from_proj4(CRS.from_user_input(key).to_proj4() + " +towgs84="
                                          + ",".join(f"{v:g}" for v in declared.towgs84)))
-            warnings.append(f"{source}: 7-parameter datum transformation from the file header applied")
+            warnings.append(warning("towgs84", source=source))
             return geom, key, warnings
     else:
         key = declared
@@ -125,9 +124,7 @@ def to_computable(geom, declared, source) -> tuple[object, str, list]:
             geom, w = fix_lonlat(geom, source)
             warnings += w
     if datum_of(key) in ("xian80", "beijing54"):
-        warnings.append(f"{source}: {crs_label(key)} has no public transformation to CGCS2000; converted without "
-                        "a datum shift, so positions may be off by tens of metres. Give the 7 parameters "
-                        "(转换参数) or convert the data to CGCS2000")
+        warnings.append(warning("no_datum_shift", source=source, crs=crs_label(key)))
     return geom, key, warnings
 
 
@@ -388,8 +385,7 @@ def _polygon(projected, si, radius_m, width_m):
         if reason:
             before, after = shell_area(projected), float(fixed.area)
             change = f" ({(after - before) / before * 100:+.2f} %)" if before > 0 else ""
-            warnings.append(f"invalid site geometry ({reason}) repaired with make_valid: area of the rings as "
-                            f"drawn {before:,.1f} m² -> {after:,.1f} m² after repair{change}")
+            warnings.append(warning("repaired", reason=reason, before=before, after=after, change=change))
             projected = fixed
     projected = polygonal(projected)
     if projected is None or projected.is_empty or projected.area <= 0:

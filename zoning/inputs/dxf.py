@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Polygon
 from ..errors import InputError
 from .options import ReadOptions
 from .sites import SiteInput, make_site
+from ..messages import warning
 
 FLATTEN = 0.05   # metres: maximum distance of the flattened curve from an arc or spline
 
@@ -82,7 +83,7 @@ def iter_dxf(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
         if polys:
             geom = _assemble(polys)
             if lines:
-                warnings.append(f"{src}: layer {layer}: {len(lines)} open lines ignored beside the closed shapes")
+                warnings.append(warning("dxf_open_lines", source=src, layer=layer, count=len(lines)))
         else:
             geom = lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
         yield make_site({"name": layer}, geom, None, src, i, opts, default_id=layer, warnings=warnings)

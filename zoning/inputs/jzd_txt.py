@@ -25,6 +25,7 @@ from ..geometry.crs import NAMES, ZONES, GKSpec
 from .encoding import decode
 from .options import ReadOptions
 from .sites import SiteInput, make_site
+from ..messages import warning
 
 _SPLIT = re.compile(r"\s*[,，]\s*")
 _AREA = re.compile(r"^([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*(公顷|ha|hm2|hm²|亩|平方米|m2|m²|㎡|平方公里|km2|km²)?$",
@@ -90,8 +91,7 @@ def _zone(header: dict, width: int, src: str, warnings: list) -> int | None:
         return num
     if 75 <= num <= 135 and num % 3 == 0 and (width == 3 or num % 6 == 3):
         zone = num // 3 if width == 3 else (num + 3) // 6
-        warnings.append(f"line {line}: 带号={value} is a central meridian, not a zone number; read as the "
-                        f"{width}-degree zone {zone} (central meridian {num}°E)")
+        warnings.append(warning("jzd_meridian", line=line, value=value, width=width, zone=zone, meridian=num))
         return zone
     raise InputError(f"line {line}: 带号 '{value}' is neither a {width}-degree zone number nor a central meridian",
                      source=src, field="带号", expected=f"a zone number {lo}-{hi} (e.g. 38) or a central meridian "
@@ -181,8 +181,7 @@ def parse(text: str, src: str) -> tuple[GKSpec, list[Parcel], list[str], str | N
             section = "[" + line[1:-1].strip() + "]"
             seen.add(section)
             if section not in ("[属性描述]", "[地块坐标]"):
-                warnings.append(f"line {n}: section {line} is not part of the 界址点 format; only a 项目名称 in it "
-                                "is read")
+                warnings.append(warning("jzd_section", line=n, section=line))
             continue
         if section == "[地块坐标]":
             if line.endswith("@"):
@@ -298,7 +297,7 @@ def iter_jzd(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
             geom = _geometry(p, src)
             total = sum(len(v) for v in p.rings.values())
             if p.count is not None and p.count != total:
-                p.warnings.append(f"{p.label} declares {p.count} points but lists {total}")
+                p.warnings.append(warning("jzd_count", parcel=p.label, declared=p.count, listed=total))
         except InputError as exc:
             error = exc
         name = p.name if not project else project if p.name in ("", project) else f"{project}（{p.name}）"

@@ -17,6 +17,7 @@ from . import dbf
 from .guard import check_archive, check_driver, check_vector, check_zipped_shapefile
 from .options import ReadOptions
 from .sites import SiteInput, make_sites
+from ..messages import warning
 
 BATCH = 20_000
 # GDAL warns of an unclosed ring that GEOS then refuses: the row's error says it, the raw warning need not
@@ -93,7 +94,7 @@ def vector_sites(batch, meta: VectorMeta, first_row: int) -> list[SiteInput]:
                        range(first_row, first_row + len(wkb)), meta.opts,
                        default_ids=defaults, warnings=meta.note, errors=errors)
     for i in sorted(odd):
-        sites[i].warnings.append(f"{meta.source}: row {first_row + i}: text that is not UTF-8 read as GB18030 (GBK)")
+        sites[i].warnings.append(warning("gbk_text", source=meta.source, row=first_row + i))
     return sites
 
 

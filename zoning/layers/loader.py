@@ -20,6 +20,7 @@ from ..inputs.dbf import dbf_encoding
 from ..rules import RuleSet
 from .manifest import LayerSpec
 from .plausible import check_plausible
+from ..messages import warning
 
 
 @dataclass
@@ -99,11 +100,11 @@ def read_source(spec: LayerSpec, rule_set: RuleSet, *, fetched=None, coverage=No
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
             keep[i] = False
-            layer_warnings.append(f"feature {fids[i]}: empty geometry skipped")
+            layer_warnings.append(warning("feature_empty", fid=fids[i]))
             continue
         if g.geom_type not in POLYGONAL:
             keep[i] = False
-            layer_warnings.append(f"feature {fids[i]}: {g.geom_type} skipped (polygons expected)")
+            layer_warnings.append(warning("feature_not_polygon", fid=fids[i], kind=g.geom_type))
             continue
         fixed, reason = repair(g)
         if reason:
@@ -156,8 +157,7 @@ def _widths(spec, rule_set, col, n, layer_warnings, fids):
                 raise ValueError
         except (TypeError, ValueError):
             out[i] = float(default or 100.0)
-            layer_warnings.append(f"feature {fids[i]}: width '{raw}' is not a positive number; "
-                                  f"default {out[i]:g} m used")
+            layer_warnings.append(warning("feature_width", fid=fids[i], raw=raw, default=out[i]))
     return out
 
 

@@ -14,6 +14,7 @@ from ..geometry.crs import crs_key, crs_label
 from ..lru import LRU
 from ..rules.raster_rules import RasterRuleSet
 from .manifest import LayerSpec
+from ..messages import warning
 
 
 @dataclass
@@ -99,7 +100,7 @@ def load_raster(spec, rule_set) -> RasterLayer:
         raise LayerError(f"cannot read the raster: {exc}", source=where, expected="a GeoTIFF or another raster") \
             from None
     if rule_set.measure == "slope" and abs(layer.res[0] - layer.res[1]) > 1e-6 * layer.res[0]:
-        layer.warnings.append("non-square cells: slope uses each axis's own cell size")
+        layer.warnings.append(warning("raster_non_square"))
     _CACHE[key] = layer
     return layer
 

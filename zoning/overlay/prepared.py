@@ -31,6 +31,7 @@ from ..layers.store import FORMAT, Store, StoreInvalid, write
 from ..rules import RuleSet
 from . import window as w
 from .index import MAX_VERTICES, IndexedLayer
+from ..messages import warning
 
 @dataclass
 class LoadedLayer:
@@ -179,9 +180,7 @@ class LoadedLayer:
             write_store(path, f"{self.key}-{epsg}", self._read_source(), indexed, self.info)
             return Store.open(path, f"{self.key}-{epsg}")
         except (OSError, StoreInvalid) as exc:
-            note = (f"layer '{self.spec.id}': no prepared store could be written in {path.parent} ({exc}); the "
-                    f"layer is built in memory by every process. Set ZONING_CACHE or the manifest's `store` to a "
-                    "writable folder")
+            note = warning("store_not_writable", layer=self.spec.id, folder=path.parent, why=exc)
             if note not in self.warnings:
                 self.warnings.append(note)
             return indexed

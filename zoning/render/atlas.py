@@ -12,6 +12,8 @@ from ..geometry.project import reproject
 from ..geometry.repair import polygonal
 from ..units import areas
 from .basemaps import AMAP_NOTE, add_basemaps
+from .clusters import RANK, cluster_icon
+from .labels import VERDICT
 from .site_map import add_controls, map_html, notice_html, write_text
 from .style import load_style, verdict_style, zone_style
 from .folium_typed import root as page_root
@@ -232,15 +234,18 @@ def _add_results(m, path, style, shift):
             pt = from_wgs84(pt, shift)
         v = verdict_style(style, row.get("verdict") or None)
         popup = (f"<b>{_e(row.get('name'))}</b> [{_e(row.get('id'))}]<br>{_e(row.get('category_name'))} "
-                 f"{_e(row.get('category'))}<br>结论 Verdict: {_e(row.get('verdict') or row.get('error'))}")
-        data.append([round(pt.y, 6), round(pt.x, 6), v.get("fill", "#555"), popup])
+                 f"{_e(row.get('category'))}<br>结论 Verdict: "
+                 f"{_e(VERDICT.get(row.get('verdict')) if row.get('verdict') else row.get('error'))}")
+        data.append([round(pt.y, 6), round(pt.x, 6), v.get("fill", "#555"), popup,
+                     RANK.get(row.get("verdict") or "error", 3)])
     callback = """function (row) {
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
-            {radius: 6, color: row[2], fillColor: row[2], fillOpacity: 0.85, weight: 1, className: 'zoning-result'});
+        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {radius: 6, color: row[2], fillColor: row[2],
+            fillOpacity: 0.85, weight: 1, className: 'zoning-result', rank: row[4]});
         marker.bindPopup(row[3]);
         return marker;
     }"""
-    FastMarkerCluster(data, callback=callback, name=f"筛查结果 Screening results ({len(data)})").add_to(m)
+    FastMarkerCluster(data, callback=callback, name=f"筛查结果 Screening results ({len(data)})",
+                      icon_create_function=cluster_icon()).add_to(m)
 
 
 def write_atlas(ctx, path, *, tiles: str = "auto", **kw) -> Path:

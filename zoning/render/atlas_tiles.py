@@ -12,6 +12,7 @@ import numpy as np
 import pyogrio
 import shapely
 
+from ..progress import Progress
 from ..geometry.project import reproject
 from ..units import areas
 
@@ -58,8 +59,11 @@ def write_tiles(out_dir: Path, layers, shift=None) -> Path:
     tmp.mkdir(parents=True)
     try:
         names: list = []
-        for layer_id, indexed, layer, rs in layers:
-            names += write_layer_tiles(tmp, layer_id, indexed, layer, rs, shift)
+        with Progress(len(layers), "layers", "矢量切片 tiles") as bar:
+            for layer_id, indexed, layer, rs in layers:
+                bar.stage(layer_id)
+                names += write_layer_tiles(tmp, layer_id, indexed, layer, rs, shift)
+                bar.update()
         (tmp / "names.json").write_text(json.dumps(names, ensure_ascii=False, separators=(",", ":")),
                                         encoding="utf-8")
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")

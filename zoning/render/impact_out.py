@@ -10,6 +10,8 @@ from .labels import VERDICT
 from .folium_typed import popup as popup_of
 from .folium_typed import root as page_root
 
+COLUMNS = ["record", "case_ref", "name", "category", "date", "old_verdict", "new_verdict", "old_complete",
+           "new_complete", "zones", "driving_old", "driving_new"]
 HEADER = ["记录 Record", "案号 Case ref", "名称 Name", "类别 Category", "申请日期 Date", "原结论 Old verdict",
           "新结论 New verdict", "原完整 Old complete", "新完整 New complete", "变化的分区与重叠面积 Zones changed (m²)",
           "原决定性发现 Old driving findings", "新决定性发现 New driving findings"]
@@ -26,8 +28,8 @@ def _driving(items) -> str:
 def _row(c) -> list:
     r = c.ref
     return [c.key, r.get("case_ref") or "", r.get("name") or "", r.get("category") or "", str(r.get("date") or ""),
-            VERDICT.get(c.old_verdict, c.old_verdict), VERDICT.get(c.new_verdict, c.new_verdict), c.old_complete,
-            c.new_complete, zones_text(c), _driving(c.driving_old), _driving(c.driving_new)]
+            c.old_verdict, c.new_verdict, c.old_complete, c.new_complete, zones_text(c), _driving(c.driving_old),
+            _driving(c.driving_new)]
 
 
 def impact_text(imp) -> str:
@@ -47,27 +49,16 @@ def impact_text(imp) -> str:
 
 def impact_xlsx(imp) -> bytes:
     import openpyxl
-    from openpyxl.styles import Font
 
-    from .spreadsheet import risky
-    wb = openpyxl.Workbook(write_only=False)
-    ws = wb.active
-    ws.title = "影响 impact"
-    ws.append(HEADER)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    for c in imp.changes:       # text from the register is never a formula (see spreadsheet.py)
-        ws.append(_row(c))
-        for cell in ws[ws.max_row]:
-            if risky(cell.value):
-                cell.data_type = "s"
-    for col, width in zip("ABCDEFGHIJKL", (12, 18, 24, 16, 12, 22, 22, 10, 10, 60, 40, 40), strict=False):
-        ws.column_dimensions[col].width = width
-    s = wb.create_sheet("摘要 summary")
+    from .workbook import Sheet
+    wb = openpyxl.Workbook(write_only=True)
+    sheet = Sheet(wb, "影响 impact", COLUMNS, labels=HEADER)     # verdicts coloured, text never a formula
+    for c in imp.changes:
+        sheet.append(_row(c))
+    summary = Sheet(wb, "摘要 summary", ["item", "value"], labels=["项目 Item", "值 Value"])
     for k, v in (("原图层 Old manifest", imp.old), ("新图层 New manifest", imp.new), ("记录来源 Records", imp.source),
                  ("记录数 Records", imp.total), ("变化 Changed", len(imp.changes)), ("不变 Unchanged", imp.unchanged)):
-        s.append([k, v])
+        summary.append([k, v])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

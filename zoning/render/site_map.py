@@ -20,6 +20,7 @@ from .folium_typed import root as page_root
 
 WINDOW_M = 3000.0     # how far around the site the layers are drawn
 SIMPLIFY_M = 2.0      # display only
+RASTER_AROUND_M = 500.0   # raster cells behind a finding are drawn this far around the site (context, not clutter)
 
 
 def _e(v) -> str:
@@ -39,7 +40,8 @@ def _geojson(geom, epsg: int, shift: str | None) -> dict:
     return shapely.geometry.mapping(ll)
 
 
-def legend_html(style: dict, zone_codes, title="图例 Legend") -> str:
+def legend_html(style: dict, zone_codes, title="图例 Legend", extra=()) -> str:
+    """The legend: zones, verdict colours, `extra` (fill, outline, label) entries such as raster cells, the site."""
     rows = []
     for code in zone_codes:
         z = zone_style(style, code)
@@ -49,6 +51,9 @@ def legend_html(style: dict, zone_codes, title="图例 Legend") -> str:
         s = verdict_style(style, v)
         rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:{_e(s.get("fill"))}"></span>'
                     f'{_e(s.get("label", v))}</div>')
+    for fill, outline, label in extra:
+        rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:{_e(fill)};'
+                    f'border:2px solid {_e(outline)}"></span>{_e(label)}</div>')
     site = style.get("site", {})
     rows.append(f'<div class="zl-row"><span class="zl-swatch" style="background:transparent;border:2px dashed '
                 f'{_e(site.get("colour", "#111"))}"></span>{_e(site.get("label", "site"))}</div>')
@@ -60,7 +65,7 @@ def legend_html(style: dict, zone_codes, title="图例 Legend") -> str:
             'opacity:.85}</style>')
 
 
-def add_controls(m, style: dict, zone_codes):
+def add_controls(m, style: dict, zone_codes, extra=()):
     """The controls every map carries, placed so that none covers another or a popup: zoom, fullscreen and
     measure top left; the layer list top right, collapsed (it opens on hover or tap); minimap and the coordinate
     readout bottom right; the scale bar and the legend bottom left."""
@@ -72,7 +77,7 @@ def add_controls(m, style: dict, zone_codes):
     MousePosition(prefix="lon/lat", position="bottomright").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     page = page_root(m)
-    page.html.add_child(folium.Element(legend_html(style, dict.fromkeys(zone_codes))))
+    page.html.add_child(folium.Element(legend_html(style, dict.fromkeys(zone_codes), extra=extra)))
     return page
 
 
@@ -106,37 +111,8 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
         from .basemaps import add_overlay
         add_overlay(m, overlay)
     window = shapely.box(*site.bounds).buffer(WINDOW_M)
-    status = {lr.id: lr for lr in result.layers}
-    codes = []
-    for spec in ctx.manifest.layers:
-        if spec.is_raster:
-            continue      # rasters are summarised in the findings, not drawn
-        layer, rs, error = ctx.layer(spec)
-        report = status.get(spec.id)
-        in_force = report is not None and report.rule_set_status == "in_force"
-        label = f"{spec.id} · {rs.title if rs else spec.rule_set}"
-        if report is not None and report.status != "hit":
-            label += f" [{STATUS.get(report.status, report.status)}]"
-        group = folium.FeatureGroup(name=_e(label), show=in_force)
-        if layer is not None:
-            indexed = layer.window(epsg, np.array([window]), grow=0.0, nearest=False)
-            for f, zone, geom in features_in(indexed, window, SIMPLIFY_M):
-                z = zone_style(style, zone)
-                codes.append(zone)
-                zone_obj = rs.zones[zone]
-                rule = rs.rule_for(zone, result.site["category"], result.site["national_major"])
-                popup = (f"<b>{_e(zone_obj.name)} {_e(zone_obj.name_en)}</b><br>要素 Feature: "
-                         f"{_e(indexed.layer.names[f])}<br>图层 Layer: {_e(spec.id)} ({_e(rs.id)})<br>"
-                         f"面积 Area: {_area_html(float(indexed.features[f].area))}<br>"
-                         f"本类项目 This category: {_e(VERDICT[rule.verdict])} · {_e(rule.id)}")
-                folium.GeoJson(_geojson(geom, epsg, shift), name=_e(zone_obj.name),
-                               style_function=lambda _, z=z, zone=zone: {
-                                   "color": z.get("colour"), "fillColor": z.get("fill"),
-                                   "fillOpacity": z.get("fill_opacity", 0.4), "weight": z.get("weight", 1),
-                                   "className": f"zoning-zone zone-{zone}"},
-                               popup=popup_of(popup, max_width=360),
-                               tooltip=folium.Tooltip(_e(f"{zone_obj.name} {indexed.layer.names[f]}"))).add_to(group)
-        group.add_to(m)
+    codes = _add_zone_layers(m, result, ctx, style, window, epsg, shift)
+    extra = _add_raster_cells(m, result, ctx, style, site.buffer(RASTER_AROUND_M), epsg, shift)
     pieces = folium.FeatureGroup(name="重叠部分 Overlaps (verdict colour)", show=True)
     for finding in result.findings:
         if finding.type not in ("overlap", "boundary_contact"):
@@ -181,7 +157,7 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     sb = shapely.total_bounds(shown)
     pad = max(sb[2] - sb[0], sb[3] - sb[1]) * 0.6 + 0.002
     m.fit_bounds([[sb[1] - pad, sb[0] - pad], [sb[3] + pad, sb[2] + pad]])
-    root = add_controls(m, style, codes)
+    root = add_controls(m, style, codes, extra)
     root.html.add_child(folium.Element(verdict_banner_html(result, style)))
     notes = []
     if result.manifest.get("demo"):
@@ -193,6 +169,79 @@ def build_site_map(result, ctx, *, basemap: str = "osm", tianditu_key: str | Non
     title = f"{result.site['name'] or ''} — {VERDICT[result.verdict]}"
     root.header.add_child(folium.Element(f"<title>{_e(title)}</title>"))
     return m
+
+
+def _add_zone_layers(m, result, ctx, style, window, epsg: int, shift) -> list:
+    """Every vector layer inside the window, a toggle each (on when in force), zones filled and outlined; the
+    window's own edge is not outlined, so a clipped zone does not seem to end there. Returns the zone codes drawn."""
+    import folium
+    status = {lr.id: lr for lr in result.layers}
+    codes = []
+    for spec in ctx.manifest.layers:
+        if spec.is_raster:
+            continue      # the cells behind raster findings are drawn by _add_raster_cells
+        layer, rs, error = ctx.layer(spec)
+        report = status.get(spec.id)
+        in_force = report is not None and report.rule_set_status == "in_force"
+        label = f"{spec.id} · {rs.title if rs else spec.rule_set}"
+        if report is not None and report.status != "hit":
+            label += f" [{STATUS.get(report.status, report.status)}]"
+        group = folium.FeatureGroup(name=_e(label), show=in_force)
+        if layer is not None:
+            indexed = layer.window(epsg, np.array([window]), grow=0.0, nearest=False)
+            edge = window.exterior.buffer(0.05)     # the clipping window's edge is never drawn as a boundary
+            for f, zone, geom in features_in(indexed, window, SIMPLIFY_M):
+                z = zone_style(style, zone)
+                codes.append(zone)
+                zone_obj = rs.zones[zone]
+                rule = rs.rule_for(zone, result.site["category"], result.site["national_major"])
+                popup = (f"<b>{_e(zone_obj.name)} {_e(zone_obj.name_en)}</b><br>要素 Feature: "
+                         f"{_e(indexed.layer.names[f])}<br>图层 Layer: {_e(spec.id)} ({_e(rs.id)})<br>"
+                         f"面积 Area: {_area_html(float(indexed.features[f].area))}<br>"
+                         f"本类项目 This category: {_e(VERDICT[rule.verdict])} · {_e(rule.id)}")
+                folium.GeoJson(_geojson(geom, epsg, shift), name=_e(zone_obj.name),
+                               style_function=lambda _, z=z, zone=zone: {
+                                   "stroke": False, "fillColor": z.get("fill"),
+                                   "fillOpacity": z.get("fill_opacity", 0.4), "className": f"zoning-zone zone-{zone}"},
+                               popup=popup_of(popup, max_width=360),
+                               tooltip=folium.Tooltip(_e(f"{zone_obj.name} {indexed.layer.names[f]}"))).add_to(group)
+                outline = shapely.difference(shapely.boundary(geom), edge)
+                if not outline.is_empty:
+                    folium.GeoJson(_geojson(outline, epsg, shift), style_function=lambda _, z=z: {
+                        "color": z.get("colour"), "weight": z.get("weight", 1), "interactive": False,
+                        "className": "zoning-zone-edge"}).add_to(group)
+        group.add_to(m)
+    return codes
+
+
+def _add_raster_cells(m, result, ctx, style, around, epsg: int, shift) -> list:
+    """The cells behind each raster finding (steeper than the threshold, or of the forest classes) as a layer of
+    their own, with a legend entry; returns the legend entries."""
+    import folium
+
+    from ..overlay.raster_cells import cells_over
+    extra, seen = [], set()
+    specs = {s.id: s for s in ctx.manifest.layers if s.is_raster}
+    for finding in result.findings:
+        if finding.type != "raster" or finding.layer not in specs or (finding.layer, finding.rule) in seen:
+            continue
+        seen.add((finding.layer, finding.rule))
+        layer, rs, _ = ctx.layer(specs[finding.layer])
+        rule = next((r for r in (rs.rules if rs else []) if r.id == finding.rule), None)
+        if layer is None or rule is None:
+            continue
+        cells = cells_over(layer, rule, around, epsg)
+        if cells is None or cells.is_empty:
+            continue
+        look = {"colour": "#555", "fill": "#999", "fill_opacity": 0.5, **style.get("raster", {}).get(rs.measure, {})}
+        label = f"{finding.zone_name} · {finding.rule}"
+        group = folium.FeatureGroup(name=_e(f"{finding.layer}: {label}"), show=True)
+        folium.GeoJson(_geojson(cells, epsg, shift), style_function=lambda _, s=look, c=f"raster-{rs.measure}": {
+            "color": s["colour"], "weight": 0.5, "fillColor": s["fill"], "fillOpacity": s["fill_opacity"],
+            "interactive": False, "className": f"zoning-raster {c}"}).add_to(group)
+        group.add_to(m)
+        extra.append((look["fill"], look["colour"], f"{label} — {look.get('label', '')}".rstrip(" —")))
+    return extra
 
 
 def map_html(m) -> str:

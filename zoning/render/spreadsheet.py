@@ -32,16 +32,3 @@ def csv_table(table: pa.Table) -> pa.Table:
         cols.append(col)
     return pa.Table.from_arrays(cols, schema=table.schema)
 
-
-def xlsx_row(ws, values) -> list:
-    """Cells for `ws.append` (a write-only sheet): strings are text cells, never formulas."""
-    from openpyxl.cell import WriteOnlyCell
-    out = []
-    for v in values:
-        if isinstance(v, str):
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"
-            out.append(cell)
-        else:
-            out.append(v)
-    return out

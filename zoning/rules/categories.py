@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .. import values
 from ..errors import CategoryError, InputError, RuleSetError
+from ..messages import error
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,8 @@ class Categories:
         """The category named by `text`, or a CategoryError listing the accepted codes."""
         found = self._index.get(_key(str(text))) if text is not None else None
         if found is None:
-            raise CategoryError(f"unknown project category '{text}'", source=source, row=row, field=field,
-                                expected="one of " + ", ".join(self.by_code)
-                                + " (or its Chinese name or a listed synonym; see `zoning rules --categories`)")
+            raise CategoryError(error("unknown_category", text=text), source=source, row=row, field=field,
+                                expected=error("unknown_category_expected", codes=", ".join(self.by_code)))
         return found
 
     def __iter__(self):

@@ -60,8 +60,9 @@ def sites_from_results(path) -> tuple[list[dict], str]:
             if r.geometry is not None], str(path)
 
 
-def impact(old, new, sites: list[dict], source: str, *, tolerance_m: float = 0.5, workers: int | None = 1) -> Impact:
-    """Re-run `sites` on both manifests and compare, row by row."""
+def impact(old, new, sites: list[dict], source: str, *, tolerance_m: float = 0.5, workers: int | None = 1,
+           show_progress: bool = False) -> Impact:
+    """Re-run `sites` on both manifests and compare, row by row (`show_progress`: each run's bar on a terminal)."""
     with tempfile.TemporaryDirectory(prefix="zoning-impact-") as folder:
         tmp = Path(folder)
         listing = tmp / "sites.gpkg"
@@ -74,7 +75,8 @@ def impact(old, new, sites: list[dict], source: str, *, tolerance_m: float = 0.5
         runs = []
         for manifest, name in ((old, "old"), (new, "new")):
             out = tmp / f"{name}.gpkg"
-            screen(listing, out, ScreenOptions(layers=manifest, tolerance_m=tolerance_m, quiet=True, workers=workers))
+            screen(listing, out, ScreenOptions(layers=manifest, tolerance_m=tolerance_m, quiet=not show_progress,
+                                                   workers=workers))
             runs.append(_read(out))
     changes = []
     for key, s in zip(keys, sites, strict=False):

@@ -19,7 +19,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..atomic import tmp_path
-from ..render.spreadsheet import csv_table, xlsx_row
+from ..messages import text
+from ..render.spreadsheet import csv_table
+from ..render.workbook import Sheet
 
 FORMATS = (".csv", ".xlsx", ".gpkg", ".parquet")
 EXCEL_MAX_ROWS = 1_048_575
@@ -107,30 +109,31 @@ class _Xlsx:
         import openpyxl
         self.path = paths[0]
         self.wb = openpyxl.Workbook(write_only=True)
-        self.sheets = [self.wb.create_sheet("screen")] + ([self.wb.create_sheet("findings")] if findings else [])
+        self.sheets: list = [None, None] if findings else [None]
+        self.titles = ["筛查 screen", "发现 findings"]
         self.counts = [0] * len(self.sheets)
         self.closed = False
 
     def add(self, rows, findings):
         for k, t in enumerate([rows] + ([findings] if findings is not None else [])):
             t = _plain(t)
-            ws = self.sheets[k]
-            if self.counts[k] == 0:
-                ws.append(xlsx_row(ws, t.column_names))
+            if self.sheets[k] is None:
+                self.sheets[k] = Sheet(self.wb, self.titles[k], t.column_names)
+            sheet = self.sheets[k]
+            names = t.column_names
             for rec in t.to_pylist():
                 self.counts[k] += 1
                 if self.counts[k] <= EXCEL_MAX_ROWS:
-                    ws.append(xlsx_row(ws, [rec[c] for c in t.column_names]))
+                    sheet.append([rec[c] for c in names])
 
     def close(self):
         if self.closed:
             return
         self.closed = True
         if self.counts[0] > EXCEL_MAX_ROWS:
-            raise OverflowError(f"{self.counts[0]} rows do not fit an Excel sheet; write .csv, .gpkg or .parquet")
+            raise OverflowError(text("excel_too_many_rows", rows=self.counts[0]))
         if len(self.counts) > 1 and self.counts[1] > EXCEL_MAX_ROWS:
-            self.sheets[1].append(["truncated: more findings than an Excel sheet holds; write .gpkg or .parquet "
-                                   "for all"])
+            self.sheets[1].note(text("excel_truncated"))
         self.wb.save(_tmp(self.path))
 
 

@@ -7,23 +7,11 @@ from pathlib import Path
 
 import shapely
 
+from ..render.clusters import COLOURS, LABELS, RANK, cluster_icon
 from ..render.folium_typed import root as page_root
 
-COLOURS = {"prohibited": "#d7191c", "conditional": "#fdae61", "permitted": "#1a9641", "error": "#7b3294"}
-LABELS = {"prohibited": "禁止 prohibited", "conditional": "有条件 conditional", "permitted": "准入 permitted",
-          "error": "错误 error (not screened)"}
-RANK = {"prohibited": 0, "conditional": 1, "permitted": 2, "error": 3}     # a cluster shows its lowest rank
 MAX_ZONE_VERTICES = 300_000        # beyond this the zones are left to `zoning atlas` (vector tiles)
 ANALYSIS_EPSG = 4547
-
-# the cluster icon: the count, on the colour of the worst verdict among its sites
-CLUSTER_ICON = """function (cluster) {
-    var worst = 3, colours = %s;
-    cluster.getAllChildMarkers().forEach(function (m) { if (m.options.rank < worst) { worst = m.options.rank; } });
-    return L.divIcon({html: '<div style="background:' + colours[worst] + ';color:#fff;border-radius:20px;'
-        + 'width:36px;height:36px;line-height:36px;text-align:center;font:bold 12px sans-serif;opacity:.9">'
-        + cluster.getChildCount() + '</div>', className: 'zoning-cluster rank-' + worst, iconSize: L.point(36, 36)});
-}"""
 
 
 def _zones(m, ctx) -> str | None:
@@ -56,7 +44,6 @@ def _zones(m, ctx) -> str | None:
 
 
 def overview_map(state, indices, ctx, path: Path) -> Path:
-    import json
 
     import folium
     from folium.plugins import FastMarkerCluster
@@ -80,9 +67,7 @@ def overview_map(state, indices, ctx, path: Path) -> Path:
         marker.bindPopup(row[3]);
         return marker;
     }"""
-    colours = json.dumps({RANK[k]: c for k, c in COLOURS.items()})
-    FastMarkerCluster(data, callback=callback, name="项目 sites",
-                      icon_create_function=CLUSTER_ICON % colours).add_to(m)
+    FastMarkerCluster(data, callback=callback, name="项目 sites", icon_create_function=cluster_icon()).add_to(m)
     if data:
         lats, lons = [d[0] for d in data], [d[1] for d in data]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
+from ..progress import Progress
 from .._version import __version__
 from ..engine import make_context
 from ..atomic import write_text
@@ -67,22 +68,6 @@ def _estimate_rows(path: Path) -> int | None:
     return None
 
 
-class _Progress:
-    def __init__(self, total, quiet):
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, unit="rows", unit_scale=True, dynamic_ncols=True, file=sys.stderr)
-
-    def update(self, n):
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
 def screen(list_path, out, opts: ScreenOptions | None = None) -> dict:
     """Screen every row of `list_path` and write `out`; returns the run summary."""
     opts = opts or ScreenOptions()
@@ -118,7 +103,7 @@ def screen(list_path, out, opts: ScreenOptions | None = None) -> dict:
     if opts.reports_dir:
         levels = set(opts.reports_for or ("prohibited", "conditional", "permitted"))
         Path(opts.reports_dir).mkdir(parents=True, exist_ok=True)
-    progress = _Progress(_estimate_rows(list_path), opts.quiet)
+    progress = Progress(_estimate_rows(list_path), "rows", "筛查 screen", show=False if opts.quiet else None)
     output = screen_out.Output(out, state, (rschema, fschema), findings=opts.findings)
     for i in sorted(done):
         output.add(i)

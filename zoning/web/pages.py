@@ -3,7 +3,23 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..messages import column_label, section
+
 ENV = Environment(loader=PackageLoader("zoning.web", "templates"), autoescape=select_autoescape(default=True))
+_VERDICT = section("verdict_short")
+
+
+def _verdicts(counts: dict) -> str:
+    return "，".join(f"{_VERDICT.get(k, k)} {n:,}" for k, n in (counts or {}).items()) or "—"
+
+
+def _yes_no(value) -> str:
+    return "是 yes" if str(value).lower() in ("true", "1", "yes") else "否 NO"
+
+
+# words from the message catalogue (zoning/messages.toml), never spelled in the templates' code
+ENV.filters.update(verdict=lambda v: _VERDICT.get(v, v or "—"), verdicts=_verdicts, column=column_label,
+                   yes_no=_yes_no)
 
 INDEX, RESULT_BAR, CHECKS, SCREEN, IMPACT, LOGIN, USERS, ERROR = (
     "index.html", "result_bar.html", "checks.html", "screen.html", "impact.html", "login.html", "users.html",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..atomic import replacing
 from ..errors import InputError
-from ..render.spreadsheet import csv_text, xlsx_row
+from ..render.spreadsheet import csv_text
 from . import chain
 
 SCHEMA = """
@@ -239,11 +239,12 @@ class Register:
         with replacing(out, suffix=True) as tmp:
             if out.suffix.lower() == ".xlsx":
                 import openpyxl
+
+                from ..render.workbook import Sheet
                 wb = openpyxl.Workbook(write_only=True)
-                ws = wb.create_sheet("register")
-                ws.append(xlsx_row(ws, header))
+                sheet = Sheet(wb, "登记簿 register", header)
                 for r in rows:
-                    ws.append(xlsx_row(ws, [r[h] for h in header]))
+                    sheet.append([r[h] for h in header])
                 wb.save(tmp)
             else:
                 import csv

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from ..messages import error
 from .. import values
 from ..engine import Context, make_context
 from ..errors import InputError, ZoningError
@@ -114,7 +115,7 @@ class Services:
                 raise TooLarge("the pasted text is too large", source="pasted coordinates",
                                expected=f"at most {self.limit / 1e6:.0f} MB")
             return site_from_text(coords, tmp, site_id=site_id or None), "pasted.txt", coords.encode("utf-8")
-        raise InputError("no site given", source="form", expected="a file, pasted coordinates or a drawn polygon")
+        raise InputError(error("no_site"), source="form", expected="a file, pasted coordinates or a drawn polygon")
 
     # -- the register ------------------------------------------------------------------------------------------
 
@@ -185,13 +186,14 @@ class Services:
 
 def publish(csv_path: Path, xlsx_path: Path, list_path: Path, filename: str) -> list[dict]:
     """The screening table as the user gets it: messages in the web's words (naming the file as uploaded), the CSV
-    rewritten so, and the same table as Excel text cells; returns the rows."""
+    rewritten so, and the same table as a typed Excel sheet; returns the rows."""
     import csv
 
     import openpyxl
 
     from ..atomic import replacing
-    from ..render.spreadsheet import csv_text, xlsx_row
+    from ..render.spreadsheet import csv_text
+    from ..render.workbook import Sheet
     with open(csv_path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = list(reader.fieldnames or [])
@@ -202,10 +204,9 @@ def publish(csv_path: Path, xlsx_path: Path, list_path: Path, filename: str) -> 
         w.writeheader()
         w.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
     wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("screen")
-    ws.append(xlsx_row(ws, header))
+    sheet = Sheet(wb, "筛查 screen", header)       # typed cells from the CSV's text (workbook.typed)
     for r in rows:
-        ws.append(xlsx_row(ws, [r[h] for h in header]))
+        sheet.append([r[h] for h in header])
     wb.save(xlsx_path)
     return rows
 
