@@ -10,6 +10,7 @@ import math
 import re
 
 from .errors import InputError
+from .messages import error
 
 TRUE = frozenset({"1", "true", "yes", "y", "是", "t", "on", "1.0", "x", "√", "✓"})
 FALSE = frozenset({"0", "false", "no", "n", "否", "f", "off", "", "0.0"})
@@ -29,7 +30,7 @@ def flag(value, *, source=None, row=None, field=None) -> bool:
         return True
     if text in FALSE:
         return False
-    raise InputError(f"'{value}' is not a yes/no flag", source=source, row=row, field=field,
+    raise InputError(error("not_flag", value=value), source=source, row=row, field=field,
                      expected="1/0, true/false, yes/no, y/n or 是/否")
 
 
@@ -63,8 +64,8 @@ def date(value, *, source=None, row=None, field=None) -> dt.date | None:
             number = float(text)
     if number is not None and SERIAL_RANGE[0] <= number < SERIAL_RANGE[1]:
         return EXCEL_EPOCH + dt.timedelta(days=int(number))
-    raise InputError(f"'{value}' is not a date", source=source, row=row, field=field,
-                     expected="a date such as 2025-06-01 (text, a date cell or an Excel date number)")
+    raise InputError(error("not_date", value=value), source=source, row=row, field=field,
+                     expected=error("not_date_expected"))
 
 
 def application_date(value, *, source="--date") -> dt.date:
@@ -76,9 +77,9 @@ def _number(value, source, what) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"'{value}' is not a number", source=source, expected=what) from None
+        raise InputError(error("not_number", value=value), source=source, expected=what) from None
     if not math.isfinite(x):
-        raise InputError(f"'{value}' is not a finite number", source=source, expected=what)
+        raise InputError(error("not_finite", value=value), source=source, expected=what)
     return x
 
 
@@ -86,7 +87,7 @@ def tolerance(value, *, source="--tolerance-m") -> float:
     """A boundary tolerance in metres: a number >= 0."""
     x = _number(value, source, "metres, 0 or more")
     if x < 0:
-        raise InputError(f"tolerance {value} m", source=source, expected="metres, 0 or more")
+        raise InputError(error("bad_tolerance", value=value), source=source, expected=error("bad_tolerance_expected"))
     return x
 
 
@@ -95,7 +96,7 @@ def metres(value, *, source, top: float | None = None) -> float:
     what = "metres, more than 0" + (f" and at most {top:,.0f}" if top else "")
     x = _number(value, source, what)
     if x <= 0 or (top is not None and x > top):
-        raise InputError(f"{value} m", source=source, expected=what)
+        raise InputError(error("bad_metres", value=value), source=source, expected=what)
     return x
 
 
@@ -105,10 +106,10 @@ def extent(value, *, source="--extent") -> tuple[float, float, float, float]:
         else list(value)
     expected = "minx,miny,maxx,maxy: four numbers, each min below its max"
     if len(parts) != 4:
-        raise InputError(f"extent '{value}' has {len(parts)} numbers", source=source, expected=expected)
+        raise InputError(error("extent_count", value=value, count=len(parts)), source=source, expected=expected)
     x0, y0, x1, y1 = (_number(p, source, expected) for p in parts)
     if not (x0 < x1 and y0 < y1):
-        raise InputError(f"extent '{value}'", source=source, expected=expected)
+        raise InputError(error("extent_order", value=value), source=source, expected=expected)
     return x0, y0, x1, y1
 
 

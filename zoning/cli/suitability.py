@@ -7,6 +7,7 @@ import sys
 import click
 
 from .options import date_option, layers_option, national_major_option, terminate_raises, TYPES, user_errors, writes
+from ..messages import error
 
 
 @click.command()
@@ -34,6 +35,6 @@ def suitability(category, layers_path, date_, cell, national_major, extent, out)
                          national_major=bool(national_major), show_progress=None)
     except (KeyboardInterrupt, Terminated) as exc:
         # the GeoTIFF is written to a temporary file and renamed at the end: nothing half-written is left
-        click.echo("zoning: interrupted; no raster written (run the command again)", err=True)
+        click.echo("zoning: " + error("suitability_interrupted"), err=True)
         sys.exit(143 if isinstance(exc, Terminated) else 130)
     click.echo(json.dumps(info, ensure_ascii=False), err=False)

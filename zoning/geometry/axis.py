@@ -6,7 +6,7 @@ import shapely
 
 from ..errors import InputError
 from .crs import GKSpec, gk_epsg, gk_info, lat_in_china, lon_in_china
-from ..messages import warning
+from ..messages import error, warning
 
 
 def _swap(geom):
@@ -23,7 +23,7 @@ def fix_lonlat(geom, source) -> tuple[object, list]:
         return _swap(geom), [f"{source}: coordinates were in latitude, longitude order; swapped to longitude, latitude"]
     if not (np.all(np.isfinite(xy)) and np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90)):
         from ..errors import InputError
-        raise InputError(f"coordinates ({x.min():.6g}, {y.min():.6g}) are not longitude/latitude", source=source,
+        raise InputError(error("not_lonlat", x=x.min(), y=y.min()), source=source,
                          expected="longitudes within ±180 and latitudes within ±90, or the --crs of projected "
                                   "coordinates (e.g. cgcs2000-gk3:38)")
     return geom, []
@@ -48,7 +48,7 @@ def resolve_gk(geom, declared, source) -> tuple[object, str, list]:
     else:
         info = gk_info(declared)
         if info is None:
-            raise InputError(f"{declared} is not a Gauss-Kruger CRS", source=source, expected="a GK zone")
+            raise InputError(error("not_gk_crs", crs=declared), source=source, expected="a GK zone")
         datum, width, zone, prefixed = info
     xy = shapely.get_coordinates(geom)
     kx, ky = _kind(xy[:, 0]), _kind(xy[:, 1])
@@ -60,24 +60,24 @@ def resolve_gk(geom, declared, source) -> tuple[object, str, list]:
         xy = xy[:, ::-1]
         warnings.append(warning("axis_swapped", source=source))
     else:
-        raise InputError("coordinates are not Gauss-Kruger easting/northing in metres", source=source,
+        raise InputError(error("not_gk"), source=source,
                          expected="eastings of 6 digits (or 8 with the zone prefix) and northings of 7 digits, "
                                   f"as the CRS {declared if isinstance(declared, str) else declared.label()} says")
     east = xy[:, 0]
     if kx == "prefixed":
         zones = np.unique((east // 1e6).astype(int))
         if len(zones) > 1:
-            raise InputError(f"eastings carry different zone prefixes {zones.tolist()}", source=source,
+            raise InputError(error("mixed_prefixes", zones=zones.tolist()), source=source,
                              expected="one zone per site")
         found = int(zones[0])
         if zone is not None and found != zone:
-            raise InputError(f"the eastings' zone prefix {found} contradicts the declared zone {zone}", source=source,
+            raise InputError(error("prefix_contradicts", found=found, zone=zone), source=source,
                              expected="matching zone numbers, or --crs with the right zone")
         if prefixed is False:
             warnings.append(warning("zone_prefix_found", source=source, zone=found))
         return geom, f"EPSG:{gk_epsg(datum, width, found, True)}", warnings
     if zone is None:
-        raise InputError("the eastings carry no zone prefix and no zone is declared", source=source,
+        raise InputError(error("no_zone"), source=source,
                          expected=f"--crs {datum}-gk{width}:ZONE (e.g. {datum}-gk3:38 for 112.5-115.5°E, "
                                   f"or {datum}-gk3:114 by central meridian)")
     if prefixed is True:

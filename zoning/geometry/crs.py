@@ -14,6 +14,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from ..errors import InputError
+from ..messages import error
 
 CGCS2000 = "EPSG:4490"
 OFFSETS = ("gcj02", "bd09")
@@ -57,7 +58,7 @@ def gk_epsg(datum: str, width: int, zone: int, prefixed: bool) -> int:
     z_first, z0, cm_first, cm0 = _SERIES[(datum, width)]
     lo, hi = ZONES[width]
     if not lo <= zone <= hi:
-        raise InputError(f"no {width}-degree Gauss-Kruger zone {zone}", source="--crs",
+        raise InputError(error("no_gk_zone", width=width, zone=zone), source="--crs",
                          expected=f"a zone number {lo}-{hi}")
     cm = zone * 3 if width == 3 else zone * 6 - 3
     return z_first + zone - z0 if prefixed else cm_first + (cm - cm0) // width
@@ -84,7 +85,7 @@ def parse_crs(text, *, source: str = "--crs"):
     """A site CRS from an EPSG code, a name (cgcs2000, wgs84, gcj02, bd09, xian80, beijing54, 2000国家大地坐标系),
     or a Gauss-Kruger name `cgcs2000-gk3:38` (zone), `cgcs2000-gk3:114` (central meridian) or `cgcs2000-gk3`."""
     if text is None or str(text).strip() == "":
-        raise InputError("no CRS given", source=source, expected="an EPSG code or a name such as cgcs2000")
+        raise InputError(error("no_crs_given"), source=source, expected="an EPSG code or a name such as cgcs2000")
     raw = str(text).strip()
     key = raw.lower().replace(" ", "")
     m = _GK_NAME.match(key)
@@ -99,7 +100,7 @@ def parse_crs(text, *, source: str = "--crs"):
         if 75 <= num <= 135 and num % 3 == 0 and (width == 3 or num % 6 == 3):
             zone = num // 3 if width == 3 else (num + 3) // 6
             return crs_key(gk_epsg(datum, width, zone, False))
-        raise InputError(f"no {width}-degree Gauss-Kruger zone or central meridian {num}", source=source,
+        raise InputError(error("no_gk_zone_or_meridian", width=width, num=num), source=source,
                          expected=f"a zone number {lo}-{hi} or a central meridian in 75-135")
     name = NAMES.get(key) or NAMES.get(raw)
     if name in OFFSETS:
@@ -112,7 +113,7 @@ def parse_crs(text, *, source: str = "--crs"):
     try:
         return crs_key(code)
     except CRSError:
-        raise InputError(f"unknown CRS '{text}'", source=source,
+        raise InputError(error("unknown_crs", text=text), source=source,
                          expected="an EPSG code (4490, EPSG:4547) or cgcs2000, wgs84, gcj02, bd09, xian80, "
                                   "beijing54, cgcs2000-gk3:38") from None
 

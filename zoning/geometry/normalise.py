@@ -137,7 +137,7 @@ def normalise_batch(site_inputs, *, crs_option=None, radius_m=None, width_m=None
         parse_crs(crs_option)        # a bad --crs is the user's error for the whole run, not one row's
     for i in _non_finite([si.geometry for si in site_inputs], errors):
         si = site_inputs[i]
-        errors[i] = InputError("a coordinate is not a finite number (NaN or infinity)", source=si.source, row=si.row,
+        errors[i] = InputError(error("not_finite_coordinate"), source=si.source, row=si.row,
                                expected="numeric coordinates")
     geoms, src, declared_of = _resolve_crs_all(site_inputs, crs_option, errors, warnings)
     _refuse_unworkable(site_inputs, geoms, errors)
@@ -206,12 +206,12 @@ def _refuse_unworkable(site_inputs, geoms, errors) -> None:
     """Rows too large to work on, or whose polygon encloses no area, get their error before any costly step."""
     for i, what in _oversized(geoms, errors):
         si = site_inputs[i]
-        errors[i] = InputError(f"the site has {what}", source=si.source, row=si.row,
+        errors[i] = InputError(error("too_complex", what=what), source=si.source, row=si.row,
                                expected=f"at most {MAX_SITE_PARTS:,} polygons and {MAX_SITE_VERTICES:,} vertices "
                                         "per site; split it into several sites")
     for i in _degenerate(geoms, errors):
         si = site_inputs[i]
-        errors[i] = InputError("the site has no area: its vertices are collinear, repeated or fewer than three",
+        errors[i] = InputError(error("collinear"),
                                source=si.source, row=si.row, expected="a polygon with at least three distinct "
                                                                       "vertices that enclose an area")
 
@@ -261,8 +261,8 @@ def _footprints(site_inputs, projected, rows, radius_m, width_m, errors, warning
     for i in np.flatnonzero(area > MAX_SITE_AREA_M2):
         if errors[i] is None:
             si = site_inputs[i]
-            errors[i] = InputError(f"the site covers {area[i] / 1e6:,.0f} km², more than the limit of "
-                                   f"{MAX_SITE_AREA_M2 / 1e6:,.0f} km² per site", source=si.source, row=si.row,
+            errors[i] = InputError(error("too_large", km2=area[i] / 1e6, limit=MAX_SITE_AREA_M2 / 1e6),
+                                   source=si.source, row=si.row,
                                    expected="a project site; split a larger area into sites of at most "
                                             f"{MAX_SITE_AREA_M2 / 1e6:,.0f} km²")
     return area, simple, footprint
@@ -364,20 +364,18 @@ def _polygon(projected, si, radius_m, width_m):
     footprint, warnings = None, []
     if kind in ("Point", "MultiPoint"):
         if not radius_m:
-            return None, None, InputError("the site is a point", source=si.source, row=si.row,
-                                          expected="a polygon, or --radius METRES to check a circle around the "
-                                                   "point"), []
+            return None, None, InputError(error("is_point"), source=si.source, row=si.row,
+                                          expected=error("is_point_expected")), []
         projected = shapely.buffer(projected, radius_m, quad_segs=16)
         footprint = f"point buffered by {radius_m:g} m"
     elif kind in ("LineString", "MultiLineString", "LinearRing"):
         if not width_m:
-            return None, None, InputError("the site is a line", source=si.source, row=si.row,
-                                          expected="a polygon, or --width METRES for a road or pipeline corridor "
-                                                   "of that width"), []
+            return None, None, InputError(error("is_line"), source=si.source, row=si.row,
+                                          expected=error("is_line_expected")), []
         projected = shapely.buffer(projected, width_m / 2, cap_style="flat")
         footprint = f"line buffered to a {width_m:g} m wide corridor"
     elif kind not in POLYGONAL:
-        return None, None, InputError(f"a {kind} is not a site", source=si.source, row=si.row,
+        return None, None, InputError(error("not_a_site", kind=kind), source=si.source, row=si.row,
                                       expected="a Polygon or MultiPolygon (or a point with --radius, a line with "
                                                "--width)"), []
     else:
@@ -389,7 +387,7 @@ def _polygon(projected, si, radius_m, width_m):
             projected = fixed
     projected = polygonal(projected)
     if projected is None or projected.is_empty or projected.area <= 0:
-        return None, None, InputError("the site has no area", source=si.source, row=si.row,
+        return None, None, InputError(error("no_area"), source=si.source, row=si.row,
                                       expected="a polygon with a non-zero area"), warnings
     return projected, footprint, None, warnings
 

@@ -5,6 +5,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InputError
+from ..messages import error
 
 FORMATS = ("geojson", "gpkg", "shp", "zip", "kml", "kmz", "parquet", "fgb", "csv", "xlsx", "txt", "dxf")
 # the reader family of each format
@@ -25,7 +26,7 @@ def _sniff(path: Path) -> str | None:
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head.strip():
-        raise InputError("the file is empty", source=str(path), expected="a site file with at least one site")
+        raise InputError(error("empty_file"), source=str(path), expected="a site file with at least one site")
     if head.startswith(b"SQLite format 3"):
         return "gpkg"
     if head.startswith(b"PAR1"):
@@ -61,7 +62,7 @@ def detect_format(path: Path, forced: str | None = None) -> str:
     if forced:
         key = forced.lower().lstrip(".")
         if key not in FAMILY:
-            raise InputError(f"unknown input format '{forced}'", source="--format-in", expected=", ".join(FORMATS))
+            raise InputError(error("unknown_format", name=forced), source="--format-in", expected=", ".join(FORMATS))
         return FAMILY[key]
     if path.is_dir():
         return "vector"
@@ -70,6 +71,6 @@ def detect_format(path: Path, forced: str | None = None) -> str:
     if path.suffix.lower() == ".txt" or fmt is None:
         fmt = sniffed or ("csv" if path.suffix.lower() == ".txt" else None)
     if fmt is None:
-        raise InputError("cannot tell the file's format", source=str(path),
+        raise InputError(error("format_unknown"), source=str(path),
                          expected="one of " + ", ".join(FORMATS) + " (or --format-in)")
     return FAMILY[fmt]

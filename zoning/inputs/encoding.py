@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 from ..errors import InputError
+from ..messages import error
 
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -24,7 +25,7 @@ def codec_name(name: str, *, source: str = "--encoding") -> str:
     try:
         return codecs.lookup(key).name
     except LookupError:
-        raise InputError(f"unknown text encoding '{name}'", source=source,
+        raise InputError(error("unknown_encoding", name=name), source=source,
                          expected="utf-8, gbk, gb18030, utf-16, big5 or a code page such as 936") from None
 
 
@@ -58,7 +59,7 @@ def decode(data: bytes, declared: str | None = None, *, source: str = "") -> tup
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
-    raise InputError("cannot decode the text", source=source, expected="UTF-8, GBK or GB18030 text (or --encoding)")
+    raise InputError(error("cannot_decode"), source=source, expected="UTF-8, GBK or GB18030 text (or --encoding)")
 
 
 def sniff_encoding(path: Path, declared: str | None = None, sample: int = 1 << 20) -> str:
@@ -144,8 +145,8 @@ class LineDecoder:
             try:
                 return raw.decode(self.primary)
             except UnicodeDecodeError as exc:
-                raise InputError(f"line {self.line}: the bytes are not {self.primary} (byte {exc.start + 1} of the "
-                                 "line)", source=self.source,
+                raise InputError(error("line_not_encoding", line=self.line, encoding=self.primary,
+                                       byte=exc.start + 1), source=self.source,
                                  expected=f"{self.primary} text throughout, or the file's real --encoding") from None
         if raw.isascii():
             return raw.decode("ascii")

@@ -25,6 +25,7 @@ from ..geometry.crs import NAMES, ZONES, GKSpec
 from .encoding import decode
 from .options import ReadOptions
 from .sites import SiteInput, make_site
+from .. import messages
 from ..messages import warning
 
 _SPLIT = re.compile(r"\s*[,，]\s*")
@@ -74,7 +75,8 @@ def _width(header: dict, src: str) -> int:
     if not digits:
         return 3
     if digits[0] not in ("3", "6"):
-        raise InputError(f"line {line}: {key} '{value}'", source=src, field=key, expected="3 or 6 (度带)")
+        raise InputError(messages.error("jzd_value", line=line, name=key, value=value),
+                         source=src, field=key, expected="3 or 6 (度带)")
     return int(digits[0])
 
 
@@ -84,7 +86,8 @@ def _zone(header: dict, width: int, src: str, warnings: list) -> int | None:
         return None
     digits = re.findall(r"\d+", value)
     if len(digits) != 1:
-        raise InputError(f"line {line}: 带号 '{value}'", source=src, field="带号", expected="a zone number such as 38")
+        raise InputError(messages.error("jzd_value", line=line, name="带号", value=value),
+                         source=src, field="带号", expected="a zone number such as 38")
     num = int(digits[0])
     lo, hi = ZONES[width]
     if lo <= num <= hi:
@@ -93,7 +96,7 @@ def _zone(header: dict, width: int, src: str, warnings: list) -> int | None:
         zone = num // 3 if width == 3 else (num + 3) // 6
         warnings.append(warning("jzd_meridian", line=line, value=value, width=width, zone=zone, meridian=num))
         return zone
-    raise InputError(f"line {line}: 带号 '{value}' is neither a {width}-degree zone number nor a central meridian",
+    raise InputError(messages.error("jzd_zone_neither", line=line, value=value, width=width),
                      source=src, field="带号", expected=f"a zone number {lo}-{hi} (e.g. 38) or a central meridian "
                                                           "such as 114")
 
@@ -105,12 +108,13 @@ def _header_crs(header: dict, src: str, warnings: list) -> GKSpec:
         datum = ("cgcs2000" if "2000" in text else "xian80" if "西安" in text or "80" in text
                  else "beijing54" if "北京" in text or "54" in text else None)
     if datum is None:
-        raise InputError(f"unknown 坐标系 '{text}' in [属性描述]" + (f" (line {line})" if line else ""),
+        raise InputError(messages.error("jzd_unknown_crs", text=text, where=f" (line {line})" if line else ""),
                          source=src, field="坐标系", expected="2000国家大地坐标系, 1980西安坐标系 or 1954北京坐标系")
     width = _width(header, src)
     unit, line = header.get("计量单位", ("米", 0))
     if unit and unit not in ("米", "m", "M", "meter", "metre"):
-        raise InputError(f"line {line}: 计量单位 '{unit}'", source=src, field="计量单位", expected="米 (metres)")
+        raise InputError(messages.error("jzd_value", line=line, name="计量单位", value=unit),
+                         source=src, field="计量单位", expected="米 (metres)")
     zone = _zone(header, width, src, warnings)
     raw, line = header.get("转换参数", ("", 0))
     params = [p for p in _SPLIT.split(raw.strip()) if p != ""]
@@ -121,7 +125,8 @@ def _header_crs(header: dict, src: str, warnings: list) -> GKSpec:
         except ValueError:
             towgs84 = None
         if towgs84 is None or len(towgs84) != 7:
-            raise InputError(f"line {line}: 转换参数 '{raw}'", source=src, field="转换参数",
+            raise InputError(messages.error("jzd_value", line=line, name="转换参数", value=raw), source=src,
+                             field="转换参数",
                              expected="7 numbers (dx, dy, dz, rx, ry, rz, scale in ppm), or all empty")
         if not any(towgs84):
             towgs84 = None
@@ -150,17 +155,17 @@ def _point_line(line: str, n: int, parcel: Parcel, src: str) -> None:
     parts = _SPLIT.split(line)
     if len(parts) < 4:
         parcel.error = parcel.error or InputError(
-            f"line {n}: point line '{line[:60]}'", source=src, expected="point id, ring number, X (northing), Y "
-                                                                       "(easting)")
+            messages.error("jzd_point_line", line=n, text=line[:60]), source=src,
+            expected="point id, ring number, X (northing), Y (easting)")
         return
     try:
         ring, x, y = int(float(parts[1])), float(parts[2]), float(parts[3])
     except ValueError:
-        parcel.error = parcel.error or InputError(f"line {n}: point line '{line[:60]}'", source=src,
+        parcel.error = parcel.error or InputError(messages.error("jzd_point_line", line=n, text=line[:60]), source=src,
                                                   expected="point id, integer ring number, numeric X and Y")
         return
     if not (np.isfinite(x) and np.isfinite(y)) or abs(x) > 1e9 or abs(y) > 1e9:
-        parcel.error = parcel.error or InputError(f"line {n}: coordinates out of range", source=src,
+        parcel.error = parcel.error or InputError(messages.error("jzd_out_of_range", line=n), source=src,
                                                   expected="finite X and Y in metres")
         return
     parcel.rings.setdefault(ring, []).append((parts[0], n, x, y))
@@ -187,13 +192,13 @@ def parse(text: str, src: str) -> tuple[GKSpec, list[Parcel], list[str], str | N
             if line.endswith("@"):
                 _parcel_line(line, n, parcels)
             elif not parcels:
-                raise InputError(f"line {n}: a point before any parcel line", source=src,
+                raise InputError(messages.error("jzd_point_first", line=n), source=src,
                                  expected="a parcel line ending in '@' before its points")
             else:
                 _point_line(line, n, parcels[-1], src)
             continue
         if section is None:
-            raise InputError(f"line {n}: text before the first section", source=src,
+            raise InputError(messages.error("jzd_text_first", line=n), source=src,
                              expected="a 界址点 TXT starting with [属性描述]")
         key, sep, value = line.partition("=")
         if not sep:
@@ -203,9 +208,11 @@ def parse(text: str, src: str) -> tuple[GKSpec, list[Parcel], list[str], str | N
         elif key.strip() in _NAME_KEYS and value.strip():
             project = value.strip()
     if "[地块坐标]" not in seen:
-        raise InputError("no [地块坐标] section", source=src, expected="a 界址点 TXT with [属性描述] and [地块坐标]")
+        raise InputError(messages.error("jzd_no_section"), source=src,
+                         expected="a 界址点 TXT with [属性描述] and [地块坐标]")
     if not parcels:
-        raise InputError("no parcels in [地块坐标]", source=src, expected="at least one parcel line ending in '@'")
+        raise InputError(messages.error("jzd_no_parcels"),
+                         source=src, expected="at least one parcel line ending in '@'")
     return _header_crs(header, src, warnings), parcels, warnings, project
 
 
@@ -220,7 +227,7 @@ def _ring(p: Parcel, r: int, src: str, mended: dict) -> list:
         mended.setdefault("open", []).append(r)
         seq.append(first)
     if len({(x, y) for _, _, x, y in seq}) < 3:
-        raise InputError(f"{p.label}, ring {r}: fewer than 3 distinct points (lines {first[1]}-{last[1]})",
+        raise InputError(messages.error("jzd_few_points", parcel=p.label, ring=r, first=first[1], last=last[1]),
                          source=src, expected="a ring of at least 3 distinct points")
     return seq
 
@@ -274,7 +281,8 @@ def _geometry(p: Parcel, src: str):
     if p.error is not None:
         raise p.error
     if not p.rings:
-        raise InputError(f"{p.label} has no points", source=src, expected="point lines after the parcel line")
+        raise InputError(messages.error("jzd_no_points", parcel=p.label),
+                         source=src, expected="point lines after the parcel line")
     kind = p.kind.strip()
     pts = {r: [(y, x) for _, _, x, y in pts] for r, pts in p.rings.items()}   # X = northing, Y = easting
     if kind == "点":
@@ -288,7 +296,7 @@ def iter_jzd(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
     src = str(path)
     data = path.read_bytes()
     if not data.strip():
-        raise InputError("the file is empty", source=src, expected="a 界址点 TXT")
+        raise InputError(messages.error("empty_file"), source=src, expected="a 界址点 TXT")
     text, _ = decode(data, opts.encoding, source=src)
     crs, parcels, notes, project = parse(text, src)
     for i, p in enumerate(parcels, start=1):

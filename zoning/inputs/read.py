@@ -13,13 +13,14 @@ from .parquet import iter_parquet
 from .sites import SiteInput
 from .table import iter_table
 from .vector import iter_vector
+from ..messages import error
 
 
 def iter_sites(path, opts: ReadOptions = ReadOptions()) -> Iterator[SiteInput]:
     """Every site of a file, in order; a bad row is yielded with its `error` set, never dropped."""
     path = Path(path)
     if not path.exists():
-        raise InputError("file not found", source=str(path), expected="a path to a site file")
+        raise InputError(error("file_not_found"), source=str(path), expected="a path to a site file")
     fmt = detect_format(path, opts.format_in)
     if fmt == "table":
         return iter_table(path, opts)
@@ -50,11 +51,11 @@ def choose_site(sites: list, site_id, src: str) -> SiteInput:
             return matches[0]
         if len(matches) > 1:
             positions = [f"#{sites.index(s) + 1}" for s in matches[:10]]
-            raise InputError(f"{len(matches)} sites have {attr} '{site_id}'", source=src,
+            raise InputError(error("ambiguous_id", count=len(matches), attr=attr, site_id=site_id), source=src,
                              expected="--id with a site's position in the file instead: " + ", ".join(positions))
     if key.startswith("#") and key[1:].isdigit() and 1 <= int(key[1:]) <= len(sites):
         return sites[int(key[1:]) - 1]
-    raise InputError(f"no site with id or name '{site_id}'", source=src,
+    raise InputError(error("no_such_id", site_id=site_id), source=src,
                      expected=f"one of {_choices(sites)}, or #1 to #{len(sites)} by position in the file")
 
 
@@ -63,10 +64,10 @@ def read_site(path, *, site_id=None, opts: ReadOptions = ReadOptions()) -> SiteI
     sites = list(iter_sites(path, opts))
     src = str(path)
     if not sites:
-        raise InputError("the file holds no sites", source=src, expected="at least one polygon, line or point")
+        raise InputError(error("no_sites"), source=src, expected="at least one polygon, line or point")
     if site_id is None:
         if len(sites) > 1:
-            raise InputError(f"the file holds {len(sites)} sites; choose one with --id", source=src,
+            raise InputError(error("choose_site", count=len(sites)), source=src,
                              expected=f"--id one of {_choices(sites)} (an id, a name, or #N for the N-th site)")
         chosen = sites[0]
     else:

@@ -11,6 +11,7 @@ from ..errors import InputError, ZoningError
 from .. import values
 from . import fields as F
 from .options import ReadOptions
+from .. import messages
 
 
 @dataclass
@@ -34,10 +35,11 @@ def site_from_wkt(text: str) -> SiteInput:
     try:
         geom = shapely.from_wkt(text)
     except (GEOSException, TypeError, ValueError) as exc:
-        raise InputError(f"not valid WKT: {exc}", source="--wkt",
+        raise InputError(messages.error("bad_wkt", why=exc), source="--wkt",
                          expected="e.g. POLYGON((113.0 27.9, 113.01 27.9, 113.01 27.91, 113.0 27.9))") from None
     if geom is None or geom.is_empty:
-        raise InputError("empty geometry", source="--wkt", expected="a non-empty polygon, line or point")
+        raise InputError(messages.error("empty_geometry"), source="--wkt",
+                         expected="a non-empty polygon, line or point")
     return SiteInput(geometry=geom, crs=None, source="--wkt")
 
 
@@ -91,14 +93,14 @@ def make_sites(names, columns, geometries, crs, source: str, rows, opts: ReadOpt
                 dates[i] = values.date(v, source=source, row=row, field=str(date_col))
             except InputError as exc:
                 date_errors[i] = exc
-    not_found = InputError(f"column(s) {missing} not found", source=source,
+    not_found = InputError(messages.error("columns_missing", columns=missing), source=source,
                            expected="one of " + ", ".join(map(str, names))) if missing else None
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     out = []
     for i, row in enumerate(rows):
         error = (errors[i] if errors else None) or not_found or date_errors[i]
         if error is None and empty[i]:
-            error = InputError("empty or missing geometry", source=source, row=row,
+            error = InputError(messages.error("missing_geometry"), source=source, row=row,
                                expected="a polygon, a line (with --width) or a point (with --radius)")
         default = default_ids[i] if default_ids else None
         out.append(SiteInput(geometry=geometries[i], crs=crs, source=source, row=row,

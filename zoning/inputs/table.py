@@ -18,6 +18,7 @@ from .coords import parse_coordinate
 from .encoding import LineDecoder, is_utf, sniff_encoding
 from .options import ReadOptions
 from .sites import SiteInput, make_sites
+from .. import messages
 
 csv.field_size_limit(1 << 30)   # WKT of a detailed polygon easily exceeds the default 128 KB
 
@@ -40,10 +41,11 @@ def _csv_rows(path: Path, opts: ReadOptions):
         first = next(lines)
     except StopIteration:
         fh.close()
-        raise InputError("the file is empty", source=src, expected="a header row and one row per site") from None
+        raise InputError(messages.error("empty_table"), source=src,
+                         expected=messages.error("empty_table_expected")) from None
     except UnicodeError:
         fh.close()
-        raise InputError("cannot decode the text", source=src, expected=f"{enc} text (or --encoding)") from None
+        raise InputError(messages.error("cannot_decode"), source=src, expected=f"{enc} text (or --encoding)") from None
     except InputError:
         fh.close()
         raise
@@ -57,11 +59,12 @@ def _csv_rows(path: Path, opts: ReadOptions):
         header = next(reader)
     except StopIteration:
         fh.close()
-        raise InputError("the file is empty", source=src, expected="a header row and one row per site") from None
+        raise InputError(messages.error("empty_table"), source=src,
+                         expected=messages.error("empty_table_expected")) from None
     odd = decoder.odd if decoder is not None else {}
     if 1 in odd and odd[1] is None:
         fh.close()
-        raise InputError("line 1 (the header) holds bytes that are neither UTF-8 nor GBK/GB18030", source=src,
+        raise InputError(messages.error("header_undecodable"), source=src,
                          expected="UTF-8 or GBK text, or the file's --encoding")
 
     def rows():
@@ -73,7 +76,8 @@ def _csv_rows(path: Path, opts: ReadOptions):
                     yield values, (_line_issue(odd, range(done + 1, now + 1), decoder) if odd else None)
                     done = now
             except UnicodeError as exc:
-                raise InputError(f"cannot decode the text after line {reader.line_num} as {enc}: {exc.reason}",
+                raise InputError(messages.error("decode_after_line", line=reader.line_num, encoding=enc,
+                                                why=exc.reason),
                                  source=src, expected="one encoding for the whole file (or --encoding)") from None
     return header, rows()
 
@@ -103,16 +107,17 @@ def _xlsx_rows(path: Path, opts: ReadOptions):
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:   # openpyxl raises many types for a damaged workbook
-        raise InputError(f"cannot read as an Excel workbook: {exc}", source=str(path), expected="an .xlsx file") \
+        raise InputError(messages.error("not_xlsx", why=exc), source=str(path), expected="an .xlsx file") \
             from None
     if opts.layer and opts.layer not in wb.sheetnames:
-        raise InputError(f"no sheet '{opts.layer}'", source=str(path), expected="one of " + ", ".join(wb.sheetnames))
+        raise InputError(messages.error("no_sheet", name=opts.layer), source=str(path),
+                         expected="one of " + ", ".join(wb.sheetnames))
     it = wb[opts.layer or wb.sheetnames[0]].iter_rows(values_only=True)
     for header in it:
         if any(v is not None and str(v).strip() for v in header):
             break
     else:
-        raise InputError("the sheet is empty", source=str(path), expected="a header row and one row per site")
+        raise InputError(messages.error("empty_sheet"), source=str(path), expected="a header row and one row per site")
     return [("" if h is None else str(h)) for h in header], ((values, None) for values in it)
 
 
@@ -142,10 +147,10 @@ def table_rows(path: Path, opts: ReadOptions):
     wkt_col = F.find(header, F.WKT, opts.wkt_field)
     lon_col, lat_col = F.find(header, F.LON, opts.lon_field), F.find(header, F.LAT, opts.lat_field)
     if opts.wkt_field and wkt_col is None or (opts.lon_field or opts.lat_field) and None in (lon_col, lat_col):
-        raise InputError("the named geometry column is not in the header", source=src,
+        raise InputError(messages.error("geometry_column_missing"), source=src,
                          expected="one of " + ", ".join(header))
     if wkt_col is None and None in (lon_col, lat_col):
-        raise InputError("no geometry columns", source=src,
+        raise InputError(messages.error("no_geometry_columns"), source=src,
                          expected="a WKT column (wkt, geometry, 坐标 ...) or longitude and latitude columns "
                                   "(经度/纬度, lon/lat ...), or --wkt-field / --lon-field --lat-field; header: "
                                   + ", ".join(header))
@@ -177,7 +182,7 @@ def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
             if wkt_col is not None:
                 text = values[at[wkt_col]]
                 if text is None or not str(text).strip():
-                    raise InputError("empty geometry", source=src, row=n, field=wkt_col, expected="WKT")
+                    raise InputError(messages.error("empty_geometry"), source=src, row=n, field=wkt_col, expected="WKT")
                 geom = shapely.from_wkt(str(text).strip())
             else:
                 lon = _coord(values[at[lon_col]], src, n, lon_col)
@@ -186,7 +191,7 @@ def table_sites(meta: TableMeta, rows) -> list[SiteInput]:
         except InputError as exc:
             error = exc
         except (GEOSException, ValueError, TypeError) as exc:
-            error = InputError(f"not valid WKT: {exc}", source=src, row=n, field=wkt_col,
+            error = InputError(messages.error("bad_wkt", why=exc), source=src, row=n, field=wkt_col,
                                expected="WKT such as POLYGON((113.0 27.9, ...))")
         numbers.append(n)
         table.append(values)

@@ -17,7 +17,7 @@ from . import dbf
 from .guard import check_archive, check_driver, check_vector, check_zipped_shapefile
 from .options import ReadOptions
 from .sites import SiteInput, make_sites
-from ..messages import warning
+from ..messages import error, warning
 
 BATCH = 20_000
 # GDAL warns of an unclosed ring that GEOS then refuses: the row's error says it, the raw warning need not
@@ -34,10 +34,10 @@ def _safe_zip_member(path: Path, layer: str | None, encoding: str | None) -> tup
     if layer:
         shps = [s for s in shps if PurePosixPath(s).stem == layer or s == layer]
     if not shps:
-        raise InputError("the zip holds no shapefile" + (f" named '{layer}'" if layer else ""), source=src,
+        raise InputError(error("zip_no_shapefile", named=f" named '{layer}'" if layer else ""), source=src,
                          expected="a .zip with a .shp and its .shx, .dbf (and .prj)")
     if len(shps) > 1:
-        raise InputError(f"the zip holds {len(shps)} shapefiles", source=src,
+        raise InputError(error("zip_many_shapefiles", count=len(shps)), source=src,
                          expected="--in-layer one of " + ", ".join(PurePosixPath(s).stem for s in shps))
     check_zipped_shapefile(zf, shps[0], src)
     stem = shps[0][:-4]
@@ -56,7 +56,7 @@ def _folder_shapefile(path: Path, layer: str | None) -> Path:
     if layer:
         shps = [p for p in shps if p.stem == layer]
     if len(shps) != 1:
-        raise InputError(f"the folder holds {len(shps)} shapefiles" + (f" named '{layer}'" if layer else ""),
+        raise InputError(error("folder_shapefiles", count=len(shps), named=f" named '{layer}'" if layer else ""),
                          source=str(path), expected="one .shp, or --in-layer NAME" +
                          ("" if not shps else ": " + ", ".join(p.stem for p in shps)))
     return shps[0]
@@ -132,7 +132,7 @@ def parse_wkb(wkb, source: str, first_row: int):
             geoms[i] = shapely.from_wkb(w)
         except shapely.errors.GEOSException as exc:
             reason = str(exc).split(":", 1)[-1].strip()
-            errors[i] = InputError(f"the geometry is not valid GIS geometry: {reason}", source=source,
+            errors[i] = InputError(error("invalid_gis_geometry", why=reason), source=source,
                                    row=first_row + i, expected="closed rings (the last point equals the first) of "
                                                                "at least 4 points")
     return geoms, errors
@@ -162,7 +162,7 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
         if layers:
             check_driver(target, layers[0], fmt, src, encoding)
     except (DataSourceError, DataLayerError) as exc:
-        raise InputError(f"cannot read as a vector file: {_gdal_text(exc, target, src)}", source=src,
+        raise InputError(error("not_vector", why=_gdal_text(exc, target, src)), source=src,
                          expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
     kml = path.suffix.lower() in (".kml", ".kmz")
     note = ("KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
@@ -183,7 +183,8 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
                     yield batch, meta, row
                     row += batch.num_rows
         except (DataSourceError, DataLayerError) as exc:
-            raise InputError(f"cannot read{f' layer {layer!r}' if layer else ''}: {_gdal_text(exc, target, src)}",
+            raise InputError(error("cannot_read_layer", layer=f" layer {layer!r}" if layer else "",
+                                   why=_gdal_text(exc, target, src)),
                              source=src,
                              expected="a vector file GDAL reads" + (f"; layers: {layers}" if len(layers) > 1 else "")) \
                 from None

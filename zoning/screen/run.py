@@ -28,6 +28,7 @@ from ..inputs.chunks import iter_chunks
 from . import out as screen_out
 from .chunk import ChunkResult, ChunkSettings, finding_schema, process_chunk, row_schema
 from .state import RunState, fingerprint
+from ..messages import error
 
 
 @dataclass
@@ -180,9 +181,8 @@ class Interrupted(BaseException):
 
     def __init__(self, rows_done: int, rows_total: int | None, code: int):
         self.rows_done, self.rows_total, self.code = rows_done, rows_total, code
-        of = f" of {rows_total:,}" if rows_total else ""
-        self.message = (f"interrupted after {rows_done:,}{of} rows; run the same command with --resume to "
-                        "continue")
+        self.message = error("interrupted", rows=rows_done, of=f" / 共 {rows_total:,}" if rows_total else "",
+                             of_en=f" of {rows_total:,}" if rows_total else "")
         super().__init__(self.message)
 
 
@@ -197,8 +197,8 @@ class RunFault(InputError):
                 errno.ENOENT: "keep the output folder and its .zoning-run folder in place"}.get(exc.errno or 0,
                                                                                              "fix the cause")
         kept = state.rows_done() if state.dir.exists() else 0
-        super().__init__(f"{what} ({kept:,} rows screened and kept)", source=str(path),
-                         expected=f"{todo}, then run the same command with --resume")
+        super().__init__(error("run_fault", what=what, kept=kept), source=str(path),
+                         expected=error("run_fault_expected", todo=todo))
 
 
 def _check_output_folder(out: Path) -> None:

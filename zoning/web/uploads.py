@@ -14,6 +14,7 @@ import shapely
 
 from ..errors import InputError, ZoningError
 from ..inputs import ReadOptions, SiteInput, iter_sites, read_site, site_from_wkt
+from ..messages import error
 
 ALLOWED = {".geojson", ".json", ".gpkg", ".zip", ".kml", ".kmz", ".parquet", ".fgb", ".csv", ".xlsx", ".txt", ".dxf",
            ".shp"}
@@ -26,7 +27,7 @@ class TooLarge(InputError):
 def safe_suffix(filename: str | None) -> str:
     suffix = Path(filename or "").suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) or suffix not in ALLOWED:
-        raise InputError(f"unsupported file type '{suffix or filename}'", source=str(filename or "upload"),
+        raise InputError(error("unsupported_upload", name=suffix or filename), source=str(filename or "upload"),
                          expected=", ".join(sorted(ALLOWED)))
     return suffix
 
@@ -95,12 +96,12 @@ def _pairs(text: str):
             continue
         parts = [p for p in re.split(r"[,\s，;；]+", line) if p]
         if len(parts) < 2:
-            raise InputError(f"line {n}: '{line[:40]}'", source="pasted coordinates",
+            raise InputError(error("pasted_line", line=n, text=line[:40]), source="pasted coordinates",
                              expected="two numbers per line: x,y (longitude,latitude or easting,northing)")
         try:
             pts.append((float(parts[-2]), float(parts[-1])))
         except ValueError:
-            raise InputError(f"line {n}: '{line[:40]}'", source="pasted coordinates",
+            raise InputError(error("pasted_line", line=n, text=line[:40]), source="pasted coordinates",
                              expected="numbers such as 113.05,27.95") from None
     return pts
 
@@ -109,7 +110,7 @@ def site_from_text(text: str, folder: Path, *, site_id=None) -> SiteInput:
     """Pasted text: a 界址点 TXT, GeoJSON, WKT, or one coordinate pair per line (a polygon's ring)."""
     t = text.strip().lstrip("\ufeff")
     if not t:
-        raise InputError("nothing pasted", source="pasted coordinates",
+        raise InputError(error("nothing_pasted"), source="pasted coordinates",
                          expected="coordinates, WKT, GeoJSON or a 界址点 TXT")
     if "[地块坐标]" in t or "[属性描述]" in t:
         return site_from_upload(t.encode("utf-8"), "pasted.txt", folder, site_id=site_id)
@@ -121,7 +122,7 @@ def site_from_text(text: str, folder: Path, *, site_id=None) -> SiteInput:
         return s
     pts = _pairs(t)
     if len(pts) < 3:
-        raise InputError(f"{len(pts)} coordinate pairs", source="pasted coordinates",
+        raise InputError(error("too_few_pairs", count=len(pts)), source="pasted coordinates",
                          expected="at least 3 pairs for a polygon (one pair per line)")
     if pts[0] != pts[-1]:
         pts.append(pts[0])
@@ -134,7 +135,7 @@ def site_from_drawn(geojson_text: str) -> SiteInput:
         g = json.loads(geojson_text)
         geom = shapely.geometry.shape(g.get("geometry", g))
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise InputError(f"the drawn shape is not GeoJSON: {exc}", source="drawn site",
+        raise InputError(error("drawn_not_geojson", why=exc), source="drawn site",
                          expected="a polygon drawn on the map") from None
     return SiteInput(geometry=geom, crs="EPSG:4326", source="drawn on the map (WGS84)")
 
@@ -153,7 +154,7 @@ def list_from_upload(data: bytes, filename: str, folder: Path, max_rows: int) ->
     except ZoningError as exc:
         raise for_the_web(exc, path, filename) from None
     if n == 0:
-        raise InputError("the list holds no sites", source=filename, expected="one row per project")
+        raise InputError(error("list_empty"), source=filename, expected="one row per project")
     return path
 
 
