@@ -43,3 +43,15 @@ def test_fillings_and_labels():
     assert column_label("red_line_overlap_mu") == "生态保护红线重叠面积(亩) red_line_overlap_mu"
     assert column_label("my_layer_status") == "my_layer状态 my_layer_status"     # an office's own layer id
     assert column_label("unknown_thing") == "unknown_thing"
+
+
+def test_every_module_of_the_package_imports():
+    """Relative imports of the catalogue (and everything else) resolve in every module, however deep."""
+    import importlib
+    import pkgutil
+
+    import zoning
+    names = [m.name for m in pkgutil.walk_packages(zoning.__path__, "zoning.") if not m.name.endswith("__main__")]
+    for name in names:
+        importlib.import_module(name)
+    assert len(names) > 100

@@ -40,7 +40,7 @@ def _stdin_site(site):
     suffix = (".geojson" if head.startswith((b"{", b"[")) else ".kml" if head.startswith(b"<")
               else ".txt" if "[地块坐标]".encode() in data or "[地块坐标]".encode("gbk") in data else None)
     if suffix is None:
-        raise InputError("standard input is not GeoJSON, KML or a 界址点 TXT", source="-",
+        raise InputError(error("stdin_not_site"), source="-",
                          expected="e.g. cat site.geojson | zoning check - -c 工业")
     with tempfile.TemporaryDirectory(prefix="zoning-stdin-") as tmp:
         path = Path(tmp) / f"stdin{suffix}"
@@ -55,7 +55,8 @@ def _write_outputs(result, ctx, map_path, report_paths, basemap, tianditu_key, o
     from ..render.site_map import build_site_map, map_html, write_text
     bad = [p for p in report_paths if not p.lower().endswith((".html", ".htm", ".pdf", ".docx"))]
     if bad:
-        raise InputError("unknown report format", source=bad[0], expected="report.html, report.pdf or report.docx")
+        raise InputError(error("unknown_report_format"), source=bad[0],
+                         expected="report.html, report.pdf or report.docx")
     html_text = None
     if map_path or any(p.lower().endswith((".html", ".htm")) for p in report_paths):   # one map for both
         html_text = map_html(build_site_map(result, ctx, basemap=basemap, tianditu_key=key_of(tianditu_key),

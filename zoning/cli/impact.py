@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .options import quiet, tolerance_option, user_errors, writes, wrote
+from ..messages import error
 
 
 @click.command()
@@ -29,10 +30,10 @@ def impact(old_path, new_path, register_path, results_path, out_path, map_path, 
     from ..screen.impact import sites_from_results
     from ..web.register import sites_from_register
     if bool(register_path) == bool(results_path):
-        raise InputError("give one of --register and --results", source="zoning impact",
+        raise InputError(error("impact_source"), source="zoning impact",
                          expected="--register register.sqlite or --results results.gpkg")
     if out_path and not out_path.lower().endswith(".xlsx"):
-        raise InputError("--out must be a workbook", source=out_path, expected="impact.xlsx")
+        raise InputError(error("impact_out"), source=out_path, expected="impact.xlsx")
     sites, source = sites_from_register(register_path) if register_path else sites_from_results(results_path)
     result = run_impact(old_path, new_path, sites, source, tolerance_m=tolerance_m, workers=workers,
                         show_progress=not quiet())

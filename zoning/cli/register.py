@@ -6,6 +6,7 @@ import sys
 import click
 
 from .options import db_option, user_errors, writes, wrote
+from ..messages import error
 
 
 @click.group()
@@ -25,7 +26,7 @@ def register_verify(db):
     from ..web.register import Register, default_db
     path = Path(db) if db else default_db()
     if not path.exists():
-        raise InputError("no register database", source=str(path), expected="--db PATH of a register")
+        raise InputError(error("no_register"), source=str(path), expected="--db PATH of a register")
     ok, message = Register(path).verify()
     click.echo(("register intact: " if ok else "register TAMPERED: ") + message)
     sys.exit(0 if ok else 1)
@@ -44,9 +45,9 @@ def register_export(db, out):
     from ..web.register import Register, default_db
     path = Path(db) if db else default_db()
     if not path.exists():
-        raise InputError("no register database", source=str(path), expected="--db PATH of a register")
+        raise InputError(error("no_register"), source=str(path), expected="--db PATH of a register")
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
-        raise InputError("unknown export format", source=out, expected="a .csv or .xlsx path")
+        raise InputError(error("unknown_export"), source=out, expected="a .csv or .xlsx path")
     reg = Register(path)
     reg.export(Path(out))
     wrote(out, f" ({reg.count()} checks)")

@@ -72,9 +72,10 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
         levels = tuple(v.strip() for v in reports_for.split(",") if v.strip())
         bad = [v for v in levels if v not in LEVELS]
         if bad:
-            raise InputError(f"unknown verdicts {bad}", source="--reports-for", expected=", ".join(LEVELS))
+            raise InputError(error("unknown_verdicts", values=bad), source="--reports-for", expected=", ".join(LEVELS))
     if chunk_size < 1:
-        raise InputError(f"chunk size {chunk_size}", source="--chunk-size", expected="a positive number of rows")
+        raise InputError(error("bad_chunk_size", size=chunk_size), source="--chunk-size",
+                         expected="a positive number of rows")
     from ..screen.run import Interrupted
     stdout = out == "-"
     if stdout and (resume or restart):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .options import layers_option, user_errors
+from ..messages import error
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -31,7 +32,7 @@ def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth, atlas_di
     from ..extras import require
     require("web", "zoning serve")
     if no_auth and host not in LOOPBACK:
-        raise InputError(f"--no-auth with --host {host}", source="zoning serve",
+        raise InputError(error("no_auth_host", host=host), source="zoning serve",
                          expected="--no-auth only on a loopback address (127.0.0.1, ::1, localhost); "
                                   "an office server runs with accounts")
     if not no_auth:
@@ -39,7 +40,7 @@ def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth, atlas_di
         from ..web.register import Register, default_db
         reg = Register(db or default_db())
         if Accounts(reg).count() == 0:
-            raise InputError("no accounts yet", source=str(reg.path),
+            raise InputError(error("no_accounts"), source=str(reg.path),
                              expected=f"add the first admin: zoning users add NAME --role admin --db {reg.path} "
                                       "(or --no-auth for one person's own machine)")
     import uvicorn

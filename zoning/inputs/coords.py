@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from ..messages import error
 
 # marks as word processors and keyboards type them: curly quotes for ′ ″, the ordinal º and ring ˚ for °
 _MARKS = str.maketrans({"’": "′", "‘": "′", "´": "′", "`": "′", "”": "″", "“": "″", "º": "°", "˚": "°",
@@ -22,7 +23,7 @@ def parse_coordinate(value) -> float:
         raise ValueError("empty")
     m = _HEMI.match(text)
     if m is None:
-        raise ValueError(f"'{value}' is not a coordinate (decimal degrees or 度分秒)")
+        raise ValueError(error("not_coordinate", value=value))
     pre, body, post = m.group(1), m.group(2), m.group(3)
     sign = -1.0 if (pre or post or "").upper() in ("S", "W", "西经", "南纬") else 1.0
     try:
@@ -31,8 +32,8 @@ def parse_coordinate(value) -> float:
         pass
     d = _DMS.match(body)
     if not d:
-        raise ValueError(f"'{value}' is not a coordinate (decimal degrees or 度分秒)")
+        raise ValueError(error("not_coordinate", value=value))
     deg, minutes, seconds = float(d.group(1)), float(d.group(2) or 0), float(d.group(3) or 0)
     if minutes >= 60 or seconds >= 60:
-        raise ValueError(f"'{value}': minutes and seconds must be below 60")
+        raise ValueError(error("minutes_seconds", value=value))
     return sign * (deg + minutes / 60 + seconds / 3600)

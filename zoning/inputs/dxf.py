@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Polygon
 from ..errors import InputError
 from .options import ReadOptions
 from .sites import SiteInput, make_site
-from ..messages import warning
+from ..messages import error, warning
 
 FLATTEN = 0.05   # metres: maximum distance of the flattened curve from an arc or spline
 
@@ -63,7 +63,7 @@ def iter_dxf(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
     try:
         doc, auditor = recover.readfile(path)
     except (OSError, ezdxf.DXFStructureError) as exc:
-        raise InputError(f"cannot read as DXF: {exc}", source=src, expected="a DXF drawing (save DWG as DXF)") \
+        raise InputError(error("not_dxf", why=exc), source=src, expected="a DXF drawing (save DWG as DXF)") \
             from None
     by_layer: dict[str, tuple[list, list]] = {}
     for e in doc.modelspace():
@@ -76,7 +76,7 @@ def iter_dxf(path: Path, opts: ReadOptions) -> Iterator[SiteInput]:
             acc[0].extend(polys)
             acc[1].extend(lines)
     if not by_layer:
-        raise InputError("no polylines, hatches or lines" + (f" on layer '{opts.layer}'" if opts.layer else ""),
+        raise InputError(error("dxf_nothing", on=f" on layer '{opts.layer}'" if opts.layer else ""),
                          source=src, expected="a closed polyline or hatch for the site (or lines with --width)")
     for i, (layer, (polys, lines)) in enumerate(sorted(by_layer.items()), start=1):
         warnings = []

@@ -14,6 +14,7 @@ import shapely
 
 from ..errors import InputError
 from .run import ScreenOptions, screen
+from ..messages import error
 
 AREA_EPS_M2 = 0.01        # overlap areas are rounded to 0.01 m² in results: smaller differences are rounding
 KINDS = ("overlap", "boundary_contact", "raster")
@@ -45,12 +46,12 @@ class Impact:
 def sites_from_results(path) -> tuple[list[dict], str]:
     path = Path(path)
     if not path.is_file() or path.suffix.lower() != ".gpkg":
-        raise InputError("screen results not found", source=str(path),
+        raise InputError(error("results_not_found"), source=str(path),
                          expected="the .gpkg written by `zoning screen --out results.gpkg`")
     try:
         df = pyogrio.read_dataframe(path, layer="screen")
     except Exception as exc:     # a GeoPackage without the layer, or not a GeoPackage
-        raise InputError(f"cannot read the screen layer: {exc}", source=str(path),
+        raise InputError(error("results_unreadable", why=exc), source=str(path),
                          expected="the .gpkg written by `zoning screen`") from None
     df = df[df["error"].fillna("") == ""] if "error" in df else df
     df = df.to_crs("EPSG:4490") if df.crs is not None else df

@@ -153,9 +153,10 @@ def screen(list_path, out, opts: ScreenOptions | None = None) -> dict:
 def _check_run(out: Path, opts: ScreenOptions) -> None:
     """A user's mistake in where to write or how to run, found before anything is read."""
     if out.suffix.lower() not in screen_out.FORMATS:
-        raise InputError(f"cannot write '{out.suffix}'", source=str(out), expected=" | ".join(screen_out.FORMATS))
+        raise InputError(error("cannot_write_format", ext=out.suffix), source=str(out),
+                         expected=" | ".join(screen_out.FORMATS))
     if not out.parent.exists():
-        raise InputError("the output folder does not exist", source=str(out.parent), expected="an existing folder")
+        raise InputError(error("no_output_folder"), source=str(out.parent), expected="an existing folder")
     if opts.engine == "dask":
         from ..extras import require
         require("dask", "--engine dask")

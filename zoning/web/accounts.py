@@ -12,6 +12,7 @@ import secrets
 import sqlite3
 
 from ..errors import InputError
+from ..messages import error
 
 ROLES = ("checker", "reviewer", "admin")
 RANK = {r: k for k, r in enumerate(ROLES)}
@@ -89,9 +90,10 @@ class Accounts:
     def add(self, name: str, role: str, password: str, *, actor: str = "cli") -> None:
         name = (name or "").strip()
         if not name or len(name) > 64 or not name.isprintable():
-            raise InputError(f"user name '{name}'", source="users add", expected="1-64 printable characters")
+            raise InputError(error("bad_user_name", name=name), source="users add",
+                             expected="1-64 printable characters")
         if role not in ROLES:
-            raise InputError(f"role '{role}'", source="users add", expected=" | ".join(ROLES))
+            raise InputError(error("bad_role", role=role), source="users add", expected=" | ".join(ROLES))
         _check_password(password)
         pw = _hasher().hash(password)
         try:
@@ -99,7 +101,7 @@ class Accounts:
                                        "INSERT INTO users (name, role, pw_hash, created) VALUES (?,?,?,?)",
                                        (name, role, pw, _now().isoformat(timespec="seconds")))
         except sqlite3.IntegrityError:
-            raise InputError(f"user '{name}' exists", source="users add",
+            raise InputError(error("user_exists", name=name), source="users add",
                              expected="another name, or `zoning users passwd`") from None
 
     def set_password(self, name: str, password: str, *, actor: str = "cli") -> None:
@@ -126,7 +128,7 @@ class Accounts:
         """A new API token for `name`, shown once; only its hash is kept."""
         user = self._user(name)
         if user["disabled"]:
-            raise InputError(f"user '{name}' is disabled", source="users token")
+            raise InputError(error("user_disabled", name=name), source="users token")
         token = "zt_" + secrets.token_urlsafe(32)
         self.register.append_event("token_issue", {"name": name, "token": _sha(token)}, actor,
                                    "INSERT INTO tokens (user_id, token_sha256, created) VALUES (?,?,?)",
@@ -142,7 +144,8 @@ class Accounts:
         with self.register._conn() as c:
             row = c.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise InputError(f"no user '{name}'", source="users", expected="a name listed by `zoning users list`")
+            raise InputError(error("no_user", name=name), source="users",
+                             expected="a name listed by `zoning users list`")
         return row
 
     # ---------------------------------------------------------------- login, sessions, tokens
@@ -153,9 +156,9 @@ class Accounts:
             row = c.execute("SELECT * FROM users WHERE name = ?", ((name or "").strip(),)).fetchone()
         if row is None or row["disabled"]:
             _hasher().hash("timing")           # the same work whether or not the name exists
-            raise AuthError("wrong name or password", source="login")
+            raise AuthError(error("wrong_login"), source="login")
         if row["locked_until"] and dt.datetime.fromisoformat(row["locked_until"]) > _now():
-            raise AuthError("too many failed logins: try again later", source="login",
+            raise AuthError(error("locked_out"), source="login",
                             expected=f"wait until {row['locked_until'][11:19]} UTC")
         try:
             _hasher().verify(row["pw_hash"], password or "")
@@ -166,7 +169,7 @@ class Accounts:
                 lock = (_now() + dt.timedelta(seconds=min(2 ** (failed - LOCK_AFTER + 1), LOCK_MAX_S))).isoformat()
             with self.register._conn() as c:
                 c.execute("UPDATE users SET failed = ?, locked_until = ? WHERE id = ?", (failed, lock, row["id"]))
-            raise AuthError("wrong name or password", source="login") from None
+            raise AuthError(error("wrong_login"), source="login") from None
         sid = secrets.token_urlsafe(32)
         expires = _now() + dt.timedelta(hours=SESSION_HOURS)
         with self.register._conn() as c:
@@ -215,4 +218,4 @@ def allowed(user: dict | None, role: str) -> bool:
 
 def _check_password(password: str) -> None:
     if not password or len(password) < 10:
-        raise InputError("the password is too short", source="password", expected="at least 10 characters")
+        raise InputError(error("short_password"), source="password", expected="at least 10 characters")

@@ -13,6 +13,7 @@ from ..access import need, svc
 from ..services import distance
 from ..uploads import TooLarge, new_workdir, site_from_text, site_from_upload
 from ..validate import check_fields, parse_body
+from ...messages import error
 
 router = APIRouter()
 
@@ -27,7 +28,7 @@ async def api_check(request: Request):
     kind = request.headers.get("content-type", "")
     key = request.headers.get("idempotency-key")
     if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
-        raise InputError("Idempotency-Key must be 1-200 printable characters", source="/api/check")
+        raise InputError(error("bad_idempotency_key"), source="/api/check")
     key = f"api:{key}" if key else None
     if key and (known := await run_in_threadpool(s.register.by_key, key)) is not None:
         return {"check_id": known["id"], **known["result"]}
@@ -47,12 +48,12 @@ async def api_check(request: Request):
             fields = check_fields({k: v for k, v in form.items() if isinstance(v, str)})
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
-                raise InputError("no `file` in the form", source="/api/check", expected="a multipart file field")
+                raise InputError(error("no_file_field"), source="/api/check", expected="a multipart file field")
             data = await s.read_limited(upload)
             site = site_from_upload(data, upload.filename or "upload", Path(tmp), site_id=fields.get("site_id"))
             input_name = upload.filename
         else:
-            raise InputError(f"content type '{kind}'", source="/api/check",
+            raise InputError(error("content_type", kind=kind), source="/api/check",
                              expected="application/json or multipart/form-data")
         major = fields.get("national_major")
         check_id, result = await s.check(

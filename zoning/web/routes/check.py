@@ -16,6 +16,7 @@ from .. import pages
 from ..access import need, page, svc
 from ..services import distance
 from ..uploads import new_workdir
+from ...messages import error
 
 router = APIRouter()
 CRS_OPTIONS = [("cgcs2000", "CGCS2000 经纬度 lon/lat"), ("wgs84", "WGS84 经纬度 (GPS)"),
@@ -62,7 +63,7 @@ def zones(request: Request, bbox: str):
         if len(box) != 4 or not all(math.isfinite(v) for v in box):
             raise ValueError
     except ValueError:
-        raise InputError(f"bbox '{bbox[:80]}'", source="/api/zones",
+        raise InputError(error("bad_bbox", bbox=bbox[:80]), source="/api/zones",
                          expected="minlon,minlat,maxlon,maxlat in degrees") from None
     from ...overlay.display import zones_geojson
     from ...render.style import load_style

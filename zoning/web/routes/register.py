@@ -22,6 +22,7 @@ from ..errors import NotFound
 from ..filed_report import filed_html, override_lines, report_number
 from ..security import MAP_CSP
 from ..services import result_from_record
+from ...messages import error
 
 router = APIRouter()
 SRCDOC = re.compile(r'srcdoc="([^"]*)"')
@@ -75,10 +76,10 @@ def override(request: Request, check_id: int, finding: int = Form(...), reviewer
         reviewer = user["name"]               # the account that is logged in, never a typed name
     rec = s.record(check_id)
     if not 0 <= finding < len(rec["result"]["findings"]):
-        raise InputError(f"no finding {finding}", source=f"check #{check_id}",
+        raise InputError(error("no_finding", finding=finding), source=f"check #{check_id}",
                          expected=f"0-{len(rec['result']['findings']) - 1}")
     if decision not in ("no_conflict", "conflict_confirmed", "other") or not reviewer.strip() or not reason.strip():
-        raise InputError("an override needs a decision, a reviewer and a reason", source="override form")
+        raise InputError(error("override_fields"), source="override form")
     s.register.override(check_id, finding, reviewer.strip(), reason.strip(), decision)
     return RedirectResponse(f"/checks/{check_id}", status_code=303)
 
