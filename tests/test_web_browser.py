@@ -128,3 +128,37 @@ def test_an_office_with_accounts_in_the_browser(page_opener, office_server):
         assert [e for e in opened.console_errors if "favicon" not in e and "401" not in e] == []
     ok, message = app.state.register.verify()
     assert ok, message
+
+
+def _fits_the_window(page):
+    """No element makes the page wider than the window (no horizontal scrolling)."""
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, width
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)])
+def test_pages_fit_two_window_sizes(page_opener, server, viewport):
+    """The form, a result (its verdict banner), the register, the batch page and the impact page as seen at a
+    laptop's and an office monitor's size: screenshots, and nothing wider than the window."""
+    size = f"{viewport[0]}x{viewport[1]}"
+    with page_opener(server + "/", viewport=viewport) as opened:
+        page = opened.page
+        page.wait_for_selector(".leaflet-container", timeout=20_000)
+        _fits_the_window(page)
+        opened.screenshot(f"web_form_{size}")
+        page.set_input_files("#file", str(HOTEL))
+        page.select_option("#category", "commercial")
+        page.click("#submit")
+        page.wait_for_selector("#verdict-banner", timeout=60_000)
+        banner = page.locator("#verdict-banner")
+        assert banner.is_visible() and "结论" in banner.inner_text() and "PROHIBITED" in banner.inner_text()
+        _fits_the_window(page)
+        opened.screenshot(f"web_result_{size}")
+        for path, ready, name in (("/checks", "#checks", "register"), ("/screen", "form", "screen"),
+                                  ("/impact", "h1", "impact")):
+            page.goto(server + path)
+            page.wait_for_selector(ready, timeout=20_000)
+            _fits_the_window(page)
+            opened.screenshot(f"web_{name}_{size}")
+        assert "禁止 prohibited" in page.goto(server + "/checks").text()
+        assert opened.page_errors == [] and opened.external_requests == []

@@ -21,6 +21,7 @@ from ..rules import RuleSet
 from .manifest import LayerSpec
 from .plausible import check_plausible
 from ..messages import warning
+from .. import messages
 
 
 @dataclass
@@ -52,13 +53,14 @@ def _fetch_file(spec: LayerSpec, wanted: list[str], where: str):
     try:
         info = pyogrio.read_info(spec.source, layer=spec.table, encoding=encoding)
     except (DataSourceError, DataLayerError) as exc:
-        raise LayerError(f"cannot read: {exc}", source=where,
+        raise LayerError(messages.error("layer_unreadable", why=exc), source=where,
                          expected="a vector file GDAL reads" + (f" with table '{spec.table}'" if spec.table else "")) \
             from None
     fields = list(info["fields"])
     missing = [f for f in wanted if f not in fields]
     if missing:
-        raise LayerError(f"field(s) {missing} not in the layer", source=where, expected="one of " + ", ".join(fields))
+        raise LayerError(messages.error("layer_fields", fields=missing), source=where,
+                         expected="one of " + ", ".join(fields))
     meta, fids, wkb, columns = pyogrio.raw.read(spec.source, layer=spec.table, encoding=encoding,
                                                 columns=wanted, return_fids=True)
     return meta.get("crs"), fids, wkb, dict(zip(meta["fields"], columns, strict=False)), spec.version
@@ -82,12 +84,13 @@ def read_source(spec: LayerSpec, rule_set: RuleSet, *, fetched=None, coverage=No
         crs_text, fids, wkb, col, version = _fetch_file(spec, wanted, where)
     crs_text = spec.crs or crs_text
     if not crs_text:
-        raise LayerError("the layer has no CRS", source=where,
+        raise LayerError(messages.error("layer_no_crs"), source=where,
                          expected='declare it in the manifest: crs = "EPSG:4490"')
     try:
         crs = screening_crs(crs_key(CRS.from_user_input(crs_text)))
     except CRSError:
-        raise LayerError(f"unknown CRS '{crs_text}'", source=where, expected="an EPSG code or WKT") from None
+        raise LayerError(messages.error("layer_unknown_crs", crs=crs_text), source=where,
+                         expected="an EPSG code or WKT") from None
     n = len(wkb)
     geoms = shapely.from_wkb(wkb)
     digest = hashlib.sha256(crs.encode())
@@ -136,7 +139,7 @@ def _zones(spec, rule_set, col, n, where) -> np.ndarray:
         out[i] = code
     if unknown:
         listed = ", ".join(f"'{k}' ({v} features)" for k, v in unknown.items())
-        raise LayerError(f"zone values {listed} are not zones of rule set {rule_set.id}", source=where,
+        raise LayerError(messages.error("layer_zone_values", values=listed, rule_set=rule_set.id), source=where,
                          field=spec.zone_field,
                          expected="map them in the manifest, e.g. zone_values = { \"禁止开发区\" = \"prohibited\" }; "
                                   "zones: " + ", ".join(f"{z.code} ({z.name})" for z in rule_set.zones.values()))
@@ -175,7 +178,7 @@ def _coverage(spec: LayerSpec, crs: str, geoms, where):
     try:
         meta, _, wkb, _ = pyogrio.raw.read(path, read_geometry=True, columns=[])
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise LayerError(f"cannot read coverage file {path}: {exc}", source=where,
+        raise LayerError(messages.error("coverage_unreadable", path=path, why=exc), source=where,
                          expected='coverage = "unbounded", a polygon file, or [minx, miny, maxx, maxy]') from None
     area = shapely.union_all(shapely.from_wkb(wkb))
     if meta.get("crs") and screening_crs(crs_key(meta["crs"])) != crs:

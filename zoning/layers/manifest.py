@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ManifestError
+from .. import messages
 
 KINDS = ("red_line", "green_heart", "corridor", "raster_constraint")
 DB_SCHEMES = ("postgresql://", "postgres://")
@@ -84,49 +85,53 @@ _KEYS = {"id", "kind", "rule_set", "path", "table", "crs", "encoding", "zone_fie
 def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
     path = Path(path) if path else default_manifest_path()
     if not path.is_file():
-        raise ManifestError("layer manifest not found", source=str(path),
+        raise ManifestError(messages.error("manifest_not_found"), source=str(path),
                             expected="a TOML file with [[layers]] tables (see README, 'The layer manifest')")
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"not valid UTF-8 TOML: {exc}", source=str(path)) from None
+        raise ManifestError(messages.error("manifest_not_toml", why=exc), source=str(path)) from None
     store = data.get("store")
     if store is not None and (not isinstance(store, str) or not store.strip()):
-        raise ManifestError("bad store", source=str(path),
+        raise ManifestError(messages.error("manifest_bad_store"), source=str(path),
                             expected='store = "prepared" (a folder for prepared layer stores, relative to the '
                                      'manifest)')
     entries = data.get("layers")
     if not isinstance(entries, list) or not entries:
-        raise ManifestError("no [[layers]] tables", source=str(path), expected="at least one [[layers]] table")
+        raise ManifestError(messages.error("manifest_no_layers"), source=str(path),
+                            expected="at least one [[layers]] table")
     specs, seen = [], set()
     for i, entry in enumerate(entries, start=1):
         where = f"{path} [[layers]] #{i}"
         unknown = set(entry) - _KEYS
         if unknown:
-            raise ManifestError(f"unknown keys {sorted(unknown)}", source=where, expected=", ".join(sorted(_KEYS)))
+            raise ManifestError(messages.error("manifest_unknown_keys", keys=sorted(unknown)), source=where,
+                                expected=", ".join(sorted(_KEYS)))
         for key in ("id", "kind", "rule_set", "path"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ManifestError(f"missing '{key}'", source=where, expected="a non-empty string")
+                raise ManifestError(messages.error("manifest_missing_key", name=key), source=where,
+                                    expected="a non-empty string")
         if entry["kind"] not in KINDS:
-            raise ManifestError(f"kind '{entry['kind']}'", source=where, expected=" | ".join(KINDS))
+            raise ManifestError(messages.error("manifest_kind", kind=entry["kind"]), source=where,
+                                expected=" | ".join(KINDS))
         if entry["id"] in seen:
-            raise ManifestError(f"duplicate layer id '{entry['id']}'", source=where)
+            raise ManifestError(messages.error("manifest_duplicate", id=entry["id"]), source=where)
         seen.add(entry["id"])
         cov = entry.get("coverage")
         if cov is not None and not (isinstance(cov, str) or (isinstance(cov, list) and len(cov) == 4
                                                             and all(isinstance(v, (int, float)) for v in cov))):
-            raise ManifestError("bad coverage", source=where,
+            raise ManifestError(messages.error("manifest_bad_coverage"), source=where,
                                 expected='"unbounded", a polygon file path, or [minx, miny, maxx, maxy]')
         if entry["path"].startswith(DB_SCHEMES):
             from .postgis import check_url
             check_url(entry["path"], where)
             if not entry.get("table"):
-                raise ManifestError("a database layer needs `table`", source=where,
+                raise ManifestError(messages.error("manifest_needs_table"), source=where,
                                     expected='table = "schema.table"')
         zv = entry.get("zone_values", {})
         if not isinstance(zv, dict):
-            raise ManifestError("zone_values must be a table", source=where,
+            raise ManifestError(messages.error("manifest_zone_values"), source=where,
                                 expected='zone_values = { "禁止开发区" = "prohibited" }')
         specs.append(LayerSpec(
             id=entry["id"], kind=entry["kind"], rule_set=entry["rule_set"], path=entry["path"], base=path.parent,

@@ -8,6 +8,7 @@ from pyproj import CRS
 
 from ..errors import LayerError
 from ..geometry.crs import CGCS2000, CHINA_LONLAT, ZONES, gk_epsg, transformer
+from .. import messages
 
 # a GK zone's official area of use is its 3- or 6-degree strip, but a province is often drawn in one zone
 # that it overhangs by a few degrees; beyond this margin the numbers cannot be that CRS's
@@ -22,7 +23,7 @@ def check_plausible(crs: str, geoms, where: str, coverage=None) -> None:
         return
     b = shapely.total_bounds(geoms)
     if not np.isfinite(b).all():
-        raise LayerError("the layer has coordinates that are not finite numbers", source=where,
+        raise LayerError(messages.error("layer_not_finite"), source=where,
                          expected="finite coordinates in the declared CRS")
     lonlat = _lonlat_bounds(crs, b)
     w, s, e, n = CHINA_LONLAT
@@ -41,7 +42,8 @@ def check_plausible(crs: str, geoms, where: str, coverage=None) -> None:
         problem = "lie entirely outside the layer's own coverage"
     if problem is None:
         return
-    raise LayerError(f"in its declared CRS {crs}, the layer's features {problem}: the CRS is wrong", source=where,
+    raise LayerError(messages.error("layer_crs_wrong", crs=crs, problem=problem, problem_zh="不在应在的位置"),
+                     source=where,
                      field="crs", expected=f"the CRS the coordinates are in; {suggest_layer_crs(b)}")
 
 

@@ -9,6 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..errors import LayerError, ManifestError
+from .. import messages
 
 _IDENT = re.compile(r"^[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff$]*$")
 
@@ -17,7 +18,7 @@ def check_url(url: str, where: str) -> None:
     """Refuse a password written into the manifest."""
     parts = urlsplit(url)
     if parts.password or re.search(r"(^|[?&])password=", parts.query or ""):
-        raise ManifestError("the database URL carries a password", source=where,
+        raise ManifestError(messages.error("db_password"), source=where,
                             expected="credentials from PGPASSWORD, ~/.pgpass or a PostgreSQL service file, "
                                      "never in the manifest")
 
@@ -45,7 +46,7 @@ def connect(url: str, where: str):
             hint = "an existing database in the URL"
         else:
             hint = f"a PostgreSQL server listening at {redact(url)}: is it running, and is the host/port right?"
-        raise LayerError(f"cannot connect to {redact(url)}: {text}", source=where, expected=hint) from None
+        raise LayerError(messages.error("db_connect", url=redact(url), why=text), source=where, expected=hint) from None
 
 
 def _split_table(table: str, where: str) -> tuple[str, str]:
@@ -53,7 +54,8 @@ def _split_table(table: str, where: str) -> tuple[str, str]:
     schema = schema or "public"
     for part in (schema, name):
         if not _IDENT.match(part):
-            raise LayerError(f"table name '{table}'", source=where, expected="schema.table made of letters, digits, _")
+            raise LayerError(messages.error("db_table_name", table=table), source=where,
+                             expected="schema.table made of letters, digits, _")
     return schema, name
 
 
@@ -63,13 +65,13 @@ def _describe(conn, spec, wanted: list[str], where: str):
     schema, name = _split_table(spec.table, where)
     cur = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{name}"',))
     if cur.fetchone()[0] is None:
-        raise LayerError(f"no table {schema}.{name} in the database", source=where,
+        raise LayerError(messages.error("db_no_table", table=f"{schema}.{name}"), source=where,
                          expected="an existing table (zoning layers push creates them from files)")
     cur = conn.execute("SELECT f_geometry_column, srid FROM geometry_columns "
                        "WHERE f_table_schema = %s AND f_table_name = %s", (schema, name))
     geo = cur.fetchall()
     if not geo:
-        raise LayerError(f"table {schema}.{name} has no geometry column", source=where,
+        raise LayerError(messages.error("db_no_geometry", table=f"{schema}.{name}"), source=where,
                          expected="a PostGIS geometry column (AddGeometryColumn or geometry(..., SRID))")
     geom_col, srid = geo[0]
     cur = conn.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
@@ -77,7 +79,7 @@ def _describe(conn, spec, wanted: list[str], where: str):
     fields = [r[0] for r in cur.fetchall()]
     missing = [f for f in wanted if f not in fields]
     if missing:
-        raise LayerError(f"field(s) {missing} not in table {schema}.{name}", source=where,
+        raise LayerError(messages.error("db_fields", fields=missing, table=f"{schema}.{name}"), source=where,
                          expected="one of " + ", ".join(fields))
     crs = None
     if srid:
@@ -85,7 +87,7 @@ def _describe(conn, spec, wanted: list[str], where: str):
         if spec.crs:
             from ..geometry.crs import crs_key
             if crs_key(spec.crs) != crs_key(crs):
-                raise LayerError(f"table {schema}.{name} is in {crs}, not the declared {spec.crs}",
+                raise LayerError(messages.error("db_crs", table=f"{schema}.{name}", crs=crs, declared=spec.crs),
                                  source=where, expected="the manifest's crs to match the table's SRID, "
                                                         "or no crs in the manifest")
     cur = conn.execute("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
@@ -113,7 +115,7 @@ def fetch_table(spec, wanted: list[str], where: str, *, boxes=None, nearest_to=N
                 conds.append(sql.SQL("(" + spec.where + ")"))
             if boxes is not None or nearest_to is not None:
                 if not pk:
-                    raise LayerError(f"table {schema}.{name} has no single-column primary key", source=where,
+                    raise LayerError(messages.error("db_no_key", table=f"{schema}.{name}"), source=where,
                                      expected="a primary key, so that window reads name their rows")
                 arg = boxes if boxes is not None else nearest_to
                 env = sql.SQL("ST_MakeEnvelope(w.x0, w.y0, w.x1, w.y1, {s})").format(s=sql.Literal(int(srid or 0)))
@@ -138,7 +140,7 @@ def fetch_table(spec, wanted: list[str], where: str, *, boxes=None, nearest_to=N
                 version = str(conn.execute(sql.SQL("SELECT max({c})::text FROM {t}").format(
                     c=sql.Identifier(spec.version_column), t=sql.Identifier(schema, name))).fetchone()[0])
         except PgError as exc:
-            raise LayerError(f"query failed: {str(exc).strip().splitlines()[0]}", source=where,
+            raise LayerError(messages.error("db_query", why=str(exc).strip().splitlines()[0]), source=where,
                              expected="a readable table; check `where`, `version_query` and the user's rights") \
                 from None
     fids = [r[0] for r in rows]
@@ -154,7 +156,7 @@ def primary_key(spec, where: str) -> str | None:
         try:
             return _describe(conn, spec, [], where)[5]
         except PgError as exc:
-            raise LayerError(f"query failed: {str(exc).strip().splitlines()[0]}", source=where) from None
+            raise LayerError(messages.error("db_query", why=str(exc).strip().splitlines()[0]), source=where) from None
 
 
 def fetch_version(spec, where: str) -> str | None:
@@ -172,7 +174,7 @@ def fetch_version(spec, where: str) -> str | None:
             return str(conn.execute(sql.SQL("SELECT max({c})::text FROM {t}").format(
                 c=sql.Identifier(spec.version_column), t=sql.Identifier(schema, name))).fetchone()[0])
         except PgError as exc:
-            raise LayerError(f"version query failed: {str(exc).strip().splitlines()[0]}", source=where,
+            raise LayerError(messages.error("db_version_query", why=str(exc).strip().splitlines()[0]), source=where,
                              expected="a `version_query` returning one value, or an existing `version_column`") \
                 from None
 
@@ -191,7 +193,7 @@ def push_layers(manifest, url: str, *, schema: str = "public", say=print) -> str
     try:
         return _push(manifest, url, schema, say)
     except PgError as exc:
-        raise LayerError(f"push failed: {str(exc).strip().splitlines()[0]}", source=f"--to {redact(url)}",
+        raise LayerError(messages.error("db_push", why=str(exc).strip().splitlines()[0]), source=f"--to {redact(url)}",
                          expected="a user allowed to create tables (and the postgis extension) in the database") \
             from None
 

@@ -15,6 +15,7 @@ from ..lru import LRU
 from ..rules.raster_rules import RasterRuleSet
 from .manifest import LayerSpec
 from ..messages import warning
+from .. import messages
 
 
 @dataclass
@@ -81,23 +82,27 @@ def load_raster(spec, rule_set) -> RasterLayer:
     try:
         st = os.stat(spec.source)
     except OSError:
-        raise LayerError("raster file not found", source=where, expected="an existing raster GDAL reads") from None
+        raise LayerError(messages.error("raster_not_found"), source=where,
+                         expected="an existing raster GDAL reads") from None
     key = (spec, st.st_mtime_ns, st.st_size, rule_set.id)
     if key in _CACHE:
         return _CACHE[key]
     try:
         with rasterio.open(spec.source) as ds:
             if not 1 <= spec.band <= ds.count:
-                raise LayerError(f"band {spec.band}", source=where, expected=f"a band 1-{ds.count}")
+                raise LayerError(messages.error("raster_band", band=spec.band), source=where,
+                                 expected=f"a band 1-{ds.count}")
             crs_text = spec.crs or (ds.crs.to_wkt() if ds.crs else None)
             if not crs_text:
-                raise LayerError("the raster has no CRS", source=where, expected='crs = "EPSG:4547" in the manifest')
+                raise LayerError(messages.error("raster_no_crs"), source=where,
+                                 expected='crs = "EPSG:4547" in the manifest')
             nodata = spec.nodata if spec.nodata is not None else ds.nodatavals[spec.band - 1]
             layer = RasterLayer(spec=spec, rule_set=rule_set, path=str(spec.source), crs=crs_key(crs_text),
                                 bounds=tuple(ds.bounds), res=ds.res, nodata=nodata,
                                 classes=spec.class_values or dict(rule_set.classes), sha256=_file_hash(spec.source))
     except RasterioIOError as exc:
-        raise LayerError(f"cannot read the raster: {exc}", source=where, expected="a GeoTIFF or another raster") \
+        raise LayerError(messages.error("raster_unreadable", why=exc), source=where,
+                         expected="a GeoTIFF or another raster") \
             from None
     if rule_set.measure == "slope" and abs(layer.res[0] - layer.res[1]) > 1e-6 * layer.res[0]:
         layer.warnings.append(warning("raster_non_square"))

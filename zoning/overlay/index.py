@@ -24,6 +24,7 @@ import shapely
 from ..errors import LayerError
 from ..geometry.project import reproject
 from ..geometry.repair import polygonal
+from .. import messages
 
 MAX_VERTICES = 256   # as PostGIS ST_Subdivide's default
 REL = 1e-9          # relative area agreement of parts and their feature
@@ -186,8 +187,9 @@ def verify(features, disjoint, parts, owner, own_parts, own_owner, *, where: str
 def _verify_view(ground, parts, owner, where, view, only=None):
     bad = ~shapely.is_valid(parts) if len(parts) else np.zeros(0, dtype=bool)
     if bad.any():
-        raise LayerError(f"{int(bad.sum())} subdivided part(s) are invalid ({view} view, feature "
-                         f"{int(owner[np.flatnonzero(bad)[0]])}): {shapely.is_valid_reason(parts[bad][0])}",
+        raise LayerError(messages.error("parts_invalid", count=int(bad.sum()), view=view,
+                                        feature=int(owner[np.flatnonzero(bad)[0]]),
+                                        why=shapely.is_valid_reason(parts[bad][0])),
                          source=where, expected="valid parts; report this layer with the message")
     n = len(ground)
     total = np.bincount(owner, weights=shapely.area(parts), minlength=n) if len(owner) else np.zeros(n)
@@ -199,13 +201,13 @@ def _verify_view(ground, parts, owner, where, view, only=None):
         got = parts[order[starts[i]:stops[i]]]
         scale = max(want[i], 1.0) * REL
         if abs(total[i] - want[i]) > scale:
-            raise LayerError(f"feature {i}: its subdivided parts cover {total[i]:.3f} m² of {want[i]:.3f} m² "
-                             f"({view} view)", source=where, expected="parts that tile each feature exactly")
+            raise LayerError(messages.error("parts_area", feature=i, got=total[i], want=want[i], view=view),
+                             source=where, expected="parts that tile each feature exactly")
         if len(got) > 1:
             union = shapely.union_all(got)
             inside = shapely.area(shapely.intersection(union, ground[i]))
             if abs(shapely.area(union) - total[i]) > scale or abs(inside - want[i]) > scale:
-                raise LayerError(f"feature {i}: its subdivided parts overlap or leave its ground ({view} view)",
+                raise LayerError(messages.error("parts_overlap", feature=i, view=view),
                                  source=where, expected="parts that tile each feature exactly")
 
 

@@ -32,6 +32,7 @@ from ..rules import RuleSet
 from . import window as w
 from .index import MAX_VERTICES, IndexedLayer
 from ..messages import warning
+from .. import messages
 
 @dataclass
 class LoadedLayer:
@@ -133,7 +134,7 @@ class LoadedLayer:
             try:
                 return read(self._stores[epsg])
             except StoreInvalid as exc:
-                raise LayerError(f"its prepared store is unreadable right after a rebuild: {exc}",
+                raise LayerError(messages.error("store_unreadable", why=exc),
                                  source=f"layer '{self.spec.id}' ({store_path(self, epsg)})",
                                  expected="a working disk under the store folder") from None
 
@@ -162,7 +163,7 @@ class LoadedLayer:
         if self._source is None:
             self._source = read_source(self.spec, self.rule_set)
             if self._source.sha256 != self.sha256:
-                raise LayerError("the source changed while it was being read", source=f"layer '{self.spec.id}'",
+                raise LayerError(messages.error("source_changed"), source=f"layer '{self.spec.id}'",
                                  expected="run the command again")
         return self._source
 
@@ -246,10 +247,10 @@ def _content(spec: LayerSpec, rule_set: RuleSet, root: Path):
         if isinstance(cov, str) and cov != "unbounded":
             parts.append(file_digest((spec.base / cov).resolve(), root))
     except FileNotFoundError as exc:
-        raise LayerError(f"file not found: {exc.filename}", source=f"layer '{spec.id}' ({src})",
+        raise LayerError(messages.error("layer_file_missing", name=exc.filename), source=f"layer '{spec.id}' ({src})",
                          expected="an existing file; `path` and `coverage` are relative to the manifest") from None
     except OSError as exc:
-        raise LayerError(f"cannot read: {exc}", source=f"layer '{spec.id}' ({src})") from None
+        raise LayerError(messages.error("layer_unreadable", why=exc), source=f"layer '{spec.id}' ({src})") from None
     return "file:" + ",".join(parts), None
 
 

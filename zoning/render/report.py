@@ -14,6 +14,7 @@ from .boundary_points import MAX_LISTED, listed_points
 from .text import period_text, stats_text
 from .labels import CONFIDENCE, STATUS, TYPE, VERDICT
 from .style import load_style, verdict_style
+from .. import messages
 
 def _env():
     """The report's templates (templates/report.html, finding.html): an office may restyle them."""
@@ -94,7 +95,7 @@ def html_to_pdf(html_text: str, pdf_path: Path) -> Path:
     from ..errors import InputError
     exe = chromium_path()
     if not Path(exe).exists():
-        raise InputError("a PDF report needs Chromium", source=str(pdf_path),
+        raise InputError(messages.error("pdf_needs_chromium"), source=str(pdf_path),
                          expected=f"Chromium at {exe} (apt-get install chromium fonts-noto-cjk, or set ZONING_CHROMIUM)"
                                   ", or write report.html instead")
     tmp_html = pdf_path.with_name(f".{pdf_path.name}.html")
@@ -122,7 +123,7 @@ def html_to_pdf(html_text: str, pdf_path: Path) -> Path:
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(_print).result()
     except PlaywrightError as exc:
-        raise InputError(f"Chromium could not print the report: {exc}", source=str(pdf_path),
+        raise InputError(messages.error("chromium_failed", why=exc), source=str(pdf_path),
                          expected="a working Chromium (see ZONING_CHROMIUM)") from None
     finally:
         tmp_html.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from ..errors import RuleSetError
 from .categories import Categories
 from .raster_rules import RasterRuleSet
 from .ruleset import RuleSet
+from .. import messages
 
 DATA = resources.files(__package__) / "data"
 
@@ -29,7 +30,7 @@ class Catalogue:
         try:
             return self.rule_sets[rule_set_id]
         except KeyError:
-            raise RuleSetError(f"unknown rule set '{rule_set_id}'",
+            raise RuleSetError(messages.error("unknown_rule_set", id=rule_set_id),
                                expected="one of " + ", ".join(self.rule_sets)) from None
 
     def validate(self) -> None:
@@ -41,15 +42,17 @@ class Catalogue:
                 for rule in rs.rules:
                     unknown = [c for c in rule.categories if c != "*" and c not in codes]
                     if unknown:
-                        raise RuleSetError(f"rule {rule.id} names unknown categories {unknown}", source=rs.id)
+                        raise RuleSetError(messages.error("rule_unknown_categories", rule=rule.id, categories=unknown),
+                                           source=rs.id)
                 continue
             for rule in rs.rules:
                 if rule.id in seen:
-                    raise RuleSetError(f"rule id {rule.id} appears in {seen[rule.id]} and {rs.id}")
+                    raise RuleSetError(messages.error("rule_id_twice", rule=rule.id, first=seen[rule.id], second=rs.id))
                 seen[rule.id] = rs.id
                 unknown = [c for c in rule.categories if c != "*" and c not in codes]
                 if unknown:
-                    raise RuleSetError(f"rule {rule.id} names unknown categories {unknown}", source=rs.id)
+                    raise RuleSetError(messages.error("rule_unknown_categories", rule=rule.id, categories=unknown),
+                                       source=rs.id)
             for zone in rs.zones:
                 for code in codes:
                     rs.rule_for(zone, code, False)
@@ -60,7 +63,7 @@ def _read(path) -> tuple[dict, str]:
     try:
         return tomllib.loads(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest()
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleSetError(f"not a valid UTF-8 TOML rule file: {exc}", source=str(path)) from None
+        raise RuleSetError(messages.error("rule_file_not_toml", why=exc), source=str(path)) from None
 
 
 @lru_cache(maxsize=8)

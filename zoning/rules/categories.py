@@ -57,8 +57,8 @@ class Categories:
                     continue
                 other = self._index.get(k)
                 if other is not None and other.code != c.code:
-                    raise RuleSetError(f"category synonym '{word}' is claimed by both "
-                                       f"'{other.code}' and '{c.code}'", source="categories.toml")
+                    raise RuleSetError(error("synonym_twice", word=word, first=other.code, second=c.code),
+                                       source="categories.toml")
                 self._index[k] = c
         claims: dict[str, set] = {}      # implied spellings count only where one category implies them
         for c in items:
@@ -95,7 +95,7 @@ def resolve_category(catalogue, given, category=None, national_major=None, defau
     if raw is None:
         raw = default_category
     if raw is None:
-        raise InputError("no project category", source=given.source, row=given.row, field="category",
+        raise InputError(error("no_category"), source=given.source, row=given.row, field="category",
                          expected="--category CODE (a list: a category column or --default-category); codes: "
                                   + ", ".join(catalogue.categories.by_code))
     cat = catalogue.categories.match(raw, source="--category" if category is not None else given.source,

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import RuleSetError
 from .ruleset import CONFIDENCE, VERDICTS, InForce
+from .. import messages
 
 MEASURES = ("slope", "landcover")
 
@@ -71,17 +72,18 @@ class RasterRuleSet(InForce):
                      class_names=dict(data.get("class_names", {})), in_force_from=data.get("in_force_from"),
                      in_force_to=data.get("in_force_to"), notes=data.get("notes", ""), sha256=sha256)
         except (KeyError, ValueError, TypeError) as exc:
-            raise RuleSetError(f"malformed raster rule set: {exc}", source=source) from None
+            raise RuleSetError(messages.error("raster_ruleset_malformed", why=exc), source=source) from None
         if rs.measure not in MEASURES:
-            raise RuleSetError(f"measure '{rs.measure}'", source=source, expected=" | ".join(MEASURES))
+            raise RuleSetError(messages.error("raster_measure", measure=rs.measure), source=source,
+                               expected=" | ".join(MEASURES))
         for r in rs.rules:
             if r.verdict not in VERDICTS or r.confidence not in CONFIDENCE:
-                raise RuleSetError(f"rule {r.id}: verdict or confidence", source=source)
+                raise RuleSetError(messages.error("raster_rule_values", rule=r.id), source=source)
             if rs.measure == "slope" and r.threshold is None:
-                raise RuleSetError(f"rule {r.id} needs a threshold (degrees)", source=source)
+                raise RuleSetError(messages.error("raster_rule_threshold", rule=r.id), source=source)
             unknown = [c for c in r.classes if c not in rs.classes.values()]
             if unknown:
-                raise RuleSetError(f"rule {r.id} names unknown classes {unknown}", source=source)
+                raise RuleSetError(messages.error("raster_rule_classes", rule=r.id, classes=unknown), source=source)
         return rs
 
     def rules_for(self, category: str) -> list[RasterRule]:

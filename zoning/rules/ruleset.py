@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import RuleSetError
+from .. import messages
 
 VERDICTS = ("prohibited", "conditional", "permitted")  # worst first
 CONFIDENCE = ("official", "news", "secondary", "draft", "unverified")
@@ -126,15 +127,15 @@ class RuleSet(InForce):
                      superseded_by=data.get("superseded_by"), notes=data.get("notes", ""),
                      default_min_width_m=data.get("default_min_width_m"), adjacency=adjacency, sha256=sha256)
         except KeyError as exc:
-            raise RuleSetError(f"missing key {exc}", source=source) from None
+            raise RuleSetError(messages.error("ruleset_missing_key", name=exc), source=source) from None
         for r in rs.rules:
             if r.zone not in rs.zones:
-                raise RuleSetError(f"rule {r.id} names unknown zone '{r.zone}'", source=source)
+                raise RuleSetError(messages.error("rule_unknown_zone", rule=r.id, zone=r.zone), source=source)
             if r.verdict not in VERDICTS or (r.on_geometry_fail and r.on_geometry_fail not in VERDICTS):
-                raise RuleSetError(f"rule {r.id} has verdict '{r.verdict}'", source=source,
+                raise RuleSetError(messages.error("rule_verdict", rule=r.id, verdict=r.verdict), source=source,
                                    expected=" | ".join(VERDICTS))
             if r.confidence not in CONFIDENCE:
-                raise RuleSetError(f"rule {r.id} has confidence '{r.confidence}'", source=source,
+                raise RuleSetError(messages.error("rule_confidence", rule=r.id, confidence=r.confidence), source=source,
                                    expected=" | ".join(CONFIDENCE))
             for cat in r.categories:
                 rs._lookup.setdefault((r.zone, cat, r.national_major), r)
@@ -148,7 +149,7 @@ class RuleSet(InForce):
             rule = self._lookup.get(key)
             if rule is not None:
                 return rule
-        raise RuleSetError(f"no rule for zone '{zone}' and category '{category}'", source=self.id)
+        raise RuleSetError(messages.error("no_rule", zone=zone, category=category), source=self.id)
 
     def zone_for_value(self, raw: object) -> str | None:
         """Zone code for a raw attribute value that is a zone code, Chinese name or alias."""

@@ -17,6 +17,7 @@ from ..atomic import replacing
 from ..errors import InputError
 from ..render.spreadsheet import csv_text
 from . import chain
+from .. import messages
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
@@ -258,5 +259,6 @@ class Register:
 def sites_from_register(db) -> tuple[list[dict], str]:
     path = Path(db)
     if not path.is_file():
-        raise InputError("register not found", source=str(path), expected="the web app's register.sqlite")
+        raise InputError(messages.error("register_not_found"), source=str(path),
+                         expected="the web app's register.sqlite")
     return Register(path).sites(), str(path)

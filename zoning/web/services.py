@@ -175,7 +175,7 @@ class Services:
         from ..screen.impact import impact
         choices = self.update_manifests()
         if not 0 <= choice < len(choices):
-            raise InputError("no such manifest", source="/impact", expected="one of the listed manifests")
+            raise InputError(error("no_such_manifest"), source="/impact", expected="one of the listed manifests")
         sites = await run_in_threadpool(self.register.sites)
         result = await run_in_threadpool(impact, self.ctx.manifest.path, choices[choice], sites, "register")
         with tempfile.TemporaryDirectory(prefix="zoning-web-") as tmp:
