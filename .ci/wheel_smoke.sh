@@ -23,11 +23,12 @@ for env in core full; do
   "$z" doctor >/dev/null
   "$z" check --wkt "$site" --crs cgcs2000 --category industrial --date 2026-11-21 >check.txt
   grep -q VERDICT check.txt
-  "$z" check --wkt "$site" --crs cgcs2000 --category industrial --date 2026-11-21 --map site.html --report report.html 2>/dev/null
-  test -s site.html && test -s report.html
-  "$z" atlas --out atlas.html 2>/dev/null && test -s atlas.html
-  "$z" atlas --out tiled/atlas.html --tiles yes 2>/dev/null && grep -q "VectorGrid" tiled/atlas.html \
-    && test -d tiled/atlas_tiles/red_line && test -s tiled/atlas_tiles/names.json
+  "$z" check --wkt "$site" --crs cgcs2000 --category industrial --date 2026-11-21 --map "site-$env.html" \
+    --report "report-$env.html" 2>/dev/null
+  test -s "site-$env.html" && test -s "report-$env.html"
+  "$z" atlas --out "atlas-$env.html" 2>/dev/null && test -s "atlas-$env.html"
+  "$z" atlas --out "tiled-$env/atlas.html" --tiles yes 2>/dev/null && grep -q "VectorGrid" "tiled-$env/atlas.html" \
+    && test -d "tiled-$env/atlas_tiles/red_line" && test -s "tiled-$env/atlas_tiles/names.json"
   "$z" layers prepare >/dev/null
   "$z" screen list.csv --out "out-$env.gpkg" --default-category industrial --date 2026-11-21 --quiet --workers 1 >/dev/null
   "$z" suitability --category commercial --cell 500 --date 2026-11-21 --out "suit-$env.tif" 2>/dev/null
