@@ -153,3 +153,43 @@ def test_pdf_report_numbers_its_pages(tmp_path):
         width = float(page.group(1))
         for word in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', page.group(3)):
             assert float(word.group(1)) >= margin and float(word.group(2)) <= width - margin, word.group(0)
+
+
+def test_map_sheet_on_every_paper_and_as_a_page_of_the_pdf(tmp_path):
+    """`--map-sheet`: A4 and A3, portrait and landscape, at the paper's size; and the last page of a PDF report."""
+    import shutil
+    import subprocess
+
+    import pytest
+    from PIL import Image
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) not installed")
+    points = {"A4": (595, 842), "A3": (842, 1191)}
+    for paper in ("A4", "A3"):
+        for orientation in ("portrait", "landscape"):
+            out = tmp_path / f"{paper}-{orientation}.pdf"
+            r = CliRunner().invoke(main, ["check", str(HOTEL), "-c", "commercial", "--date", DATE, "--map-sheet",
+                                          str(out), "--paper", paper, "--orientation", orientation])
+            assert r.exit_code == 0, r.output
+            info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+            w, h = (float(v) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+            want = points[paper] if orientation == "portrait" else points[paper][::-1]
+            assert abs(w - want[0]) < 2 and abs(h - want[1]) < 2, (paper, orientation, w, h)
+            text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+            assert "图例" in text and "位置" in text and "N" in text       # legend, location inset, north arrow
+    png = tmp_path / "sheet.png"
+    assert CliRunner().invoke(main, ["check", str(HOTEL), "-c", "commercial", "--date", DATE, "--map-sheet",
+                                     str(png)]).exit_code == 0
+    with Image.open(png) as im:
+        assert abs(im.width / im.height - 297 / 210) < 0.01          # A4 landscape
+    report = tmp_path / "r.pdf"
+    r = CliRunner().invoke(main, ["check", str(HOTEL), "-c", "commercial", "--date", DATE, "--report", str(report)])
+    if r.exit_code != 0 and "Chromium" in r.output:
+        pytest.skip("no Chromium")
+    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(report)], capture_output=True,
+                                                          text=True).stdout).group(1))
+    images = subprocess.run(["pdfimages", "-list", "-f", str(n), "-l", str(n), str(report)], capture_output=True,
+                            text=True).stdout.splitlines()[2:]
+    sizes = [(int(line.split()[3]), int(line.split()[4])) for line in images]
+    # the report's last page is the A4 portrait sheet, as one image (110 dpi)
+    assert any(w >= 800 and abs(h / w - 297 / 210) < 0.01 for w, h in sizes), sizes

@@ -96,3 +96,22 @@ def test_suitability_reads_rasters_by_window(ctx, tmp_path, raster_reads):
     reads = raster_reads
     build(ctx, "commercial", tmp_path / "w.tif", cell=100.0, extent=EXTENT)
     assert reads and all(w is not None and w.height < 1640 for w in reads)
+
+
+def test_the_static_map_shows_the_suggestion_beside_the_site(ctx):
+    from matplotlib.figure import Figure
+
+    from zoning.geometry.project import reproject
+    from zoning.render.static_map import draw_site_map
+    from zoning.render.style import load_style
+    from zoning.suggest import suggest
+    r = zoning.check(REPO / "seeds" / "sites" / "zhaoshan_hotel.geojson", context=ctx)
+    r.suggestion = suggest(r, ctx, radius_m=3000)
+    ax = Figure().add_subplot()
+    handles, _ = draw_site_map(ax, r, ctx, load_style())
+    assert any(h.get_label().startswith("建议选址 Suggested") for h in handles)
+    epsg = int(r.analysis_crs.split()[0].split(":")[1])
+    x0, x1, y0, y1 = *ax.get_xlim(), *ax.get_ylim()
+    for geom in (r.site_geometry, shapely.geometry.shape(r.suggestion["geometry"])):
+        b = reproject(geom, "EPSG:4490", f"EPSG:{epsg}").bounds       # both wholly in the view
+        assert x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1

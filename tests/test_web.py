@@ -135,6 +135,17 @@ def test_override_keeps_the_original(client, app):
     page = client.get(f"/checks/{cid}").text
     assert 'id="overrides"' in page and "张工" in page and "现场核实为边界接触" in page
     assert client.get(f"/checks/{cid}/result.json").json() == before
+    # a report downloaded after the override is the filed document: register number, the override beside the finding
+    report = client.get(f"/checks/{cid}/report.html").text
+    assert f"ZN-{cid:06d}" in report and 'id="overrides"' in report
+    assert "张工" in report and "现场核实为边界接触" in report and 'class="override-note"' in report
+    import io
+
+    import docx
+    word = docx.Document(io.BytesIO(client.get(f"/checks/{cid}/report.docx").content))
+    text = "\n".join(p.text for p in word.paragraphs) + "\n".join(
+        c.text for t in word.tables for row in t.rows for c in row.cells)
+    assert f"ZN-{cid:06d}" in text and "现场核实为边界接触" in text
     rec = app.state.register.get(cid)
     assert rec["verdict"] == before["verdict"] and rec["overrides"][0]["decision"] == "no_conflict"
     bad = client.post(f"/checks/{cid}/override", data={"finding": 999, "decision": "no_conflict", "reviewer": "x",

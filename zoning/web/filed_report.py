@@ -34,8 +34,15 @@ def filed_html(html: str, rec) -> str:
     html = re.sub(r'(<div class="banner" id="verdict-banner"[^>]*>.*?</div>)', lambda m: m.group(1) + box, html,
                   count=1, flags=re.S)
     for o, line in zip(rec["overrides"], lines, strict=True):
-        note = f'<div class="override-note" style="background:#e8f4fd;padding:4px 8px">{html_lib.escape(line)}</div>'
-        tag = re.search(rf'<div class="finding" id="finding-{int(o["finding"])}"[^>]*>', html)
-        if tag:
+        text = html_lib.escape(line)
+        n = int(o["finding"])
+        tag = re.search(rf'<div class="finding" id="finding-{n}"[^>]*>', html)
+        if tag:             # a finding that drives the verdict: the note inside its block
+            note = f'<div class="override-note" style="background:#e8f4fd;padding:4px 8px">{text}</div>'
             html = html[:tag.end()] + note + html[tag.end():]
+            continue
+        row = re.search(rf'<tr id="finding-{n}"[^>]*>.*?</tr>', html, flags=re.S)
+        if row:             # another finding, a row of the table: the note as the row after it
+            note = f'<tr class="override-note" style="background:#e8f4fd"><td colspan="9">{text}</td></tr>'
+            html = html[:row.end()] + note + html[row.end():]
     return html
