@@ -7,8 +7,8 @@ from conftest import REPO
 from zoning.messages import catalogue, column_label, error, text, warning
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-CALLS = re.compile(r"\b(text|warning|error)\(\"([a-z_0-9]+)\"")
-SECTION = {"text": "text", "warning": "warning", "error": "error"}
+CALLS = re.compile(r"\b(text|warning|error|note)\(\"([a-z_0-9]+)\"")
+SECTION = {"text": "text", "warning": "warning", "error": "error", "note": "note"}
 
 
 def test_every_key_used_in_code_is_in_the_catalogue():

@@ -29,6 +29,11 @@ def error(key: str, **values) -> str:
     return catalogue()["error"][key].format(**values)
 
 
+def note(key: str, **values) -> str:
+    """A finding's note or an incompleteness reason from [note], filled in."""
+    return catalogue()["note"][key].format(**values)
+
+
 def warning(key: str, **values) -> str:
     """A warning from [warning], filled in."""
     return catalogue()["warning"][key].format(**values)

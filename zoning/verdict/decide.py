@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rules.ruleset import VERDICTS, verdict_rank
+from ..messages import note
 
 
 def layer_status(covered: np.ndarray, hit: np.ndarray, in_force: bool) -> np.ndarray:
@@ -37,11 +38,10 @@ def incomplete_reasons(infos, status: np.ndarray, covered: np.ndarray) -> list[l
             continue
         if info.status == "failed":
             for r in reasons:
-                r.append(f"layer {info.id} failed to load: {info.error}")
+                r.append(note("layer_failed", layer=info.id, why=info.error))
             continue
         short = np.flatnonzero((status[:, k] == "not_checked") | (covered[:, k] < 1.0))
         for i in short:
             c = covered[i, k]
-            reasons[i].append(f"layer {info.id} does not cover the site "
-                              f"(covered share {0 if np.isnan(c) else c:.1%}): not checked")
+            reasons[i].append(note("layer_not_covering", layer=info.id, share=0 if np.isnan(c) else c))
     return reasons

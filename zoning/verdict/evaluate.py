@@ -11,6 +11,7 @@ import json
 import numpy as np
 
 from ..overlay.corridor import Erosions, assess
+from .. import messages
 
 
 def near_distance(rs) -> float:
@@ -52,7 +53,7 @@ def _erosions(indexed, f) -> Erosions:
     return indexed.derive(("erosions", f), lambda: Erosions(indexed.features[f]))
 
 
-CONTACT_NOTE = "boundary contact within the tolerance: reported, does not drive the verdict"
+CONTACT_NOTE = messages.note("contact")
 
 
 def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, layer_index, informational):
@@ -86,7 +87,7 @@ def _hits(indexed, m, projected, area, rows, categories, majors, in_force, out, 
     cond_en = np.array([r.conditions_en for r in rule_of], dtype=object)
     corridor = _geometry_tests(indexed, projected, rule_of, site, start, size, hf, ha, contact, verdict, cond,
                                cond_en, informational)
-    late = f"rule set {rs.id} not in force on the application date ({rs.period()})"
+    late = messages.note("not_in_force", rule_set=rs.id, period=rs.period())
     note = np.where(contact, CONTACT_NOTE + "; " + late if not in_force else CONTACT_NOTE, "" if in_force else late)
     feature, features = _feature_texts(names, start, size, hf, ha, informational)
     out.add(rows[site], layer_index, layer=layer.spec.id, rule_set=rs.id,
@@ -168,13 +169,13 @@ def evaluate_layer(indexed, m, projected, area, rows, categories, majors, in_for
                 feature=names[f].astype(str).astype(object), distance_m=d.astype(float), rule=adj.rule,
                 basis=adj.basis, conditions=adj.conditions, conditions_en=adj.conditions_en,
                 confidence=adj.confidence,
-                note=f"within {adj.distance_m:g} m of the zone without overlapping it: informational")
+                note=messages.note("adjacent", distance=adj.distance_m))
 
     if len(m.nearest_site):
         f = m.nearest_feature
         out.add(rows[m.nearest_site], layer_index, **common, type="nearest", **_zone_labels(rs, layer.zones[f]),
                 feature=names[f].astype(str).astype(object), distance_m=m.nearest_distance.astype(float),
-                note="nearest zone of this layer; the site does not touch it")
+                note=messages.note("nearest"))
 
 
 METHOD = "cells weighted by the exact covered fraction (polygon clipping); nodata cells left out"
@@ -222,7 +223,7 @@ def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_inde
     if informational:
         out.add(rows[seen], layer_index, **common, type="raster_stats", zone=zone, zone_name=zone_name,
                 overlap_m2=0.0, stats=stats[seen],
-                note="statistics of the raster under the site; a threshold rule reached is its own finding")
+                note=messages.note("raster_stats"))
     for rule in rs.rules:
         if rs.measure == "slope":
             measured = st.over[rule.threshold]
@@ -236,9 +237,9 @@ def evaluate_raster(layer, st, rows, categories, in_force: bool, out, layer_inde
         share = np.where(st.site_area > 0, measured / np.where(st.site_area > 0, st.site_area, 1.0), 0.0)
         hit = np.flatnonzero(rule.applies(categories) & (st.covered_share > 0) & (share >= rule.min_share)
                              & (measured > 0))
-        tail = "" if in_force else f"; rule set {rs.id} not in force on the date"
+        tail = "" if in_force else messages.note("raster_not_in_force", rule_set=rs.id)
         out.add(rows[hit], layer_index, **common, type="raster", zone=key, zone_name=name, overlap_m2=measured[hit],
                 overlap_share=share[hit], distance_m=0.0, verdict=rule.verdict, drives_verdict=in_force,
                 rule=rule.id, basis=rule.basis, authority=rule.authority, conditions=rule.conditions,
                 conditions_en=rule.conditions_en, confidence=rule.confidence, stats=stats[hit],
-                note=[f"{s:.1%} of the site ≥ the rule's {rule.min_share:.0%}{tail}" for s in share[hit]])
+                note=[messages.note("raster_share", share=s, min_share=rule.min_share) + tail for s in share[hit]])
