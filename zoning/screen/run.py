@@ -273,7 +273,9 @@ def _run_local(chunks, done, ctx, settings, levels, finish, workers, progress, s
         if pool is not None:          # stopped or failed: the workers stop now, not after their chunks
             for proc in list(getattr(pool, "_processes", {}).values()):
                 proc.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
+            # wait for the pool's manager thread (prompt: its workers are dead), so that Python's exit handler
+            # does not wake it through a pipe already closed ("Bad file descriptor" printed at exit)
+            pool.shutdown(wait=True, cancel_futures=True)
             pool = None
         raise
     finally:
