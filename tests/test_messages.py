@@ -7,8 +7,8 @@ from conftest import REPO
 from zoning.messages import catalogue, column_label, error, text, warning
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-CALLS = re.compile(r"\b(text|warning|error|note)\(\"([a-z_0-9]+)\"")
-SECTION = {"text": "text", "warning": "warning", "error": "error", "note": "note"}
+CALLS = re.compile(r"\b(text|warning|error|note|said)\(\"([a-z_0-9]+)\"")
+SECTION = {"text": "text", "warning": "warning", "error": "error", "note": "note", "said": "said"}
 
 
 def test_every_key_used_in_code_is_in_the_catalogue():

@@ -34,6 +34,11 @@ def note(key: str, **values) -> str:
     return catalogue()["note"][key].format(**values)
 
 
+def said(key: str, **values) -> str:
+    """A line the command line prints about what it did, from [said]."""
+    return catalogue()["said"][key].format(**values)
+
+
 def warning(key: str, **values) -> str:
     """A warning from [warning], filled in."""
     return catalogue()["warning"][key].format(**values)

@@ -6,7 +6,7 @@ import sys
 import click
 
 from .options import db_option, user_errors, writes, wrote
-from ..messages import error
+from ..messages import error, said
 
 
 @click.group()
@@ -28,7 +28,7 @@ def register_verify(db):
     if not path.exists():
         raise InputError(error("no_register"), source=str(path), expected="--db PATH of a register")
     ok, message = Register(path).verify()
-    click.echo(("register intact: " if ok else "register TAMPERED: ") + message)
+    click.echo(said("register_intact" if ok else "register_tampered", detail=message))
     sys.exit(0 if ok else 1)
 
 

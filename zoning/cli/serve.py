@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from .options import layers_option, user_errors
-from ..messages import error
+from ..messages import error, said
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -48,9 +48,8 @@ def serve(layers_path, host, port, db, max_upload_mb, workers, no_auth, atlas_di
     from ..web.app import create_app
     app = create_app(layers=layers_path, db=db, max_upload_mb=max_upload_mb, workers=workers, auth=not no_auth,
                      atlas=atlas_dir)
-    click.echo(f"zoning web app on http://{host}:{port}/  (register: {app.state.register.path}; "
-               f"{workers or 'no'} worker process{'es' if workers != 1 else ''}"
-               f"{'; OPEN MODE, nobody logs in' if no_auth else ''})", err=True)
+    click.echo(said("serving", host=host, port=port, register=app.state.register.path, workers=workers or 0,
+                    open_mode=said("open_mode") if no_auth else ""), err=True)
     # keep-alive longer than clients keep idle connections (httpx 5 s, browsers 60 s), so that the server never
     # closes one just as a client reuses it
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30, timeout_keep_alive=75)

@@ -6,6 +6,7 @@ import sys
 import click
 
 from .options import db_option, user_errors
+from ..messages import said
 
 
 def _accounts(db):
@@ -36,7 +37,7 @@ def users():
 def users_add(name, role, password_stdin, db):
     """Add an account (the password is asked for, or read from standard input)."""
     _accounts(db).add(name, role, _password(password_stdin))
-    click.echo(f"added {name} ({role})", err=True)
+    click.echo(said("user_added", name=name, role=role), err=True)
 
 
 @users.command("list")
@@ -55,7 +56,7 @@ def users_list(db):
 def users_disable(name, db):
     """Disable an account: its sessions end and its tokens are revoked."""
     _accounts(db).disable(name)
-    click.echo(f"disabled {name}", err=True)
+    click.echo(said("user_disabled", name=name), err=True)
 
 
 @users.command("passwd")
@@ -66,7 +67,7 @@ def users_disable(name, db):
 def users_passwd(name, password_stdin, db):
     """Set a new password."""
     _accounts(db).set_password(name, _password(password_stdin))
-    click.echo(f"password of {name} changed", err=True)
+    click.echo(said("password_changed", name=name), err=True)
 
 
 @users.command("token")
@@ -79,6 +80,6 @@ def users_token(name, revoke, db):
     acc = _accounts(db)
     if revoke:
         acc.revoke_tokens(name)
-        click.echo(f"revoked the tokens of {name}", err=True)
+        click.echo(said("tokens_revoked", name=name), err=True)
         return
     click.echo(acc.token(name))

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from ..engine import Context
 from ..errors import ZoningError
+from ..messages import error
 
 _CTX: Context | None = None          # this process's engine context: layers loaded once per worker
 
@@ -167,10 +168,9 @@ class EnginePool:
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 await asyncio.to_thread(self._replace, generation)
-                raise WorkerDied("a check worker stopped while working on this request; nothing was filed",
-                                 source="server", expected="send the request again (with the same "
-                                                           "Idempotency-Key, it is filed once)") from None
-        raise WorkerDied("the check workers could not be restarted", source="server",
+                raise WorkerDied(error("worker_died"), source="server",
+                                 expected=error("worker_died_expected")) from None
+        raise WorkerDied(error("workers_gone"), source="server",
                          expected="see the server's log")
 
     def pids(self) -> list[int]:

@@ -17,6 +17,7 @@ from .accounts import AuthError, Forbidden
 from .downloads import Expired
 from .engine_pool import WorkerDied
 from .uploads import TooLarge
+from ..messages import error
 
 log = logging.getLogger("zoning.web")
 DISK_FULL_TITLE = "磁盘已满 Disk full"
@@ -56,17 +57,14 @@ def add_error_handlers(app: FastAPI) -> None:
         if disk_full(exc):
             return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
         log.exception("register error on %s", request.url.path)
-        return error_response(request, 503, "登记册忙 Register busy",
-                              "the register could not be written just now (locked or unavailable); nothing was "
-                              "filed; try again in a moment")
+        return error_response(request, 503, "登记册忙 Register busy", error("register_busy"))
 
     @app.exception_handler(OSError)
     async def os_fault(request: Request, exc: OSError):
         if disk_full(exc):
             return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
         log.exception("system error on %s", request.url.path)
-        return error_response(request, 500, "内部错误 Internal error",
-                              "the server could not complete this request; it has been logged")
+        return error_response(request, 500, "内部错误 Internal error", error("internal"))
 
     @app.exception_handler(WorkerDied)
     async def worker_died(request: Request, exc: WorkerDied):
@@ -84,5 +82,4 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception):
         log.exception("internal error on %s", request.url.path)
-        return error_response(request, 500, "内部错误 Internal error",
-                              "the server could not complete this request; it has been logged")
+        return error_response(request, 500, "内部错误 Internal error", error("internal"))

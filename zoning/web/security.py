@@ -3,6 +3,7 @@ framing, no sniffing; and a request size limit checked before the body is read."
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from ..messages import error
 
 # Scripts and styles only from this server (the maps' inline Leaflet code included); tiles are images from the
 # basemap servers; nothing may frame these pages, and forms post only here.
@@ -44,5 +45,5 @@ def add_size_limit(app: FastAPI, limit: int) -> None:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > limit + 1_000_000:
             return error_response(request, 413, "文件过大 Upload too large",
-                                  f"the request is {int(length) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB")
+                                  error("upload_too_large", size=int(length) / 1e6, limit=limit / 1e6))
         return await call_next(request)
