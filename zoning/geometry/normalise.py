@@ -274,11 +274,10 @@ def _declared_area_note(si, measured: float) -> str | None:
     if not stated or abs(measured - stated) <= 0.01 * stated:
         return None
     how = f" ({si.declared_area_text})" if si.declared_area_text else ""
-    hint = "check the coordinates and the zone"
-    if abs(stated / 1e4 - measured) <= 0.01 * measured:
-        hint = "the file seems to state square metres where the format expects 公顷"
-    return (f"{si.source}: the file states {stated:,.1f} m²{how} but the geometry measures {measured:,.1f} m²; "
-            f"{hint}")
+    units = abs(stated / 1e4 - measured) <= 0.01 * measured
+    hint_zh, hint = warning("declared_area_hint_units" if units else "declared_area_hint").split(" ", 1)
+    return warning("declared_area", source=si.source, stated=stated, how=how, measured=measured, hint_zh=hint_zh,
+                   hint=hint)
 
 
 def _oversized(geoms, errors) -> list[tuple[int, str]]:

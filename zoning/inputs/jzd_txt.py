@@ -239,14 +239,14 @@ def _listed(values, most=8) -> str:
 def _mending_notes(p: Parcel, mended: dict) -> None:
     if "garbled" in mended:
         lines = mended["garbled"]
-        p.warnings.append(f"{p.label}: the closing line{'s' if len(lines) > 1 else ''} {_listed(lines)} repeat"
-                          f"{'' if len(lines) > 1 else 's'} the ring's first point id with other coordinates (an "
-                          "exporter's bug); the first point's coordinates are used")
+        many = len(lines) > 1
+        p.warnings.append(warning("jzd_closing_garbled", parcel=p.label, lines=_listed(lines),
+                                  line_word="lines" if many else "line", repeat="repeat" if many else "repeats"))
     if "open" in mended:
         rings = mended["open"]
-        p.warnings.append(f"{p.label}: ring{'s' if len(rings) > 1 else ''} {_listed(rings)} "
-                          f"{'are' if len(rings) > 1 else 'is'} not closed (no repeated first point); closed by "
-                          "returning to the first point")
+        many = len(rings) > 1
+        p.warnings.append(warning("jzd_ring_open", parcel=p.label, rings=_listed(rings),
+                                  ring_word="rings" if many else "ring", be="are" if many else "is"))
 
 
 def _polygons(p: Parcel, src: str):
@@ -270,8 +270,8 @@ def _polygons(p: Parcel, src: str):
     for i in np.flatnonzero(depth % 2 == 1):
         holes.setdefault(parent[i], []).append(i)
         if numbers[i] < numbers[parent[i]]:
-            p.warnings.append(f"{p.label}: ring {numbers[i]} (line {seqs[i][0][1]}) lies inside ring "
-                              f"{numbers[parent[i]]} written after it; read as its hole")
+            p.warnings.append(warning("jzd_hole_first", parcel=p.label, ring=numbers[i], line=seqs[i][0][1],
+                                      outer=numbers[parent[i]]))
     polys = [Polygon(rings[s].exterior.coords, [rings[h].exterior.coords for h in holes.get(s, [])])
              for s in np.flatnonzero(depth % 2 == 0)]
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)

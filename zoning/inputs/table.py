@@ -91,9 +91,9 @@ def _line_issue(odd: dict, lines, decoder) -> tuple | None:
         return None
     if any(odd[ln] is None for ln in hit):
         bad = [ln for ln in hit if odd[ln] is None]
-        return ("error", f"line {bad[0]} holds bytes that are neither UTF-8 nor GBK/GB18030")
-    return ("warning", f"line {hit[0]} is {_ENC_NAMES[odd[hit[0]]]}, unlike the rest of the file "
-                       f"({_ENC_NAMES[decoder.main]}); read as {_ENC_NAMES[odd[hit[0]]]}")
+        return ("error", messages.error("line_undecodable", line=bad[0]))
+    return ("warning", messages.warning("line_other_encoding", line=hit[0], encoding=_ENC_NAMES[odd[hit[0]]],
+                                        main=_ENC_NAMES[decoder.main]))
 
 
 _ENC_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK/GB18030"}

@@ -165,8 +165,7 @@ def vector_batches(path: Path, opts: ReadOptions, *, zipped: bool = False):
         raise InputError(error("not_vector", why=_gdal_text(exc, target, src)), source=src,
                          expected="GeoJSON, GeoPackage, Shapefile, KML/KMZ or FlatGeobuf") from None
     kml = path.suffix.lower() in (".kml", ".kmz")
-    note = ("KML coordinates are WGS84 by definition; if the site was drawn on a Chinese web map (AMap, "
-            "Tencent) they may be GCJ-02: then use --crs gcj02",) if kml else ()
+    note = (warning("kml_wgs84"),) if kml else ()
     row = 1
     for layer in layers:
         try:
