@@ -160,5 +160,6 @@ def test_pages_fit_two_window_sizes(page_opener, server, viewport):
             page.wait_for_selector(ready, timeout=20_000)
             _fits_the_window(page)
             opened.screenshot(f"web_{name}_{size}")
-        assert "禁止 prohibited" in page.goto(server + "/checks").text()
+        register = page.goto(server + "/checks").text()
+        assert "禁止 prohibited" in register and "商业服务 commercial" in register      # words, not bare codes
         assert opened.page_errors == [] and opened.external_requests == []

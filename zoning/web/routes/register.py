@@ -35,10 +35,12 @@ def _attachment(name: str) -> dict:
 
 @router.get("/checks", response_class=HTMLResponse)
 def checks(request: Request, q: str = "", verdict: str = "", date_from: str = "", date_to: str = ""):
-    rows = svc(request).register.search(q=q or None, verdict=verdict or None, date_from=date_from or None,
-                                        date_to=date_to or None)
+    s = svc(request)
+    rows = s.register.search(q=q or None, verdict=verdict or None, date_from=date_from or None,
+                             date_to=date_to or None)
+    names = {c.code: f"{c.name} {c.code}" for c in s.categories}     # 商业服务 commercial, not a bare code
     return page(request, pages.CHECKS, title="登记册 Register", rows=rows, q=q, verdict=verdict,
-                date_from=date_from, date_to=date_to)
+                date_from=date_from, date_to=date_to, category_names=names)
 
 
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
