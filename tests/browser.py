@@ -259,6 +259,12 @@ def _require_tool(tool: str) -> str:
     return exe
 
 
+def fits_the_window(page) -> None:
+    """No element makes the page wider than the window (no horizontal scrolling)."""
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, width
+
+
 def pdf_to_png_nonblank(pdf_path: str | os.PathLike, *, page: int = 1, dpi: int = 50,
                         out_dir: str | os.PathLike | None = None) -> tuple[Path, float]:
     """Render one page of a PDF with pdftoppm and return (png_path, fraction of non-white pixels).

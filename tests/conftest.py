@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 
 from pathlib import Path
 
@@ -125,17 +126,47 @@ def raster_reads(monkeypatch):
     return reads
 
 
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_process(db, workers: int):
+    """A real `zoning serve --no-auth` process on a free loopback port, ready (its /healthz answers); yields
+    (process, base URL) and terminates it afterwards."""
+    import subprocess
+    import time
+    import urllib.request
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "zoning", "serve", "--no-auth", "--port", str(port), "--workers",
+                             str(workers), "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server not ready")
+        yield proc, url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 @contextlib.contextmanager
 def live_server(app):
     """The app served by uvicorn on a free loopback port, for the browser tests; yields its base URL."""
-    import socket
     import threading
     import time
 
     import uvicorn
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

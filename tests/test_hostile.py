@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import REPO
+from conftest import REPO, serve_process
 from zoning.web.app import create_app
 
 DATE = "2026-11-21"
@@ -237,65 +237,23 @@ def test_bad_requests_are_4xx_and_the_connection_stays_usable(tmp_path):
     """Against a real server: each bad body gets 4xx with one `error` line on a kept-alive connection, and a good
     request on the same connection afterwards succeeds."""
     import httpx
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zoning",
-            "serve",
-            "--no-auth",
-            "--port",
-            str(port),
-            "--workers",
-            "0",
-            "--db",
-            str(tmp_path / "r.sqlite"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url)
-        with httpx.Client(base_url=url, timeout=60) as client:
-            for body in BAD_BODIES:
-                r = client.post("/api/check", content=body, headers={"content-type": "application/json"})
-                assert 400 <= r.status_code < 500, (body[:80], r.status_code, r.text[:200])
-                assert list(r.json()) == ["error"] and "\n" not in r.json()["error"]
-                assert "close" not in r.headers.get("connection", "")
-            for path in ("/checks/99999999999999999999999", "/api/checks/99999999999999999999999",
-                         "/checks/-1", "/screen/../../etc/passwd/result.csv", "/screen/abc/result.csv"):
-                r = client.get(path)
-                assert 400 <= r.status_code < 500, (path, r.status_code)
-            big = ";".join(f"{113.05 + 0.001 * __import__('math').cos(k / 9549.3):.7f},"
-                           f"{27.95 + 0.001 * __import__('math').sin(k / 9549.3):.7f}" for k in range(60_000))
-            r = client.post("/check", data={"category": "commercial", "date": DATE,
-                                            "coords": big.replace(";", "\n")})
-            assert len(big) > 1_100_000 and r.status_code == 303, r.text[:300]
-            r = client.post("/api/check", json={"site": SQUARE, "category": "commercial", "date": DATE})
-            assert r.status_code == 200 and r.json()["verdict"]
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url):
-    import time
-    import urllib.request
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server not ready")
+    with serve_process(tmp_path / "r.sqlite", workers=0) as (_, url), httpx.Client(base_url=url, timeout=60) as client:
+        for body in BAD_BODIES:
+            r = client.post("/api/check", content=body, headers={"content-type": "application/json"})
+            assert 400 <= r.status_code < 500, (body[:80], r.status_code, r.text[:200])
+            assert list(r.json()) == ["error"] and "\n" not in r.json()["error"]
+            assert "close" not in r.headers.get("connection", "")
+        for path in ("/checks/99999999999999999999999", "/api/checks/99999999999999999999999",
+                     "/checks/-1", "/screen/../../etc/passwd/result.csv", "/screen/abc/result.csv"):
+            r = client.get(path)
+            assert 400 <= r.status_code < 500, (path, r.status_code)
+        big = ";".join(f"{113.05 + 0.001 * __import__('math').cos(k / 9549.3):.7f},"
+                       f"{27.95 + 0.001 * __import__('math').sin(k / 9549.3):.7f}" for k in range(60_000))
+        r = client.post("/check", data={"category": "commercial", "date": DATE,
+                                        "coords": big.replace(";", "\n")})
+        assert len(big) > 1_100_000 and r.status_code == 303, r.text[:300]
+        r = client.post("/api/check", json={"site": SQUARE, "category": "commercial", "date": DATE})
+        assert r.status_code == 200 and r.json()["verdict"]
 
 
 def _our_temp() -> set:

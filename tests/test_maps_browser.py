@@ -6,7 +6,7 @@ import pytest
 
 import zoning
 from conftest import DEMO_DATE as DATE, EVIL, REPO
-from browser import page_opener, pdf_to_png_nonblank  # noqa: F401
+from browser import fits_the_window, page_opener, pdf_to_png_nonblank  # noqa: F401
 from zoning.render.atlas import write_atlas
 from zoning.render.report import write_report
 from zoning.render.site_map import build_site_map, map_html, write_site_map
@@ -166,12 +166,6 @@ def _no_overlaps_inside(page, selectors: dict, viewport):
         assert b["x"] + b["width"] <= viewport[0] + 1 and b["y"] + b["height"] <= viewport[1] + 1, name
 
 
-def _fits_the_window(page):
-    """No element makes the page wider than the window (no horizontal scrolling)."""
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1] + 1, width
-
-
 @pytest.fixture(scope="module")
 def atlas_path(demo_ctx, tmp_path_factory):
     from zoning.screen import ScreenOptions, screen
@@ -196,7 +190,7 @@ def test_atlas_works_by_hand_at_two_sizes(page_opener, atlas_path, viewport):
         assert clusters.count() >= 1
         for k in range(clusters.count()):     # the demo's clusters each hold a prohibited site: red, not by count
             assert "rank-0" in clusters.nth(k).get_attribute("class")
-        _fits_the_window(page)
+        fits_the_window(page)
         opened.screenshot(f"atlas_{viewport[0]}x{viewport[1]}")
         opened.assert_clean()
 
@@ -208,7 +202,7 @@ def test_report_reads_at_two_sizes(page_opener, demo_ctx, road, tmp_path, viewpo
         page = opened.page
         assert "ZN-000007" in page.locator("#report-no").inner_text()
         assert "结论" in page.locator("body").inner_text()
-        _fits_the_window(page)
+        fits_the_window(page)
         opened.screenshot(f"report_{viewport[0]}x{viewport[1]}", full_page=True)
         opened.assert_clean()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import page_opener  # noqa: F401
+from browser import fits_the_window, page_opener  # noqa: F401
 from conftest import REPO, live_server
 from zoning.web.app import create_app
 
@@ -130,12 +130,6 @@ def test_an_office_with_accounts_in_the_browser(page_opener, office_server):
     assert ok, message
 
 
-def _fits_the_window(page):
-    """No element makes the page wider than the window (no horizontal scrolling)."""
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1] + 1, width
-
-
 @pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)])
 def test_pages_fit_two_window_sizes(page_opener, server, viewport):
     """The form, a result (its verdict banner), the register, the batch page and the impact page as seen at a
@@ -144,7 +138,7 @@ def test_pages_fit_two_window_sizes(page_opener, server, viewport):
     with page_opener(server + "/", viewport=viewport) as opened:
         page = opened.page
         page.wait_for_selector(".leaflet-container", timeout=20_000)
-        _fits_the_window(page)
+        fits_the_window(page)
         opened.screenshot(f"web_form_{size}")
         page.set_input_files("#file", str(HOTEL))
         page.select_option("#category", "commercial")
@@ -152,13 +146,13 @@ def test_pages_fit_two_window_sizes(page_opener, server, viewport):
         page.wait_for_selector("#verdict-banner", timeout=60_000)
         banner = page.locator("#verdict-banner")
         assert banner.is_visible() and "结论" in banner.inner_text() and "PROHIBITED" in banner.inner_text()
-        _fits_the_window(page)
+        fits_the_window(page)
         opened.screenshot(f"web_result_{size}")
         for path, ready, name in (("/checks", "#checks", "register"), ("/screen", "form", "screen"),
                                   ("/impact", "h1", "impact")):
             page.goto(server + path)
             page.wait_for_selector(ready, timeout=20_000)
-            _fits_the_window(page)
+            fits_the_window(page)
             opened.screenshot(f"web_{name}_{size}")
         register = page.goto(server + "/checks").text()
         assert "禁止 prohibited" in register and "商业服务 commercial" in register      # words, not bare codes

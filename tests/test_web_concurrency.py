@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import REPO
+from conftest import REPO, serve_process
 from zoning.web.app import create_app
 
 DATE = "2026-11-21"
@@ -62,12 +60,6 @@ def test_a_resent_form_files_once(tmp_path):
     assert c.get("/").text.split('name="submission" value="')[1].split('"')[0] != token    # one per page
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _children(pid: int) -> list[tuple[int, str]]:
     out = []
     for entry in Path("/proc").iterdir():
@@ -95,32 +87,7 @@ def _post(url, payload, timeout=120):
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="finds worker processes through /proc")
 def test_a_killed_worker_is_replaced_and_its_request_gets_an_error(tmp_path):
-    port = _port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zoning",
-            "serve",
-            "--no-auth",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--db",
-            str(tmp_path / "r.sqlite"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serve_process(tmp_path / "r.sqlite", workers=1) as (server, url):
         assert _post(url + "/api/check", {"site": SQUARE, "category": "commercial", "date": DATE})[0] == 200
         workers = [p for p, cmd in _children(server.pid) if "spawn_main" in cmd]
         assert len(workers) == 1
@@ -146,9 +113,6 @@ def test_a_killed_worker_is_replaced_and_its_request_gets_an_error(tmp_path):
         assert status == 200 and body["verdict"]
         fresh = [p for p, cmd in _children(server.pid) if "spawn_main" in cmd]
         assert fresh and workers[0] not in fresh
-    finally:
-        server.terminate()
-        server.wait(30)
     assert not [p for p, _ in _children(server.pid)]
 
 

@@ -9,7 +9,6 @@ import click
 
 from ..messages import error
 from .options import (
-    STDOUT_PATHS,
     basemap_options,
     date_option,
     EXIT_FAIL_ON,
@@ -18,6 +17,7 @@ from .options import (
     layers_option,
     LEVELS,
     national_major_option,
+    stdout_file,
     TYPES,
     user_errors,
     writes,
@@ -32,7 +32,6 @@ def _stdin_site(site):
         yield site
         return
     import tempfile
-    from pathlib import Path
 
     from ..errors import InputError
     data = sys.stdin.buffer.read()
@@ -86,18 +85,9 @@ def _dash_output(map_path, report_paths, map_sheet, coords_out):
     if not dashed:
         yield map_path, report_paths, map_sheet, coords_out, False
         return
-    import shutil
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="zoning-check-") as folder:
-        path = str(Path(folder) / DASH_NAMES[dashed[0]])
-        STDOUT_PATHS.add(path)
+    with stdout_file(DASH_NAMES[dashed[0]]) as path:
         yield (path if map_path == "-" else map_path, tuple(path if p == "-" else p for p in report_paths),
                path if map_sheet == "-" else map_sheet, path if coords_out == "-" else coords_out, True)
-        sys.stdout.flush()
-        stream = sys.stdout.buffer
-        with open(path, "rb") as fh:
-            shutil.copyfileobj(fh, stream)
-        stream.flush()
 
 
 @click.command()

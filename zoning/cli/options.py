@@ -147,6 +147,26 @@ def quiet() -> bool:
 STDOUT_PATHS: set[str] = set()      # private files that stand for `-` (copied to standard output at the end)
 
 
+@contextlib.contextmanager
+def stdout_file(name: str, *, strip_bom: bool = False):
+    """A private file standing for `-`: its path is yielded, and the file is copied to standard output when the
+    block ends without an error (a failed command prints nothing there). `strip_bom`: the UTF-8 BOM written for
+    Excel is left out of a pipe."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory(prefix="zoning-stdout-") as folder:
+        path = str(Path(folder) / name)
+        STDOUT_PATHS.add(path)
+        yield path
+        with open(path, "rb") as fh:
+            if not strip_bom or fh.read(3) != b"\xef\xbb\xbf":
+                fh.seek(0)
+            sys.stdout.flush()
+            shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+
+
 def wrote(path, extra: str = "") -> None:
     """`wrote PATH` on stderr, unless -q."""
     if not quiet():

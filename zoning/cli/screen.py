@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 
 import click
 
-from .options import quiet as global_quiet
 from ..messages import error, text
+from .options import quiet as global_quiet
 from .options import (
     date_option,
     EXIT_FAIL_ON,
@@ -17,6 +16,7 @@ from .options import (
     layers_option,
     LEVELS,
     national_major_option,
+    stdout_file,
     terminate_raises,
     user_errors,
     writes,
@@ -108,33 +108,19 @@ def screen(list_path, out, layers_path, date_, default_category, national_major,
 
 def summary_lines(summary: dict) -> list[str]:
     """The end-of-run summary as people read it (not a Python dict)."""
-    from ..render.labels import VERDICT_SHORT
-    verdicts = "，".join(f"{VERDICT_SHORT.get(k, k)} {n:,}" for k, n in summary["verdicts"].items()) or "—"
+    from ..render.labels import verdict_counts
+    verdicts = verdict_counts(summary["verdicts"])
     return [text("screen_summary", rows=summary["rows"], seconds=summary["seconds"], rate=summary["rows_per_second"]),
             text("screen_verdicts", verdicts=verdicts),
             text("screen_errors", errors=summary["rows_in_error"], incomplete=summary["incomplete"]),
             text("wrote", paths=", ".join(summary["outputs"]))]
 
 
-STDOUT_NAME = "stdout.csv"
-
-
 @contextlib.contextmanager
 def _to_stdout(out):
-    """`--out -`: the rows as CSV on standard output (written to a private file, then copied, so that a failed
-    run prints nothing); any other --out is used as it is."""
+    """`--out -`: the rows as CSV on standard output; any other --out is used as it is."""
     if out != "-":
         yield out
         return
-    import shutil
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="zoning-screen-") as folder:
-        path = Path(folder) / STDOUT_NAME
-        yield str(path)
-        with open(path, "rb") as fh:
-            if fh.read(3) != b"\xef\xbb\xbf":      # the BOM is for Excel opening a file, not for a pipe
-                fh.seek(0)
-            sys.stdout.flush()
-            stream = sys.stdout.buffer
-            shutil.copyfileobj(fh, stream)
-            stream.flush()
+    with stdout_file("stdout.csv", strip_bom=True) as path:
+        yield path

@@ -8,7 +8,7 @@ import rasterio.windows
 import shapely
 
 from ..geometry.project import reproject
-from .raster_stats import _window_values
+from .raster_stats import window_values
 
 MAX_DRAWN_CELLS = 4_000_000      # a window wider than this is not drawn (the finding still says what counts)
 
@@ -33,7 +33,7 @@ def cells_over(layer, rule, area, area_epsg: int):
         if win.width <= 0 or win.height <= 0 or win.width * win.height > MAX_DRAWN_CELLS:
             return None
         r0, c0 = int(win.row_off), int(win.col_off)
-        data, valid = _window_values(layer, ds, r0, c0, r0 + int(win.height), c0 + int(win.width))
+        data, valid = window_values(layer, ds, r0, c0, r0 + int(win.height), c0 + int(win.width))
         mask = counting_mask(layer, rule, data, valid)
         if not mask.any():
             return shapely.Polygon()

@@ -50,7 +50,7 @@ def horn_slope(z: np.ndarray, dx: float, dy: float) -> np.ndarray:
 _LOCAL = threading.local()
 
 
-def _window_values(layer, ds, r0, c0, r1, c1):
+def window_values(layer, ds, r0, c0, r1, c1):
     """(values, valid) of rows r0..r1-1 and columns c0..c1-1: slope in degrees or raw classes.
 
     The last window of each layer is kept per thread: successive batches spread over one raster reuse it."""
@@ -196,7 +196,7 @@ def zonal_batch(layer, sites_projected, site_epsg: int, shared: dict | None = No
         value = np.zeros(len(site), dtype=np.float64)
         valid = np.zeros(len(site), dtype=bool)
         for sel, r0, c0, r1, c1, flat in cells.windows:
-            data, ok = _window_values(layer, ds, r0, c0, r1, c1)
+            data, ok = window_values(layer, ds, r0, c0, r1, c1)
             value[sel] = data.ravel()[flat]
             valid[sel] = ok.ravel()[flat]
     w = np.where(valid, w_all, 0.0)

@@ -52,19 +52,18 @@ def add_error_handlers(app: FastAPI) -> None:
                                       (Expired, 410, "已过期 Expired")):
         app.add_exception_handler(exc_type, answer(status, heading))
 
-    @app.exception_handler(sqlite3.OperationalError)
-    async def register_fault(request: Request, exc: sqlite3.OperationalError):
-        if disk_full(exc):
-            return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
-        log.exception("register error on %s", request.url.path)
-        return error_response(request, 503, "登记册忙 Register busy", error("register_busy"))
+    def fault(status: int, heading: str, message: str, logged: str):
+        """A fault of the machine, not the user: a full disk is 507 whatever raised it; anything else is logged."""
+        async def handler(request: Request, exc: Exception):
+            if disk_full(exc):
+                return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
+            log.exception("%s on %s", logged, request.url.path)
+            return error_response(request, status, heading, error(message))
+        return handler
 
-    @app.exception_handler(OSError)
-    async def os_fault(request: Request, exc: OSError):
-        if disk_full(exc):
-            return error_response(request, 507, DISK_FULL_TITLE, DISK_FULL)
-        log.exception("system error on %s", request.url.path)
-        return error_response(request, 500, "内部错误 Internal error", error("internal"))
+    app.add_exception_handler(sqlite3.OperationalError,
+                              fault(503, "登记册忙 Register busy", "register_busy", "register error"))
+    app.add_exception_handler(OSError, fault(500, "内部错误 Internal error", "internal", "system error"))
 
     @app.exception_handler(WorkerDied)
     async def worker_died(request: Request, exc: WorkerDied):

@@ -3,22 +3,18 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..messages import column_label, section
+from ..messages import column_label, text
+from ..render.labels import VERDICT_SHORT, verdict_counts
 
 ENV = Environment(loader=PackageLoader("zoning.web", "templates"), autoescape=select_autoescape(default=True))
-_VERDICT = section("verdict_short")
-
-
-def _verdicts(counts: dict) -> str:
-    return "，".join(f"{_VERDICT.get(k, k)} {n:,}" for k, n in (counts or {}).items()) or "—"
 
 
 def _yes_no(value) -> str:
-    return "是 yes" if str(value).lower() in ("true", "1", "yes") else "否 NO"
+    return text("yes") if str(value).lower() in ("true", "1", "yes") else text("no")
 
 
 # words from the message catalogue (zoning/messages.toml), never spelled in the templates' code
-ENV.filters.update(verdict=lambda v: _VERDICT.get(v, v or "—"), verdicts=_verdicts, column=column_label,
+ENV.filters.update(verdict=lambda v: VERDICT_SHORT.get(v, v or "—"), verdicts=verdict_counts, column=column_label,
                    yes_no=_yes_no)
 
 INDEX, RESULT_BAR, CHECKS, SCREEN, IMPACT, LOGIN, USERS, ERROR = (
