@@ -261,7 +261,12 @@ def _our_temp() -> set:
             if p.name.startswith(("zoning-web-", "zoning-screen-", "zoning-pdf-"))}
 
 
-def test_nothing_of_the_server_leaks_and_nothing_is_left_behind(tmp_path):
+def test_nothing_of_the_server_leaks_and_nothing_is_left_behind(tmp_path, monkeypatch):
+    # a temporary folder of this test's own: other tests (or test runs) working at the same time leave theirs
+    # in the system's, which is not this server's doing
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     before = _our_temp()
     db = tmp_path / "r.sqlite"
     app = create_app(auth=False, db=db)
